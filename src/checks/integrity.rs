@@ -1,0 +1,37 @@
+//! Integrity hashes: missing, weak (SHA-1 only) or malformed.
+
+use super::EntryFindings;
+use crate::finding::Code;
+use crate::lockfile::{IntegrityField, SourceKind};
+
+pub(super) fn check(f: &mut EntryFindings) {
+    match &f.entry.integrity {
+        IntegrityField::Absent => {
+            // npm records no integrity for git, link, workspace or bundled
+            // entries; those have codes or summary lines of their own.
+            if matches!(
+                f.entry.source,
+                SourceKind::Registry | SourceKind::RemoteTarball
+            ) {
+                f.report(
+                    Code::IntegrityMissing,
+                    "no integrity hash: npm cannot check the downloaded bytes".to_string(),
+                );
+            }
+        }
+        IntegrityField::Valid(integrity) => {
+            if !integrity.strongest().algorithm.is_strong() {
+                f.report(
+                    Code::IntegrityWeak,
+                    "the only integrity hash is SHA-1".to_string(),
+                );
+            }
+        }
+        IntegrityField::Malformed { raw, error } => {
+            f.report(
+                Code::IntegrityMalformed,
+                format!("integrity {raw:?} is unusable: {error}"),
+            );
+        }
+    }
+}

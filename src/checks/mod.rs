@@ -1,0 +1,140 @@
+//! The checks: pure functions from a parsed lockfile to findings.
+//!
+//! One module per concern, each owning its finding codes. Checks never do
+//! I/O and never apply policy; they report everything they see with the
+//! code's default severity, and [`crate::policy`] decides what counts.
+
+mod format;
+mod integrity;
+mod names;
+mod scripts;
+mod source;
+mod url;
+
+use rayon::prelude::*;
+
+use crate::finding::{Code, Finding, Location, PackageRef};
+use crate::lockfile::{Entry, Lockfile};
+
+/// The hosts registry tarballs may come from when no policy says otherwise.
+pub const DEFAULT_ALLOWED_HOSTS: [&str; 1] = ["registry.npmjs.org"];
+
+/// What the checks need to know beyond the lockfile.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// Hosts that registry and remote tarballs may be downloaded from,
+    /// lowercase.
+    pub allowed_hosts: Vec<String>,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Self {
+            allowed_hosts: DEFAULT_ALLOWED_HOSTS
+                .iter()
+                .map(|h| h.to_string())
+                .collect(),
+        }
+    }
+}
+
+/// Runs every offline check over `lockfile`. Entries are independent, so
+/// they are checked in parallel; the order of the result is the entries'
+/// order all the same.
+pub fn run(lockfile: &Lockfile, ctx: &Context) -> Vec<Finding> {
+    let mut out = Vec::new();
+    format::check(lockfile, &mut out);
+    let per_entry: Vec<Vec<Finding>> = lockfile
+        .entries
+        .par_iter()
+        .with_min_len(64)
+        .map(|entry| {
+            let mut found = Vec::new();
+            let mut f = EntryFindings {
+                lockfile,
+                entry,
+                out: &mut found,
+            };
+            names::check(&mut f);
+            integrity::check(&mut f);
+            url::check(&mut f, ctx);
+            source::check(&mut f);
+            scripts::check(&mut f);
+            found
+        })
+        .collect();
+    out.extend(per_entry.into_iter().flatten());
+    out
+}
+
+/// The entry's `resolved` for quoting in a message, with any user name or
+/// password replaced by `***`: a token in a lockfile must not spread into
+/// reports, logs and code-scanning alerts.
+fn shown_url(resolved: &str) -> String {
+    let Some(scheme_end) = resolved.find("://").map(|i| i + 3) else {
+        return resolved.to_string();
+    };
+    let rest = &resolved[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        // `git@` is git's conventional user, not a secret.
+        Some(at) if &rest[..at] != "git" => {
+            format!("{}***{}", &resolved[..scheme_end], &rest[at..])
+        }
+        _ => resolved.to_string(),
+    }
+}
+
+/// Collects findings about one entry, located at its line.
+struct EntryFindings<'a> {
+    lockfile: &'a Lockfile,
+    entry: &'a Entry,
+    out: &'a mut Vec<Finding>,
+}
+
+impl EntryFindings<'_> {
+    /// The entry's `resolved`, redacted for messages.
+    fn resolved_shown(&self) -> String {
+        shown_url(self.entry.resolved.as_str().unwrap_or(""))
+    }
+
+    fn report(&mut self, code: Code, message: String) {
+        let e = self.entry;
+        self.out.push(Finding::new(
+            code,
+            Some(PackageRef {
+                name: e.name.clone(),
+                version: e.version.clone(),
+                path: e.path.clone(),
+            }),
+            message,
+            Location {
+                file: self.lockfile.path.display().to_string(),
+                line: e.line,
+            },
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_url;
+
+    #[test]
+    fn urls_in_messages_lose_their_credentials() {
+        assert_eq!(
+            shown_url("https://u:tok@host/a/-/a-1.tgz"),
+            "https://***@host/a/-/a-1.tgz"
+        );
+        assert_eq!(
+            shown_url("git+ssh://git@github.com/a/b.git#x"),
+            "git+ssh://git@github.com/a/b.git#x"
+        );
+        assert_eq!(
+            shown_url("https://host/a@b/-/x.tgz"),
+            "https://host/a@b/-/x.tgz"
+        );
+        assert_eq!(shown_url("https://tok@host"), "https://***@host");
+        assert_eq!(shown_url("file:x.tgz"), "file:x.tgz");
+    }
+}

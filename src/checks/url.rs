@@ -1,0 +1,78 @@
+//! The `resolved` URL: transport security, allowed hosts, embedded
+//! credentials, and whether a registry tarball URL names the entry's own
+//! package and version (lockfile injection).
+
+use super::{Context, EntryFindings};
+use crate::finding::Code;
+use crate::lockfile::SourceKind;
+use crate::lockfile::source::{expected_tarball_file, registry_tarball};
+
+pub(super) fn check(f: &mut EntryFindings, ctx: &Context) {
+    let Some(resolved) = f.entry.resolved.as_str() else {
+        return;
+    };
+    if !f.entry.source.independently_verifiable() {
+        return;
+    }
+    let lower = resolved.to_ascii_lowercase();
+    if ["http://", "git://", "git+http://"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+    {
+        f.report(
+            Code::InsecureUrl,
+            format!(
+                "downloaded over an unauthenticated protocol: {}",
+                f.resolved_shown()
+            ),
+        );
+    }
+    let Some(url) = &f.entry.url else {
+        return;
+    };
+    // `git@host` is the conventional ssh/https user for git, not a secret;
+    // any other user name in a URL may be a token (GitHub accepts that).
+    let secret_user = !matches!(url.username(), "" | "git");
+    if url.password().is_some() || secret_user {
+        f.report(
+            Code::UrlCredentials,
+            "the resolved URL embeds credentials (redacted here)".to_string(),
+        );
+    }
+    if !matches!(
+        f.entry.source,
+        SourceKind::Registry | SourceKind::RemoteTarball
+    ) {
+        return;
+    }
+    let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+    if !ctx.allowed_hosts.contains(&host) {
+        f.report(
+            Code::HostNotAllowed,
+            format!(
+                "downloaded from {host:?}, which is not an allowed host ({})",
+                ctx.allowed_hosts.join(", ")
+            ),
+        );
+    }
+    let Some(tarball) = registry_tarball(url) else {
+        return;
+    };
+    let name_ok = tarball.name == f.entry.name;
+    let file_ok = f
+        .entry
+        .version
+        .as_deref()
+        .is_none_or(|v| tarball.file == expected_tarball_file(&f.entry.name, v));
+    if !name_ok || !file_ok {
+        f.report(
+            Code::TarballNameMismatch,
+            format!(
+                "the entry is {} but its tarball URL is for {:?} ({})",
+                f.entry.spec(),
+                tarball.name,
+                tarball.file
+            ),
+        );
+    }
+}

@@ -1,0 +1,442 @@
+//! `lockproof.toml`: read with unknown keys rejected, then validated into a
+//! [`Config`] whose every error names the file and line.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use thiserror::Error;
+use toml::Spanned;
+
+use crate::finding::{Code, Severity};
+
+/// The file name looked for beside the lockfile.
+pub const CONFIG_NAME: &str = "lockproof.toml";
+
+/// What policy does with findings of one code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Always fails the run.
+    Deny,
+    /// Reported, never fails the run.
+    Warn,
+    /// Not reported; counted as suppressed.
+    Allow,
+}
+
+/// A calendar date (for ignore expiry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    /// Year.
+    pub year: i32,
+    /// Month, 1–12.
+    pub month: u8,
+    /// Day, 1–31.
+    pub day: u8,
+}
+
+impl Date {
+    /// Today in UTC, from the system clock.
+    pub fn today() -> Self {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Self::from_days(i64::try_from(secs / 86_400).unwrap_or(0))
+    }
+
+    /// The civil date `days` after 1970-01-01 (Hinnant's algorithm).
+    fn from_days(days: i64) -> Self {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        Self {
+            year: i32::try_from(year).unwrap_or(i32::MAX),
+            month: u8::try_from(month).unwrap_or(1),
+            day: u8::try_from(day).unwrap_or(1),
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        let mut parts = text.splitn(3, '-');
+        let year = parts.next()?.parse().ok()?;
+        let month: u8 = parts.next()?.parse().ok()?;
+        let day: u8 = parts.next()?.parse().ok()?;
+        ((1..=12).contains(&month) && (1..=31).contains(&day) && text.len() == 10).then_some(Self {
+            year,
+            month,
+            day,
+        })
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// Which packages an ignore applies to: a name, and optionally an npm
+/// semver range (`lodash@^4.17.0`) or exact version.
+#[derive(Debug, Clone)]
+pub struct PackageMatcher {
+    /// The package name.
+    pub name: String,
+    /// The version range; `None` matches every version.
+    pub range: Option<node_semver::Range>,
+    /// The spec as written.
+    pub spec: String,
+}
+
+impl PackageMatcher {
+    /// Parses `name`, `name@version` or `name@range`.
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let spec = spec.trim();
+        let (name, range) = match spec.get(1..).and_then(|rest| rest.find('@')) {
+            Some(i) => (&spec[..=i], Some(&spec[i + 2..])),
+            None => (spec, None),
+        };
+        if let Some(problem) = crate::lockfile::name::name_problem(name) {
+            return Err(format!("package {spec:?}: the name {name:?} {problem}"));
+        }
+        let range = match range {
+            None => None,
+            Some(r) => Some(
+                node_semver::Range::parse(r)
+                    .map_err(|_| format!("package {spec:?}: {r:?} is not an npm version range"))?,
+            ),
+        };
+        Ok(Self {
+            name: name.to_string(),
+            range,
+            spec: spec.to_string(),
+        })
+    }
+
+    /// Whether `name@version` is covered. An unparseable or missing version
+    /// is covered only when no range was given.
+    pub fn matches(&self, name: &str, version: Option<&str>) -> bool {
+        if name != self.name {
+            return false;
+        }
+        let Some(range) = &self.range else {
+            return true;
+        };
+        version
+            .and_then(|v| node_semver::Version::parse(v).ok())
+            .is_some_and(|v| range.satisfies(&v))
+    }
+}
+
+/// One `[[ignore]]` entry.
+#[derive(Debug, Clone)]
+pub struct Ignore {
+    /// Packages covered.
+    pub package: PackageMatcher,
+    /// The code ignored.
+    pub code: Code,
+    /// Why (required).
+    pub reason: String,
+    /// After this date the ignore stops applying.
+    pub expires: Option<Date>,
+    /// 1-based line of the entry in the config file.
+    pub line: u32,
+}
+
+/// A validated configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file read, if any.
+    pub path: Option<PathBuf>,
+    /// `fail-on`, when set.
+    pub fail_on: Option<Severity>,
+    /// `allowed-hosts`, when set (replaces the default).
+    pub allowed_hosts: Option<Vec<String>>,
+    /// Level per code.
+    pub levels: BTreeMap<Code, Level>,
+    /// Ignores, in file order.
+    pub ignores: Vec<Ignore>,
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Invalid TOML or an invalid value.
+    #[error("{path}: line {line}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u32,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    fail_on: Option<Spanned<String>>,
+    allowed_hosts: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    levels: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    ignore: Vec<Spanned<RawIgnore>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIgnore {
+    package: Spanned<String>,
+    code: Spanned<String>,
+    reason: Spanned<String>,
+    expires: Option<Spanned<toml::Value>>,
+}
+
+/// Reads `path`.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(path, &text)
+}
+
+/// The config beside `lockfile` (`lockproof.toml`), if there is one.
+pub fn find_beside(lockfile: &Path) -> Option<PathBuf> {
+    let candidate = lockfile.parent()?.join(CONFIG_NAME);
+    candidate.is_file().then_some(candidate)
+}
+
+/// Parses and validates config text; `path` is used in messages.
+pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+    let invalid = |offset: usize, message: String| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        line: line_of(text, offset),
+        message,
+    };
+    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        invalid(offset, e.message().trim().to_string())
+    })?;
+    let fail_on = match raw.fail_on {
+        None => None,
+        Some(s) => Some(Severity::from_name(s.get_ref()).ok_or_else(|| {
+            invalid(
+                s.span().start,
+                format!(
+                    "fail-on {:?}: expected critical, high, medium, low or info",
+                    s.get_ref()
+                ),
+            )
+        })?),
+    };
+    let allowed_hosts = raw.allowed_hosts.map(|hosts| {
+        hosts
+            .into_iter()
+            .map(|h| h.into_inner().trim().to_ascii_lowercase())
+            .collect()
+    });
+    let mut levels = BTreeMap::new();
+    for (code, level) in raw.levels {
+        let c = parse_code(code.get_ref()).map_err(|m| invalid(code.span().start, m))?;
+        let l = match level.get_ref().as_str() {
+            "deny" => Level::Deny,
+            "warn" => Level::Warn,
+            "allow" => Level::Allow,
+            other => {
+                return Err(invalid(
+                    level.span().start,
+                    format!("level {other:?} for {c}: expected deny, warn or allow"),
+                ));
+            }
+        };
+        levels.insert(c, l);
+    }
+    let mut ignores = Vec::new();
+    for item in raw.ignore {
+        let start = item.span().start;
+        let item = item.into_inner();
+        let package = PackageMatcher::parse(item.package.get_ref())
+            .map_err(|m| invalid(item.package.span().start, m))?;
+        let code =
+            parse_code(item.code.get_ref()).map_err(|m| invalid(item.code.span().start, m))?;
+        if item.reason.get_ref().trim().is_empty() {
+            return Err(invalid(
+                item.reason.span().start,
+                "ignore reason is empty".into(),
+            ));
+        }
+        let expires = match item.expires {
+            None => None,
+            Some(v) => Some(parse_date(v.get_ref()).ok_or_else(|| {
+                invalid(
+                    v.span().start,
+                    "expires: expected a date like 2027-06-30".into(),
+                )
+            })?),
+        };
+        ignores.push(Ignore {
+            package,
+            code,
+            reason: item.reason.into_inner(),
+            expires,
+            line: line_of(text, start),
+        });
+    }
+    Ok(Config {
+        path: Some(path.to_path_buf()),
+        fail_on,
+        allowed_hosts,
+        levels,
+        ignores,
+    })
+}
+
+fn parse_code(name: &str) -> Result<Code, String> {
+    Code::from_name(name)
+        .ok_or_else(|| format!("unknown finding code {name:?} (see `lockproof explain --list`)"))
+}
+
+fn parse_date(value: &toml::Value) -> Option<Date> {
+    match value {
+        toml::Value::String(s) => Date::parse(s),
+        toml::Value::Datetime(dt) if dt.time.is_none() => {
+            let d = dt.date?;
+            Some(Date {
+                year: i32::from(d.year),
+                month: d.month,
+                day: d.day,
+            })
+        }
+        _ => None,
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> u32 {
+    let upto = text.get(..offset.min(text.len())).unwrap_or(text);
+    u32::try_from(upto.matches('\n').count() + 1).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<Config, ConfigError> {
+        parse(Path::new("lockproof.toml"), text)
+    }
+
+    fn error_line(text: &str) -> (u32, String) {
+        match parse_str(text) {
+            Err(ConfigError::Invalid { line, message, .. }) => (line, message),
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_a_full_config() {
+        let c = parse_str(
+            r#"fail-on = "medium"
+allowed-hosts = ["Registry.npmjs.org", "npm.example.com"]
+[levels]
+install-script = "allow"
+git-source = "deny"
+[[ignore]]
+package = "@s/p@^1.2.0"
+code = "git-source"
+reason = "pinned and reviewed"
+expires = 2027-06-30
+[[ignore]]
+package = "left-pad"
+code = "install-script"
+reason = "x"
+expires = "2000-01-01"
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.fail_on, Some(Severity::Medium));
+        assert_eq!(
+            c.allowed_hosts.as_deref(),
+            Some(
+                &[
+                    "registry.npmjs.org".to_string(),
+                    "npm.example.com".to_string()
+                ][..]
+            )
+        );
+        assert_eq!(c.levels[&Code::InstallScript], Level::Allow);
+        assert_eq!(c.ignores[0].line, 6);
+        assert_eq!(c.ignores[0].expires.unwrap().to_string(), "2027-06-30");
+        assert_eq!(c.ignores[1].expires.unwrap().to_string(), "2000-01-01");
+        assert_eq!(c.ignores[0].package.name, "@s/p");
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        assert_eq!(error_line("\n\nbogus = 1\n").0, 3);
+        assert!(error_line("\n\nbogus = 1\n").1.contains("unknown field"));
+        let (line, msg) = error_line("[levels]\n\nnot-a-code = \"deny\"\n");
+        assert_eq!(line, 3);
+        assert!(msg.contains("unknown finding code"), "{msg}");
+        let (line, msg) = error_line("[levels]\ngit-source = \"block\"\n");
+        assert_eq!((line, msg.contains("expected deny")), (2, true));
+        let (line, msg) = error_line("[[ignore]]\npackage = \"a\"\ncode = \"git-source\"\n");
+        assert_eq!(line, 1);
+        assert!(msg.contains("reason"), "{msg}");
+        let (line, _) = error_line(
+            "[[ignore]]\npackage = \"a@not a range!\"\ncode = \"git-source\"\nreason = \"r\"\n",
+        );
+        assert_eq!(line, 2);
+        let (line, _) =
+            error_line("[[ignore]]\npackage = \"a\"\ncode = \"git-source\"\nreason = \" \"\n");
+        assert_eq!(line, 4);
+        assert_eq!(error_line("fail-on = \"severe\"").0, 1);
+        assert_eq!(
+            error_line(
+                "[[ignore]]\npackage = \"a\"\ncode = \"git-source\"\nreason = \"r\"\nexpires = 5\n"
+            )
+            .0,
+            5
+        );
+    }
+
+    #[test]
+    fn package_matchers_follow_npm_ranges() {
+        let m = PackageMatcher::parse("lodash@^4.17.0").unwrap();
+        assert!(m.matches("lodash", Some("4.17.21")));
+        assert!(!m.matches("lodash", Some("5.0.0")));
+        assert!(!m.matches("lodash", None));
+        assert!(!m.matches("lodash-es", Some("4.17.21")));
+        let exact = PackageMatcher::parse("@s/p@1.0.0").unwrap();
+        assert!(exact.matches("@s/p", Some("1.0.0")));
+        assert!(!exact.matches("@s/p", Some("1.0.1")));
+        let any = PackageMatcher::parse("@s/p").unwrap();
+        assert!(any.matches("@s/p", None));
+        assert!(PackageMatcher::parse("x@>=1 <2 || 3.x").is_ok());
+        assert!(PackageMatcher::parse("@").is_err());
+    }
+
+    #[test]
+    fn computes_civil_dates() {
+        assert_eq!(Date::from_days(0).to_string(), "1970-01-01");
+        assert_eq!(Date::from_days(20_819).to_string(), "2027-01-01");
+        assert_eq!(Date::from_days(11_016).to_string(), "2000-02-29");
+        assert!(Date::parse("2027-13-01").is_none());
+        assert!(Date::parse("2027-1-01").is_none());
+    }
+}

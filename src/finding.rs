@@ -1,0 +1,247 @@
+//! Findings: what a check reports, and the catalogue of finding codes.
+//!
+//! Every code has a stable kebab-case name, a default severity, a one-line
+//! description and a documentation page (`docs/codes/<code>.md`, embedded
+//! here so `lockproof explain` prints the same text).
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+/// How bad a finding is. Ordered: `Info < Low < … < Critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Worth knowing, no action needed.
+    Info,
+    /// Review when convenient.
+    Low,
+    /// Review before merging.
+    Medium,
+    /// Likely a real risk.
+    High,
+    /// Tampering or an exploitable state.
+    Critical,
+}
+
+impl Severity {
+    /// Every severity, most severe first.
+    pub const ALL: [Severity; 5] = [
+        Self::Critical,
+        Self::High,
+        Self::Medium,
+        Self::Low,
+        Self::Info,
+    ];
+
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+
+    /// Parses a lowercase name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Severity {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+macro_rules! codes {
+    ($($variant:ident => $name:literal, $severity:ident, $desc:literal;)+) => {
+        /// A finding code. Names are stable: configurations refer to them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $(
+                #[doc = $desc]
+                $variant,
+            )+
+        }
+
+        impl Code {
+            /// Every code, in catalogue order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),+];
+
+            /// The kebab-case name.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $name),+ }
+            }
+
+            /// The severity a finding gets unless policy says otherwise.
+            pub fn default_severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity),+ }
+            }
+
+            /// One line saying what the code means.
+            pub fn description(self) -> &'static str {
+                match self { $(Code::$variant => $desc),+ }
+            }
+
+            /// The documentation page (Markdown), as in `docs/codes/`.
+            pub fn doc(self) -> &'static str {
+                match self {
+                    $(Code::$variant => include_str!(concat!("../docs/codes/", $name, ".md"))),+
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    IntegrityMissing => "integrity-missing", High,
+        "The entry has no integrity hash, so the downloaded bytes cannot be checked.";
+    IntegrityWeak => "integrity-weak", Medium,
+        "The strongest integrity hash is SHA-1, for which collisions are practical.";
+    IntegrityMalformed => "integrity-malformed", High,
+        "The integrity string is present but cannot be used.";
+    InsecureUrl => "insecure-url", High,
+        "The entry is downloaded over an unauthenticated protocol (http: or git://).";
+    HostNotAllowed => "host-not-allowed", High,
+        "The entry is downloaded from a host that is not on the allowed list.";
+    UrlCredentials => "url-credentials", High,
+        "The resolved URL embeds a user name, password or token.";
+    TarballNameMismatch => "tarball-name-mismatch", Critical,
+        "The registry tarball URL names another package or version than the entry.";
+    GitSource => "git-source", Medium,
+        "The entry installs from a git repository, outside the registry's guarantees.";
+    RemoteTarballSource => "remote-tarball-source", Medium,
+        "The entry installs a tarball from an arbitrary URL.";
+    LocalFileSource => "local-file-source", Low,
+        "The entry installs a tarball from the local disk.";
+    InstallScript => "install-script", Low,
+        "The entry runs install scripts when it is installed.";
+    LockfileOldFormat => "lockfile-old-format", Medium,
+        "The lockfile uses an old format that records less than npm 7+ does.";
+    DuplicateKey => "duplicate-key", High,
+        "A JSON key appears twice in one object; parsers disagree on which wins.";
+    InvalidPackageName => "invalid-package-name", High,
+        "A package name or install folder is not a valid npm package name.";
+}
+
+impl Code {
+    /// Looks a code up by its kebab-case name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.as_str() == name)
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// The package a finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct PackageRef {
+    /// Registry name (untrusted text: renderers escape it).
+    pub name: String,
+    /// Version, when known.
+    pub version: Option<String>,
+    /// Install path in the lockfile.
+    pub path: String,
+}
+
+/// Where in which file a finding points.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    /// The lockfile, as the user named it.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+}
+
+/// One problem found by a check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// What kind of problem.
+    pub code: Code,
+    /// How bad (the code's default unless policy changed it).
+    pub severity: Severity,
+    /// The entry concerned; `None` for findings about the whole file.
+    pub package: Option<PackageRef>,
+    /// What was found, in one sentence (may quote untrusted text).
+    pub message: String,
+    /// Where.
+    pub location: Location,
+}
+
+impl Finding {
+    /// A finding with the code's default severity.
+    pub fn new(
+        code: Code,
+        package: Option<PackageRef>,
+        message: String,
+        location: Location,
+    ) -> Self {
+        Self {
+            code,
+            severity: code.default_severity(),
+            package,
+            message,
+            location,
+        }
+    }
+
+    /// The order reports use: most severe first, then by file, line, code.
+    pub fn sort_key(&self) -> impl Ord + '_ {
+        (
+            std::cmp::Reverse(self.severity),
+            &self.location,
+            self.code,
+            &self.package,
+            &self.message,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_names_round_trip_and_are_kebab_case() {
+        for &code in Code::ALL {
+            assert_eq!(Code::from_name(code.as_str()), Some(code));
+            assert!(
+                code.as_str()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-')
+            );
+            assert!(
+                code.doc().starts_with(&format!("# {}\n", code.as_str())),
+                "docs/codes/{code}.md must start with its title"
+            );
+        }
+        assert_eq!(Code::from_name("nope"), None);
+    }
+
+    #[test]
+    fn severities_order_and_parse() {
+        assert!(Severity::Critical > Severity::High);
+        assert!(Severity::Low > Severity::Info);
+        assert_eq!(Severity::from_name("medium"), Some(Severity::Medium));
+        assert_eq!(Severity::from_name("MEDIUM"), None);
+    }
+}

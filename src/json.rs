@@ -1,0 +1,610 @@
+//! A small JSON reader that keeps the line of every object key.
+//!
+//! Findings must point at the lockfile line of the entry they are about, and
+//! serde_json does not expose positions. This reader builds a light tree in
+//! one pass, records the 1-based line of each key, reports errors with line
+//! and column, and notes duplicate keys: npm's `JSON.parse` keeps the last
+//! one, so a lockfile with two values for one key can show a reviewer one
+//! package and install another.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use thiserror::Error;
+
+/// Nesting deeper than this is refused rather than risking the stack.
+const MAX_DEPTH: usize = 512;
+
+/// A parsed JSON value, borrowing from the source text where it can:
+/// lockfiles are megabytes of short strings, and copying each one costs
+/// more than the parse. Numbers keep their source text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    /// `null`
+    Null,
+    /// `true` / `false`
+    Bool(bool),
+    /// A number, as written.
+    Number(&'a str),
+    /// A string, unescaped.
+    String(Cow<'a, str>),
+    /// An array.
+    Array(Vec<Value<'a>>),
+    /// An object, members in source order (duplicates kept).
+    Object(Vec<Member<'a>>),
+    /// A top-level member the caller chose not to build (it was still
+    /// checked to be valid JSON).
+    Skipped,
+}
+
+/// One `"key": value` pair of an object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member<'a> {
+    /// The unescaped key.
+    pub key: Cow<'a, str>,
+    /// 1-based line of the key.
+    pub line: u32,
+    /// The value.
+    pub value: Value<'a>,
+}
+
+/// A key that occurs more than once in one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// The repeated key.
+    pub key: String,
+    /// 1-based line of the repeat (npm keeps this one).
+    pub line: u32,
+}
+
+/// A document and the duplicate keys found while reading it.
+#[derive(Debug, Clone)]
+pub struct Document<'a> {
+    /// The top-level value.
+    pub value: Value<'a>,
+    /// Every repeated key, in source order.
+    pub duplicate_keys: Vec<DuplicateKey>,
+}
+
+/// Why a text is not JSON, and where.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+#[error("{message} at line {line}, column {column}")]
+pub struct JsonError {
+    /// What was wrong.
+    pub message: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+}
+
+impl<'a> Value<'a> {
+    /// The JSON type name, for error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+            Value::Skipped => "skipped value",
+        }
+    }
+
+    /// The member named `key` (the last one, as `JSON.parse` keeps).
+    pub fn get(&self, key: &str) -> Option<&Value<'a>> {
+        self.member(key).map(|m| &m.value)
+    }
+
+    /// Like [`Value::get`], but the whole member (with its line).
+    pub fn member(&self, key: &str) -> Option<&Member<'a>> {
+        match self {
+            Value::Object(members) => members.iter().rev().find(|m| m.key == key),
+            _ => None,
+        }
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The boolean, if this is one.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The members, if this is an object.
+    pub fn as_object(&self) -> Option<&[Member<'a>]> {
+        match self {
+            Value::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+}
+
+/// The members of an object with repeated keys dropped except the last,
+/// which is the one `JSON.parse` (and so npm) keeps. Source order is kept.
+pub fn last_of_each_key<'m, 'a>(members: &'m [Member<'a>]) -> impl Iterator<Item = &'m Member<'a>> {
+    let mut last = std::collections::HashMap::with_capacity(members.len());
+    for (i, m) in members.iter().enumerate() {
+        last.insert(m.key.as_ref(), i);
+    }
+    members
+        .iter()
+        .enumerate()
+        .filter(move |(i, m)| last.get(m.key.as_ref()) == Some(i))
+        .map(|(_, m)| m)
+}
+
+/// Parses `text` as one JSON document. A leading byte-order mark is skipped,
+/// as npm does.
+pub fn parse(text: &str) -> Result<Document<'_>, JsonError> {
+    parse_with(text, |_, _| false)
+}
+
+/// Like [`parse`], but a member of the top-level object for which
+/// `skip(members_so_far, key)` is true is validated without being built
+/// (it becomes [`Value::Skipped`], and its duplicate keys are not noted).
+/// Lockfiles use it to avoid building sections npm ignores.
+pub fn parse_with<'a>(
+    text: &'a str,
+    skip: impl Fn(&[Member<'a>], &str) -> bool,
+) -> Result<Document<'a>, JsonError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut p = Parser {
+        src: text.as_bytes(),
+        text,
+        pos: 0,
+        line: 1,
+        duplicates: Vec::new(),
+        skip: &skip,
+    };
+    p.skip_ws();
+    if p.pos >= p.src.len() {
+        return Err(p.error("empty document"));
+    }
+    let value = p.value(0, Mode::Build)?;
+    p.skip_ws();
+    if p.pos < p.src.len() {
+        return Err(p.error("unexpected data after the JSON value"));
+    }
+    Ok(Document {
+        value,
+        duplicate_keys: p.duplicates,
+    })
+}
+
+/// Whether a value is built or only validated.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Build,
+    Skip,
+}
+
+type SkipFn<'s, 'a> = &'s dyn Fn(&[Member<'a>], &str) -> bool;
+
+struct Parser<'a, 's> {
+    src: &'a [u8],
+    text: &'a str,
+    pos: usize,
+    line: u32,
+    duplicates: Vec<DuplicateKey>,
+    skip: SkipFn<'s, 'a>,
+}
+
+impl<'a> Parser<'a, '_> {
+    fn error(&self, message: &str) -> JsonError {
+        let upto = &self.text[..self.char_boundary(self.pos)];
+        let line_start = upto.rfind('\n').map_or(0, |i| i + 1);
+        let column = upto[line_start..].chars().count() + 1;
+        JsonError {
+            message: message.to_string(),
+            line: u32::try_from(upto.matches('\n').count() + 1).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        }
+    }
+
+    fn char_boundary(&self, mut i: usize) -> usize {
+        i = i.min(self.text.len());
+        while !self.text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(&b) = self.src.get(self.pos) {
+            match b {
+                b'\n' => self.line += 1,
+                b' ' | b'\t' | b'\r' => {}
+                _ => return,
+            }
+            self.pos += 1;
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.src.get(self.pos).copied()
+    }
+
+    fn expect_literal(&mut self, word: &str, value: Value<'a>) -> Result<Value<'a>, JsonError> {
+        if self.src[self.pos..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(value)
+        } else {
+            Err(self.error("unexpected character"))
+        }
+    }
+
+    fn value(&mut self, depth: usize, mode: Mode) -> Result<Value<'a>, JsonError> {
+        if depth > MAX_DEPTH {
+            return Err(self.error("nesting too deep"));
+        }
+        match self.peek() {
+            Some(b'{') => self.object(depth, mode),
+            Some(b'[') => self.array(depth, mode),
+            Some(b'"') => self.string().map(Value::String),
+            Some(b't') => self.expect_literal("true", Value::Bool(true)),
+            Some(b'f') => self.expect_literal("false", Value::Bool(false)),
+            Some(b'n') => self.expect_literal("null", Value::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err(self.error("unexpected character")),
+            None => Err(self.error("unexpected end of input")),
+        }
+    }
+
+    fn object(&mut self, depth: usize, mode: Mode) -> Result<Value<'a>, JsonError> {
+        self.pos += 1;
+        let mut members: Vec<Member<'a>> = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(Value::Object(members));
+        }
+        loop {
+            self.skip_ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.error("expected a string key"));
+            }
+            let line = self.line;
+            let key = self.string()?;
+            self.skip_ws();
+            if self.peek() != Some(b':') {
+                return Err(self.error("expected ':' after an object key"));
+            }
+            self.pos += 1;
+            self.skip_ws();
+            let child = if mode == Mode::Skip || (depth == 0 && (self.skip)(&members, &key)) {
+                Mode::Skip
+            } else {
+                Mode::Build
+            };
+            let value = self.value(depth + 1, child)?;
+            if mode == Mode::Build {
+                members.push(Member { key, line, value });
+            }
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    break;
+                }
+                Some(_) => return Err(self.error("expected ',' or '}' in an object")),
+                None => return Err(self.error("unexpected end of input in an object")),
+            }
+        }
+        if mode == Mode::Skip {
+            return Ok(Value::Skipped);
+        }
+        self.note_duplicates(&members);
+        Ok(Value::Object(members))
+    }
+
+    fn note_duplicates(&mut self, members: &[Member<'a>]) {
+        // Most objects are small: comparing pairs beats hashing there.
+        const SMALL: usize = 16;
+        let mut seen = HashSet::new();
+        for (i, m) in members.iter().enumerate() {
+            let repeated = if members.len() <= SMALL {
+                members[..i].iter().any(|earlier| earlier.key == m.key)
+            } else {
+                !seen.insert(m.key.as_ref())
+            };
+            if repeated {
+                self.duplicates.push(DuplicateKey {
+                    key: m.key.to_string(),
+                    line: m.line,
+                });
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize, mode: Mode) -> Result<Value<'a>, JsonError> {
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(Value::Array(items));
+        }
+        loop {
+            self.skip_ws();
+            let item = self.value(depth + 1, mode)?;
+            if mode == Mode::Build {
+                items.push(item);
+            }
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(if mode == Mode::Skip {
+                        Value::Skipped
+                    } else {
+                        Value::Array(items)
+                    });
+                }
+                Some(_) => return Err(self.error("expected ',' or ']' in an array")),
+                None => return Err(self.error("unexpected end of input in an array")),
+            }
+        }
+    }
+
+    fn number(&mut self) -> Result<Value<'a>, JsonError> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(self.error("invalid number")),
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(self.error("invalid number"));
+            }
+            self.digits();
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.pos += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(self.error("invalid number"));
+            }
+            self.digits();
+        }
+        Ok(Value::Number(&self.text[start..self.pos]))
+    }
+
+    fn digits(&mut self) {
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.pos += 1;
+        }
+    }
+
+    fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
+        self.pos += 1;
+        let start = self.pos;
+        // Fast path: most strings have no escapes and borrow the source.
+        let rest = &self.src[start..];
+        let end = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+        if let Some(c) = rest[..end].iter().position(|&b| b < 0x20) {
+            self.pos = start + c;
+            return Err(self.error("control character in a string"));
+        }
+        self.pos = start + end;
+        if rest.get(end) == Some(&b'"') {
+            self.pos += 1;
+            return Ok(Cow::Borrowed(&self.text[start..start + end]));
+        }
+        let mut out = self.text[start..self.pos].to_string();
+        loop {
+            let Some(&b) = self.src.get(self.pos) else {
+                return Err(self.error("unterminated string"));
+            };
+            match b {
+                b'"' => {
+                    self.pos += 1;
+                    return Ok(Cow::Owned(out));
+                }
+                b'\\' => {
+                    self.pos += 1;
+                    self.escape(&mut out)?;
+                }
+                0..=0x1f => return Err(self.error("control character in a string")),
+                _ => {
+                    let run_start = self.pos;
+                    while let Some(&c) = self.src.get(self.pos) {
+                        if c == b'"' || c == b'\\' || c < 0x20 {
+                            break;
+                        }
+                        self.pos += 1;
+                    }
+                    out.push_str(&self.text[run_start..self.pos]);
+                }
+            }
+        }
+    }
+
+    fn escape(&mut self, out: &mut String) -> Result<(), JsonError> {
+        let Some(b) = self.peek() else {
+            return Err(self.error("unterminated string"));
+        };
+        self.pos += 1;
+        let c = match b {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => return self.unicode_escape(out),
+            _ => {
+                self.pos -= 1;
+                return Err(self.error("invalid escape in a string"));
+            }
+        };
+        out.push(c);
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Result<u32, JsonError> {
+        let digits = self
+            .src
+            .get(self.pos..self.pos + 4)
+            .filter(|d| d.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .and_then(|d| u32::from_str_radix(d, 16).ok());
+        let Some(v) = digits else {
+            return Err(self.error("invalid \\u escape"));
+        };
+        self.pos += 4;
+        Ok(v)
+    }
+
+    fn unicode_escape(&mut self, out: &mut String) -> Result<(), JsonError> {
+        let first = self.hex4()?;
+        let code = if (0xD800..0xDC00).contains(&first) && self.src[self.pos..].starts_with(b"\\u")
+        {
+            let save = self.pos;
+            self.pos += 2;
+            let second = self.hex4()?;
+            if (0xDC00..0xE000).contains(&second) {
+                0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+            } else {
+                self.pos = save;
+                first
+            }
+        } else {
+            first
+        };
+        // A lone surrogate cannot live in a Rust string; it becomes U+FFFD,
+        // which is also how it would print anywhere else.
+        out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_key_lines_and_values() {
+        let doc =
+            parse("{\n  \"a\": 1,\n  \"b\": {\n    \"c\": [true, null, \"x\"]\n  }\n}").unwrap();
+        let b = doc.value.member("b").unwrap();
+        assert_eq!(b.line, 3);
+        assert_eq!(doc.value.member("a").unwrap().line, 2);
+        let c = b.value.get("c").unwrap();
+        assert_eq!(
+            c,
+            &Value::Array(vec![
+                Value::Bool(true),
+                Value::Null,
+                Value::String("x".into())
+            ])
+        );
+    }
+
+    #[test]
+    fn unescapes_strings() {
+        let doc = parse(r#"["a\"b\\c\/\n\u00e9\ud83d\ude00\u001b", "\ud800x"]"#).unwrap();
+        let Value::Array(items) = doc.value else {
+            panic!("array expected")
+        };
+        assert_eq!(items[0].as_str(), Some("a\"b\\c/\né😀\u{1b}"));
+        assert_eq!(items[1].as_str(), Some("\u{fffd}x"));
+    }
+
+    #[test]
+    fn reports_line_and_column() {
+        let err = parse("{\n  \"a\": 1\n  \"b\": 2\n}").unwrap_err();
+        assert_eq!((err.line, err.column), (3, 3));
+        assert!(err.message.contains("expected ','"), "{err}");
+        let err = parse("").unwrap_err();
+        assert_eq!(err.message, "empty document");
+        let err = parse("{\"é\": tru}").unwrap_err();
+        assert_eq!((err.line, err.column), (1, 7));
+    }
+
+    #[test]
+    fn rejects_what_json_rejects() {
+        for bad in [
+            "{",
+            "[1,]",
+            "{\"a\" 1}",
+            "01",
+            "1.",
+            "-",
+            "\"a\nb\"",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "nul",
+            "{} x",
+            "[1 2]",
+            "{1: 2}",
+            "\"\\u+123\"",
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} should fail");
+        }
+    }
+
+    #[test]
+    fn refuses_deep_nesting_without_overflow() {
+        let deep = "[".repeat(100_000);
+        assert_eq!(parse(&deep).unwrap_err().message, "nesting too deep");
+    }
+
+    #[test]
+    fn notes_duplicate_keys_and_keeps_the_last() {
+        let doc = parse("{\"a\": 1,\n\"a\": 2}").unwrap();
+        assert_eq!(doc.value.get("a"), Some(&Value::Number("2")));
+        assert_eq!(
+            doc.duplicate_keys,
+            vec![DuplicateKey {
+                key: "a".into(),
+                line: 2
+            }]
+        );
+    }
+
+    #[test]
+    fn skipped_members_are_validated_but_not_built() {
+        let skip = |_: &[Member], key: &str| key == "b";
+        let doc = parse_with(
+            "{\"a\": 1, \"b\": {\"x\": [1, {\"y\": \"\\n\"}]}, \"c\": 2}",
+            skip,
+        )
+        .unwrap();
+        assert_eq!(doc.value.get("b"), Some(&Value::Skipped));
+        assert_eq!(doc.value.get("c"), Some(&Value::Number("2")));
+        let err = parse_with("{\"b\": {\"x\": [1,]}}", skip).unwrap_err();
+        assert!(err.message.contains("unexpected character"), "{err}");
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_numbers_and_bom() {
+        let doc = parse("\u{feff}[-0.5e+3, 0, 12]").unwrap();
+        let Value::Array(items) = doc.value else {
+            panic!("array expected")
+        };
+        assert_eq!(items[0], Value::Number("-0.5e+3"));
+        assert_eq!(items.len(), 3);
+    }
+}

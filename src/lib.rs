@@ -1,0 +1,17 @@
+//! lockproof verifies an npm lockfile before anything from it is installed.
+//!
+//! The pipeline: [`lockfile`] parses entries, [`checks`] turn them into
+//! [`finding`]s, [`policy`] applies the project's levels and ignores, and
+//! [`report`] renders the result. `main.rs` and [`app`] are the only places
+//! that touch the terminal and the process exit code.
+
+pub mod app;
+pub mod checks;
+pub mod cli;
+pub mod config;
+pub mod finding;
+pub mod integrity;
+pub mod json;
+pub mod lockfile;
+pub mod policy;
+pub mod report;

@@ -1,0 +1,361 @@
+//! npm lockfiles: finding them, reading them, and turning them into one
+//! [`Entry`] per installed package path.
+//!
+//! `lockfileVersion` 2 and 3 are read from `packages` ([`packages`]);
+//! version 1 and the unversioned npm ≤ 4 shrinkwrap from the nested
+//! `dependencies` tree ([`nested`]). Everything downstream works on entries
+//! and never looks at the JSON again.
+
+mod fields;
+pub mod name;
+mod nested;
+mod packages;
+pub mod source;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::integrity::{Integrity, IntegrityError};
+use crate::json::{self, DuplicateKey, JsonError, Value};
+pub use source::SourceKind;
+
+/// The file names npm reads, in the order it prefers them.
+pub const LOCKFILE_NAMES: [&str; 2] = ["npm-shrinkwrap.json", "package-lock.json"];
+
+/// The lockfile format, from `lockfileVersion`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LockfileVersion {
+    /// npm ≤ 4 shrinkwrap: no `lockfileVersion`, no integrity.
+    Unversioned,
+    /// npm 5–6: nested `dependencies`.
+    V1,
+    /// npm 7–8: `packages` plus legacy `dependencies`.
+    V2,
+    /// npm 9+: `packages` only.
+    V3,
+}
+
+impl fmt::Display for LockfileVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Unversioned => "unversioned (npm <= 4)",
+            Self::V1 => "1",
+            Self::V2 => "2",
+            Self::V3 => "3",
+        })
+    }
+}
+
+/// The `resolved` field as written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "kind", content = "value")]
+pub enum Resolved {
+    /// No `resolved` (npm's `omit-lockfile-registry-resolved`, or bundled).
+    Absent,
+    /// `"resolved": false`, written by some old npm versions.
+    False,
+    /// A URL or spec.
+    Url(String),
+}
+
+impl Resolved {
+    /// The URL or spec, when there is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Self::Url(u) => Some(u),
+            _ => None,
+        }
+    }
+}
+
+/// The `integrity` field, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntegrityField {
+    /// No `integrity`.
+    Absent,
+    /// A usable SRI string.
+    Valid(Integrity),
+    /// Present but unusable.
+    Malformed {
+        /// The text as written.
+        raw: String,
+        /// Why it is unusable.
+        error: IntegrityError,
+    },
+}
+
+/// Dependency-type flags npm records per entry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Flags {
+    /// Only needed for development.
+    pub dev: bool,
+    /// Only needed by optional dependencies.
+    pub optional: bool,
+    /// Needed by both dev and optional dependency chains.
+    pub dev_optional: bool,
+    /// Installed as a peer dependency.
+    pub peer: bool,
+    /// Not required by anything.
+    pub extraneous: bool,
+}
+
+/// Platform restrictions (`os`, `cpu`, `libc`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Platform {
+    /// Operating systems (`darwin`, `!win32`, …).
+    pub os: Vec<String>,
+    /// CPU architectures.
+    pub cpu: Vec<String>,
+    /// C libraries (`glibc`, `musl`).
+    pub libc: Vec<String>,
+}
+
+/// One installed package path of a lockfile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Install path, e.g. `node_modules/a/node_modules/@s/b`.
+    pub path: String,
+    /// Registry name (the alias target for aliases).
+    pub name: String,
+    /// Folder name under `node_modules` (differs from `name` for aliases).
+    pub folder_name: String,
+    /// Version, when the lockfile states one.
+    pub version: Option<String>,
+    /// `resolved` as written.
+    pub resolved: Resolved,
+    /// `resolved` parsed as a URL (without git's `git+` prefix), when it
+    /// is one; parsed once here so every check sees the same host.
+    pub url: Option<url::Url>,
+    /// `integrity`, parsed.
+    pub integrity: IntegrityField,
+    /// Where the bytes come from.
+    pub source: SourceKind,
+    /// Dependency-type flags.
+    pub flags: Flags,
+    /// `hasInstallScript` (v2/v3 only; v1 does not record it).
+    pub has_install_script: bool,
+    /// Platform restrictions.
+    pub platform: Platform,
+    /// 1-based line of the entry's key.
+    pub line: u32,
+}
+
+impl Entry {
+    /// `name@version`, or the name alone when there is no version.
+    pub fn spec(&self) -> String {
+        match &self.version {
+            Some(v) => format!("{}@{}", self.name, v),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// Which of npm's two lockfile names the file has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LockfileKind {
+    /// `package-lock.json`.
+    PackageLock,
+    /// `npm-shrinkwrap.json` (published with a package; wins over the other).
+    Shrinkwrap,
+}
+
+/// A parsed lockfile.
+#[derive(Debug, Clone)]
+pub struct Lockfile {
+    /// The file read.
+    pub path: PathBuf,
+    /// Format version.
+    pub version: LockfileVersion,
+    /// 1-based line of `lockfileVersion` (1 when absent).
+    pub version_line: u32,
+    /// The project's own name and version, when recorded.
+    pub root_name: Option<String>,
+    /// Every installed package path except the project root.
+    pub entries: Vec<Entry>,
+    /// Keys that occur twice in one object anywhere in the file.
+    pub duplicate_keys: Vec<DuplicateKey>,
+}
+
+/// Why a lockfile could not be read. Each message names the file.
+#[derive(Debug, Error)]
+pub enum LockfileError {
+    /// The path does not exist.
+    #[error("{0}: no such file or folder")]
+    NotFound(PathBuf),
+    /// A folder without a lockfile.
+    #[error("{0}: no npm-shrinkwrap.json or package-lock.json in this folder")]
+    NoLockfile(PathBuf),
+    /// Reading failed.
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is empty.
+    #[error("{0}: the file is empty")]
+    Empty(PathBuf),
+    /// Not UTF-8.
+    #[error("{path}: not valid UTF-8 at line {line}, column {column}")]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u32,
+        /// 1-based column.
+        column: u32,
+    },
+    /// Not JSON.
+    #[error("{path}: malformed JSON: {error}")]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// Where and why.
+        error: JsonError,
+    },
+    /// A `lockfileVersion` lockproof does not know.
+    #[error(
+        "{path}: line {line}: unknown lockfileVersion {version} (lockproof reads versions 1, 2 and 3, and unversioned npm <= 4 shrinkwraps)"
+    )]
+    UnknownVersion {
+        /// The file.
+        path: PathBuf,
+        /// The value as written.
+        version: String,
+        /// 1-based line.
+        line: u32,
+    },
+    /// A field of the wrong JSON type.
+    #[error("{path}: line {line}: {what}: expected {expected}, found {found}")]
+    WrongType {
+        /// The file.
+        path: PathBuf,
+        /// Which field or entry, e.g. `packages["node_modules/a"].version`.
+        what: String,
+        /// The JSON type wanted.
+        expected: &'static str,
+        /// The JSON type found.
+        found: &'static str,
+        /// 1-based line.
+        line: u32,
+    },
+}
+
+/// Finds the lockfile npm would read: `path` itself if it is a file, else
+/// `npm-shrinkwrap.json` in the folder, else `package-lock.json`.
+pub fn locate(path: &Path) -> Result<PathBuf, LockfileError> {
+    if path.is_file() {
+        return Ok(path.to_path_buf());
+    }
+    if !path.exists() {
+        return Err(LockfileError::NotFound(path.to_path_buf()));
+    }
+    LOCKFILE_NAMES
+        .iter()
+        .map(|name| path.join(name))
+        .find(|candidate| candidate.is_file())
+        .ok_or_else(|| LockfileError::NoLockfile(path.to_path_buf()))
+}
+
+/// Reads and parses the lockfile at `path` (a file, or a folder as
+/// [`locate`] resolves it).
+pub fn load(path: &Path) -> Result<Lockfile, LockfileError> {
+    let file = locate(path)?;
+    let bytes = std::fs::read(&file).map_err(|source| LockfileError::Io {
+        path: file.clone(),
+        source,
+    })?;
+    parse_bytes(&file, &bytes)
+}
+
+/// Parses lockfile bytes; `path` is used for messages and the result.
+pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Lockfile, LockfileError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let good = &bytes[..e.valid_up_to()];
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
+        LockfileError::NotUtf8 {
+            path: path.to_path_buf(),
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        }
+    })?;
+    if text.trim().is_empty() {
+        return Err(LockfileError::Empty(path.to_path_buf()));
+    }
+    // npm 7+ ignores the legacy `dependencies` tree once `packages` is there
+    // (npm writes it first): validate it, but do not build it.
+    let legacy = |seen: &[json::Member], key: &str| {
+        key == "dependencies" && seen.iter().any(|m| m.key == "packages")
+    };
+    let doc = json::parse_with(text, legacy).map_err(|error| LockfileError::Json {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    let ctx = fields::Ctx { path };
+    let Value::Object(_) = &doc.value else {
+        return Err(ctx.wrong_type(fields::What::TOP, "object", &doc.value, 1));
+    };
+    let (version, version_line) = read_version(&ctx, &doc.value)?;
+    let root_name = ctx
+        .opt_str(&doc.value, "name", fields::What::TOP)?
+        .map(str::to_string);
+    let entries = match version {
+        LockfileVersion::V2 if doc.value.get("packages").is_none() => {
+            nested::read(&ctx, &doc.value)?
+        }
+        LockfileVersion::V2 | LockfileVersion::V3 => packages::read(&ctx, &doc.value)?,
+        LockfileVersion::V1 | LockfileVersion::Unversioned => nested::read(&ctx, &doc.value)?,
+    };
+    Ok(Lockfile {
+        path: path.to_path_buf(),
+        version,
+        version_line,
+        root_name,
+        entries,
+        duplicate_keys: doc.duplicate_keys,
+    })
+}
+
+fn read_version(ctx: &fields::Ctx, doc: &Value) -> Result<(LockfileVersion, u32), LockfileError> {
+    let Some(member) = doc.member("lockfileVersion") else {
+        return Ok((LockfileVersion::Unversioned, 1));
+    };
+    let Value::Number(n) = &member.value else {
+        return Err(ctx.wrong_type("lockfileVersion", "number", &member.value, member.line));
+    };
+    let version = match *n {
+        "1" => LockfileVersion::V1,
+        "2" => LockfileVersion::V2,
+        "3" => LockfileVersion::V3,
+        _ => {
+            return Err(LockfileError::UnknownVersion {
+                path: ctx.path.to_path_buf(),
+                version: n.to_string(),
+                line: member.line,
+            });
+        }
+    };
+    Ok((version, member.line))
+}
+
+/// Parses an `integrity` value into an [`IntegrityField`].
+fn integrity_field(raw: Option<&str>) -> IntegrityField {
+    match raw {
+        None => IntegrityField::Absent,
+        Some(raw) => match Integrity::parse(raw) {
+            Ok(i) => IntegrityField::Valid(i),
+            Err(error) => IntegrityField::Malformed {
+                raw: raw.to_string(),
+                error,
+            },
+        },
+    }
+}

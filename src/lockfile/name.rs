@@ -1,0 +1,95 @@
+//! npm's rules for package names, as the registry applies them to
+//! published names (legacy upper-case names included).
+
+/// Longest name npm accepts.
+const MAX_NAME_LEN: usize = 214;
+
+/// Why `name` is not a valid npm package name, or `None` when it is.
+/// Upper-case letters are accepted: old packages (`JSONStream`) have them.
+pub fn name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        return Some("is empty");
+    }
+    if name.chars().any(char::is_control) {
+        return Some("contains control characters");
+    }
+    if name.len() > MAX_NAME_LEN {
+        return Some("is longer than 214 characters");
+    }
+    if name.trim() != name {
+        return Some("has leading or trailing spaces");
+    }
+    let parts: Vec<&str> = match name.strip_prefix('@') {
+        Some(scoped) => match scoped.split_once('/') {
+            Some((scope, pkg)) => vec![scope, pkg],
+            None => return Some("is a scope without a package name"),
+        },
+        None => vec![name],
+    };
+    if parts.iter().any(|p| p.is_empty()) {
+        return Some("has an empty scope or package part");
+    }
+    if parts.iter().any(|p| p.contains('/') || p.contains('\\')) {
+        return Some("contains a path separator");
+    }
+    if parts
+        .last()
+        .is_some_and(|p| p.starts_with('.') || p.starts_with('_'))
+    {
+        return Some("starts with a dot or underscore");
+    }
+    if !parts.iter().all(|p| p.chars().all(url_safe)) {
+        return Some("contains characters npm does not allow in names");
+    }
+    None
+}
+
+/// Characters `encodeURIComponent` leaves alone, which is npm's test.
+fn url_safe(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-_.!~*'()".contains(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_problem;
+
+    #[test]
+    fn accepts_real_names() {
+        for ok in [
+            "lodash",
+            "@babel/core",
+            "JSONStream",
+            "left-pad",
+            "a.b",
+            "@s/x_y",
+            "ab~c",
+        ] {
+            assert_eq!(name_problem(ok), None, "{ok}");
+        }
+    }
+
+    #[test]
+    fn rejects_hostile_names() {
+        for bad in [
+            "",
+            "../../etc/passwd",
+            "..",
+            ".hidden",
+            "_under",
+            "a/b",
+            "@s",
+            "@s/",
+            "@/x",
+            "@s/a/b",
+            "evil\u{1b}[31m",
+            " lead",
+            "a b",
+            "<img>",
+            "a\\b",
+            "new\nline",
+        ] {
+            assert!(name_problem(bad).is_some(), "{bad:?}");
+        }
+        assert!(name_problem(&"a".repeat(215)).is_some());
+    }
+}

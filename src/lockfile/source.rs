@@ -1,0 +1,251 @@
+//! Where an entry's bytes come from, judged from `resolved` and the flags,
+//! and the name and file a registry tarball URL claims.
+
+use std::fmt;
+
+use percent_encoding::percent_decode_str;
+use serde::Serialize;
+use url::Url;
+
+/// The kind of source an entry installs from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    /// A registry tarball (`…/<name>/-/<file>.tgz`, or no `resolved`).
+    Registry,
+    /// A git repository.
+    Git,
+    /// A tarball from an arbitrary URL.
+    RemoteTarball,
+    /// A tarball on the local disk (`file:…tgz`).
+    LocalFile,
+    /// A symlink to a folder (`link: true`, or `file:` to a folder).
+    Link,
+    /// A workspace folder of the project itself.
+    Workspace,
+    /// Shipped inside its parent's tarball (`inBundle` / `bundled`).
+    Bundled,
+}
+
+impl SourceKind {
+    /// Every kind, in report order.
+    pub const ALL: [SourceKind; 7] = [
+        Self::Registry,
+        Self::Git,
+        Self::RemoteTarball,
+        Self::LocalFile,
+        Self::Link,
+        Self::Workspace,
+        Self::Bundled,
+    ];
+
+    /// The kebab-case name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Registry => "registry",
+            Self::Git => "git",
+            Self::RemoteTarball => "remote-tarball",
+            Self::LocalFile => "local-file",
+            Self::Link => "link",
+            Self::Workspace => "workspace",
+            Self::Bundled => "bundled",
+        }
+    }
+
+    /// Whether lockproof can check the entry on its own: bundled entries
+    /// are covered only by their parent's tarball, and links and workspaces
+    /// are the project's own folders.
+    pub fn independently_verifiable(self) -> bool {
+        !matches!(self, Self::Link | Self::Workspace | Self::Bundled)
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+const GIT_PREFIXES: [&str; 9] = [
+    "git+",
+    "git://",
+    "git@",
+    "github:",
+    "gitlab:",
+    "bitbucket:",
+    "gist:",
+    "ssh://",
+    "git:",
+];
+
+/// Whether a spec or URL names a git source.
+pub fn is_git_spec(spec: &str) -> bool {
+    GIT_PREFIXES.iter().any(|p| spec.starts_with(p))
+}
+
+/// Whether a spec is a URL, git or `file:` spec rather than a version.
+pub fn is_non_version_spec(spec: &str) -> bool {
+    is_git_spec(spec)
+        || spec.starts_with("http://")
+        || spec.starts_with("https://")
+        || spec.starts_with("file:")
+}
+
+/// Parses a `resolved` spec that is a URL (`scheme://…`), with git's
+/// `git+` prefix removed, the way npm's WHATWG parser reads it.
+pub fn parse_url(spec: &str) -> Option<Url> {
+    if !spec.contains("://") {
+        return None;
+    }
+    Url::parse(spec.strip_prefix("git+").unwrap_or(spec)).ok()
+}
+
+/// Classifies an entry from its `resolved` spec (absent means the
+/// configured registry), that spec parsed as a URL, and where it sits.
+pub fn classify(
+    resolved: Option<&str>,
+    url: Option<&Url>,
+    link: bool,
+    workspace: bool,
+    bundled: bool,
+) -> SourceKind {
+    if link {
+        return SourceKind::Link;
+    }
+    if workspace {
+        return SourceKind::Workspace;
+    }
+    if bundled {
+        return SourceKind::Bundled;
+    }
+    let Some(spec) = resolved else {
+        return SourceKind::Registry;
+    };
+    if is_git_spec(spec) {
+        SourceKind::Git
+    } else if let Some(path) = spec.strip_prefix("file:") {
+        if is_tarball_file(path) {
+            SourceKind::LocalFile
+        } else {
+            SourceKind::Link
+        }
+    } else if let Some(url) = url {
+        if registry_tarball(url).is_some() {
+            SourceKind::Registry
+        } else {
+            SourceKind::RemoteTarball
+        }
+    } else if is_tarball_file(spec) {
+        SourceKind::LocalFile
+    } else {
+        SourceKind::Link
+    }
+}
+
+fn is_tarball_file(path: &str) -> bool {
+    let tail = path.get(path.len().saturating_sub(7)..).unwrap_or(path);
+    [".tgz", ".tar.gz", ".tar"].iter().any(|ext| {
+        tail.len() >= ext.len() && tail[tail.len() - ext.len()..].eq_ignore_ascii_case(ext)
+    })
+}
+
+/// What a registry tarball URL (`…/<name>/-/<file>`) claims to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TarballRef {
+    /// The package name in the path, percent-decoded.
+    pub name: String,
+    /// The tarball file name, percent-decoded.
+    pub file: String,
+}
+
+/// Reads the package name and file from a registry-shaped tarball URL.
+/// Registries put the tarball at `<prefix>/<name>/-/<file>.tgz`, where a
+/// scoped name is `@scope/name` or `@scope%2fname`.
+pub fn registry_tarball(url: &Url) -> Option<TarballRef> {
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    let (before, file) = url.path().rsplit_once("/-/")?;
+    if file.contains('/') {
+        return None;
+    }
+    let file = decode(file);
+    if !is_tarball_file(&file) {
+        return None;
+    }
+    let mut segments = before.rsplit('/');
+    let last = decode(segments.next().filter(|s| !s.is_empty())?);
+    let name = match segments.next().map(decode) {
+        Some(scope) if scope.starts_with('@') && !last.starts_with('@') => {
+            format!("{scope}/{last}")
+        }
+        _ => last,
+    };
+    Some(TarballRef { name, file })
+}
+
+fn decode(segment: &str) -> String {
+    if segment.contains('%') {
+        percent_decode_str(segment).decode_utf8_lossy().into_owned()
+    } else {
+        segment.to_string()
+    }
+}
+
+/// The tarball file name npm's registry gives `name@version`.
+pub fn expected_tarball_file(name: &str, version: &str) -> String {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    format!("{base}-{version}.tgz")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tarball(u: &str) -> Option<TarballRef> {
+        registry_tarball(&Url::parse(u).unwrap())
+    }
+
+    #[test]
+    fn reads_plain_scoped_and_prefixed_tarball_urls() {
+        let t = tarball("https://registry.npmjs.org/lodash/-/lodash-4.17.21.tgz").unwrap();
+        assert_eq!(
+            (t.name.as_str(), t.file.as_str()),
+            ("lodash", "lodash-4.17.21.tgz")
+        );
+        let t = tarball("https://registry.npmjs.org/@babel/core/-/core-7.0.0.tgz").unwrap();
+        assert_eq!(t.name, "@babel/core");
+        let t = tarball("https://registry.npmjs.org/@babel%2fcore/-/core-7.0.0.tgz").unwrap();
+        assert_eq!(t.name, "@babel/core");
+        let t =
+            tarball("https://art.example.com/artifactory/api/npm/npm/ms/-/ms-2.1.3.tgz").unwrap();
+        assert_eq!(t.name, "ms");
+        assert_eq!(tarball("https://example.com/downloads/x-1.0.0.tgz"), None);
+        assert_eq!(tarball("https://example.com/-/x-1.0.0.tgz"), None);
+        assert_eq!(tarball("https://example.com/x/-/x-1.0.0.zip"), None);
+    }
+
+    #[test]
+    fn expected_file_uses_the_unscoped_name() {
+        assert_eq!(expected_tarball_file("@s/pkg", "1.0.0"), "pkg-1.0.0.tgz");
+        assert_eq!(expected_tarball_file("ms", "2.1.3"), "ms-2.1.3.tgz");
+    }
+
+    #[test]
+    fn classifies_sources() {
+        use SourceKind::*;
+        let c = |r| classify(Some(r), parse_url(r).as_ref(), false, false, false);
+        assert_eq!(classify(None, None, false, false, false), Registry);
+        assert_eq!(c("https://registry.npmjs.org/ms/-/ms-2.1.3.tgz"), Registry);
+        assert_eq!(c("git+ssh://git@github.com/a/b.git#abc"), Git);
+        assert_eq!(c("github:a/b#abc"), Git);
+        assert_eq!(c("git://github.com/a/b.git"), Git);
+        assert_eq!(c("https://example.com/x-1.0.0.tgz"), RemoteTarball);
+        assert_eq!(c("file:vendor/x-1.0.0.tgz"), LocalFile);
+        assert_eq!(c("file:../sibling"), Link);
+        assert_eq!(c("vendor/x-1.0.0.tgz"), LocalFile);
+        assert_eq!(classify(Some("packages/a"), None, true, false, false), Link);
+        assert_eq!(classify(None, None, false, true, false), Workspace);
+        assert_eq!(classify(None, None, false, false, true), Bundled);
+    }
+}

@@ -1,0 +1,103 @@
+//! Markdown for pull request comments and GitHub job summaries.
+
+use std::fmt::Write;
+
+use super::Report;
+use super::escape::{markdown as md, markdown_code as code};
+use super::table::package_label;
+
+pub(super) fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let icon = if report.passed { "✅" } else { "❌" };
+    let _ = writeln!(out, "## {icon} lockproof\n");
+    let _ = writeln!(out, "**{}**\n", report.headline());
+    out.push_str("| Lockfile | Format | Entries | Fail on |\n|---|---|---:|---|\n");
+    for l in &report.lockfiles {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            code(&l.path),
+            l.lockfile_version,
+            l.entries,
+            l.fail_on
+        );
+    }
+    out.push('\n');
+    if !report.findings.is_empty() {
+        out.push_str("### Findings\n\n");
+        out.push_str("| Severity | Code | Package | Location | Message |\n|---|---|---|---|---|\n");
+        for f in &report.findings {
+            let verdict = if f.fails { "" } else { " (pass)" };
+            let _ = writeln!(
+                out,
+                "| {}{verdict} | `{}` | {} | {} | {} |",
+                f.finding.severity,
+                f.finding.code,
+                code(&package_label(f)),
+                code(&format!(
+                    "{}:{}",
+                    f.finding.location.file, f.finding.location.line
+                )),
+                md(&f.finding.message)
+            );
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "**Entries:** {}\n", report.source_line());
+    let unverifiable: Vec<String> = report
+        .lockfiles
+        .iter()
+        .flat_map(|l| &l.unverifiable)
+        .map(|u| format!("{} {} ({})", u.count, u.kind, u.reason))
+        .collect();
+    if !unverifiable.is_empty() {
+        let _ = writeln!(
+            out,
+            "**Not independently verifiable:** {}\n",
+            unverifiable.join("; ")
+        );
+    }
+    if !report.ignored.is_empty() {
+        out.push_str("<details><summary>Ignored by policy</summary>\n\n");
+        out.push_str("| Code | Package | Reason |\n|---|---|---|\n");
+        for i in &report.ignored {
+            let name = i.finding.package.as_ref().map_or("-", |p| p.name.as_str());
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} |",
+                i.finding.code,
+                md(name),
+                md(&i.reason)
+            );
+        }
+        out.push_str("\n</details>\n\n");
+    }
+    if !report.suppressed.is_empty() {
+        let list: Vec<String> = report
+            .suppressed
+            .iter()
+            .map(|(c, n)| format!("{n} `{c}`"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "**Allowed by policy (not shown):** {}\n",
+            list.join(", ")
+        );
+    }
+    for n in &report.policy_notes {
+        let _ = writeln!(
+            out,
+            "> **Policy:** {}: {}\n",
+            code(&format!(
+                "{}:{}",
+                n.file.as_deref().unwrap_or("config"),
+                n.line
+            )),
+            md(&n.message)
+        );
+    }
+    for n in &report.notes {
+        let _ = writeln!(out, "> **Note:** {n}\n");
+    }
+    out
+}

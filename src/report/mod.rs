@@ -1,0 +1,336 @@
+//! The report: the finished result of an audit, and its renderers.
+//!
+//! [`Report`] is the domain result, serialized as-is for `--format json`
+//! (`docs/report-schema.md`); the other renderers read it and never call
+//! back into checks. Everything in it is sorted, so output is stable.
+
+pub mod escape;
+mod github;
+mod markdown;
+mod sarif;
+mod table;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::finding::Severity;
+use crate::lockfile::{Lockfile, LockfileVersion, SourceKind};
+use crate::policy::{IgnoredFinding, Judged, Outcome, PolicyNote};
+
+/// Version of the JSON report layout; bumped on incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A table for people (colour on a terminal only).
+    Table,
+    /// The report as JSON (`docs/report-schema.md`).
+    Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// Markdown, for pull request comments and job summaries.
+    Markdown,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+/// How to render.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    /// Use ANSI colour (table only).
+    pub color: bool,
+}
+
+/// Renders `report` in `format`.
+pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
+    match format {
+        Format::Table => table::render(report, opts),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(report)
+                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+            s.push('\n');
+            s
+        }
+        Format::Sarif => sarif::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Github => github::render(report),
+    }
+}
+
+/// The tool that wrote the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    /// `lockproof`.
+    pub name: &'static str,
+    /// Its version.
+    pub version: &'static str,
+}
+
+/// Counts per severity, most severe first.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct SeverityCounts {
+    /// Critical.
+    pub critical: usize,
+    /// High.
+    pub high: usize,
+    /// Medium.
+    pub medium: usize,
+    /// Low.
+    pub low: usize,
+    /// Info.
+    pub info: usize,
+}
+
+impl SeverityCounts {
+    fn add(&mut self, s: Severity) {
+        *self.slot(s) += 1;
+    }
+
+    fn slot(&mut self, s: Severity) -> &mut usize {
+        match s {
+            Severity::Critical => &mut self.critical,
+            Severity::High => &mut self.high,
+            Severity::Medium => &mut self.medium,
+            Severity::Low => &mut self.low,
+            Severity::Info => &mut self.info,
+        }
+    }
+
+    /// `(severity, count)` pairs with a non-zero count, most severe first.
+    pub fn nonzero(&self) -> Vec<(Severity, usize)> {
+        let mut c = self.clone();
+        Severity::ALL
+            .into_iter()
+            .map(|s| (s, *c.slot(s)))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+}
+
+/// Entries lockproof cannot check on their own, with why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unverifiable {
+    /// Their source kind.
+    pub kind: SourceKind,
+    /// How many.
+    pub count: usize,
+    /// Why they cannot be checked independently.
+    pub reason: &'static str,
+    /// Their install paths.
+    pub paths: Vec<String>,
+}
+
+/// What was read from one lockfile.
+#[derive(Debug, Clone, Serialize)]
+pub struct LockfileSummary {
+    /// The file, as the user named it.
+    pub path: String,
+    /// Its format.
+    pub lockfile_version: LockfileVersion,
+    /// The config applied, if any.
+    pub config: Option<String>,
+    /// The severity that fails the run for this file.
+    pub fail_on: Severity,
+    /// Entries read (the project root excluded).
+    pub entries: usize,
+    /// Entries per source kind.
+    pub by_source: BTreeMap<SourceKind, usize>,
+    /// Entries not independently verifiable, per kind.
+    pub unverifiable: Vec<Unverifiable>,
+}
+
+/// Totals over every lockfile.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Lockfiles audited.
+    pub lockfiles: usize,
+    /// Entries read.
+    pub entries: usize,
+    /// Entries per source kind.
+    pub by_source: BTreeMap<SourceKind, usize>,
+    /// Entries not independently verifiable.
+    pub unverifiable: usize,
+    /// Reported findings per severity.
+    pub findings: SeverityCounts,
+    /// Reported findings that fail the run.
+    pub failing: usize,
+    /// Findings removed by ignores.
+    pub ignored: usize,
+    /// Findings removed by `allow` levels.
+    pub suppressed: usize,
+}
+
+/// The result of an audit.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The tool.
+    pub tool: Tool,
+    /// Whether no finding fails the run.
+    pub passed: bool,
+    /// Which groups of checks ran.
+    pub checks: Vec<&'static str>,
+    /// Limits of this run a reader must know (what was not checked).
+    pub notes: Vec<String>,
+    /// Totals.
+    pub summary: Summary,
+    /// One per lockfile, in the order given.
+    pub lockfiles: Vec<LockfileSummary>,
+    /// Reported findings, most severe first.
+    pub findings: Vec<Judged>,
+    /// Findings removed by ignores, with reasons.
+    pub ignored: Vec<IgnoredFinding>,
+    /// Count per code of findings removed by `allow` levels.
+    pub suppressed: BTreeMap<String, usize>,
+    /// Expired and unused ignores.
+    pub policy_notes: Vec<PolicyNote>,
+}
+
+/// One audited lockfile and what policy made of its findings.
+pub struct Audited {
+    /// The lockfile.
+    pub lockfile: Lockfile,
+    /// The config file applied, if any.
+    pub config: Option<String>,
+    /// The severity that fails the run.
+    pub fail_on: Severity,
+    /// Policy's verdict on its findings.
+    pub outcome: Outcome,
+}
+
+const NOT_CHECKED: &str = "registry integrity, registry signatures and provenance were not checked: \
+     this version of lockproof runs the offline lockfile checks only";
+
+fn unverifiable_reason(kind: SourceKind) -> &'static str {
+    match kind {
+        SourceKind::Bundled => {
+            "shipped inside its parent's tarball; covered only by the parent's integrity"
+        }
+        SourceKind::Link => "a symlink to a folder of the project; nothing is downloaded",
+        _ => "a workspace folder of the project itself; nothing is downloaded",
+    }
+}
+
+impl Report {
+    /// Builds the report from audited lockfiles.
+    pub fn build(audited: Vec<Audited>) -> Self {
+        let mut summary = Summary {
+            lockfiles: audited.len(),
+            ..Summary::default()
+        };
+        let mut lockfiles = Vec::new();
+        let mut findings = Vec::new();
+        let mut ignored = Vec::new();
+        let mut suppressed: BTreeMap<String, usize> = BTreeMap::new();
+        let mut policy_notes = Vec::new();
+        for a in audited {
+            let mut by_source = BTreeMap::new();
+            let mut unverifiable: BTreeMap<SourceKind, Vec<String>> = BTreeMap::new();
+            for e in &a.lockfile.entries {
+                *by_source.entry(e.source).or_insert(0) += 1;
+                *summary.by_source.entry(e.source).or_insert(0) += 1;
+                if !e.source.independently_verifiable() {
+                    unverifiable
+                        .entry(e.source)
+                        .or_default()
+                        .push(e.path.clone());
+                }
+            }
+            summary.entries += a.lockfile.entries.len();
+            summary.unverifiable += unverifiable.values().map(Vec::len).sum::<usize>();
+            lockfiles.push(LockfileSummary {
+                path: a.lockfile.path.display().to_string(),
+                lockfile_version: a.lockfile.version,
+                config: a.config,
+                fail_on: a.fail_on,
+                entries: a.lockfile.entries.len(),
+                by_source,
+                unverifiable: unverifiable
+                    .into_iter()
+                    .map(|(kind, paths)| Unverifiable {
+                        kind,
+                        count: paths.len(),
+                        reason: unverifiable_reason(kind),
+                        paths,
+                    })
+                    .collect(),
+            });
+            findings.extend(a.outcome.findings);
+            ignored.extend(a.outcome.ignored);
+            for (code, n) in a.outcome.suppressed {
+                *suppressed.entry(code).or_insert(0) += n;
+            }
+            policy_notes.extend(a.outcome.notes);
+        }
+        findings.sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
+        ignored.sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
+        policy_notes.sort();
+        for f in &findings {
+            summary.findings.add(f.finding.severity);
+        }
+        summary.failing = findings.iter().filter(|f| f.fails).count();
+        summary.ignored = ignored.len();
+        summary.suppressed = suppressed.values().sum();
+        Self {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: "lockproof",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            passed: summary.failing == 0,
+            checks: vec!["lockfile"],
+            notes: vec![NOT_CHECKED.to_string()],
+            summary,
+            lockfiles,
+            findings,
+            ignored,
+            suppressed,
+            policy_notes,
+        }
+    }
+
+    /// One line saying what the run found, for every format's headline.
+    pub fn headline(&self) -> String {
+        let s = &self.summary;
+        let counts: Vec<String> = s
+            .findings
+            .nonzero()
+            .iter()
+            .map(|(sev, n)| format!("{n} {sev}"))
+            .collect();
+        let found = if counts.is_empty() {
+            "no findings".to_string()
+        } else {
+            format!(
+                "{} finding{} ({})",
+                self.findings.len(),
+                if self.findings.len() == 1 { "" } else { "s" },
+                counts.join(", ")
+            )
+        };
+        let verdict = if self.passed {
+            "PASS".to_string()
+        } else {
+            format!("FAIL: {} failing the policy", s.failing)
+        };
+        let files = if s.lockfiles == 1 {
+            "1 lockfile".to_string()
+        } else {
+            format!("{} lockfiles", s.lockfiles)
+        };
+        format!("{verdict} - {found} in {files}, {} entries", s.entries)
+    }
+
+    /// Entries per source kind, as `15 registry, 1 git`.
+    pub fn source_line(&self) -> String {
+        self.summary
+            .by_source
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}

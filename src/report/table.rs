@@ -1,0 +1,128 @@
+//! The terminal table: findings, then the summary a person reads first.
+
+use std::fmt::Write;
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, Color, ContentArrangement, Table};
+
+use super::escape::text;
+use super::{RenderOptions, Report};
+use crate::finding::Severity;
+use crate::policy::Judged;
+
+fn colour(s: Severity) -> Color {
+    match s {
+        Severity::Critical => Color::Magenta,
+        Severity::High => Color::Red,
+        Severity::Medium => Color::Yellow,
+        Severity::Low => Color::Blue,
+        Severity::Info => Color::Grey,
+    }
+}
+
+/// `name@version` of a finding's package (escaped), or `-`.
+pub(super) fn package_label(f: &Judged) -> String {
+    f.finding.package.as_ref().map_or_else(
+        || "-".to_string(),
+        |p| match &p.version {
+            Some(v) => format!("{}@{}", p.name, v),
+            None => p.name.clone(),
+        },
+    )
+}
+
+pub(super) fn render(report: &Report, opts: RenderOptions) -> String {
+    let mut out = String::new();
+    for l in &report.lockfiles {
+        let _ = writeln!(
+            out,
+            "{} (lockfileVersion {}, {} entries, fail-on {})",
+            text(&l.path),
+            l.lockfile_version,
+            l.entries,
+            l.fail_on
+        );
+    }
+    out.push('\n');
+    if report.findings.is_empty() {
+        out.push_str("No findings.\n");
+    } else {
+        let mut table = Table::new();
+        table.load_style(UTF8_FULL_CONDENSED);
+        if opts.color {
+            table.enforce_styling();
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+        } else {
+            table.force_no_tty();
+        }
+        table.set_header(["Severity", "Code", "Package", "Location", "Message"]);
+        for f in &report.findings {
+            let sev = f.finding.severity;
+            let mut sev_cell = Cell::new(if f.fails {
+                sev.to_string()
+            } else {
+                format!("{sev} (pass)")
+            });
+            if opts.color {
+                sev_cell = sev_cell.fg(colour(sev));
+            }
+            table.add_row(vec![
+                sev_cell,
+                Cell::new(f.finding.code),
+                Cell::new(text(&package_label(f))),
+                Cell::new(format!(
+                    "{}:{}",
+                    text(&f.finding.location.file),
+                    f.finding.location.line
+                )),
+                Cell::new(text(&f.finding.message)),
+            ]);
+        }
+        let _ = writeln!(out, "{table}");
+    }
+    out.push('\n');
+    let _ = writeln!(out, "Entries: {}", report.source_line());
+    for l in &report.lockfiles {
+        for u in &l.unverifiable {
+            let _ = writeln!(
+                out,
+                "Not independently verifiable: {} {} ({})",
+                u.count, u.kind, u.reason
+            );
+        }
+    }
+    if !report.ignored.is_empty() {
+        let _ = writeln!(out, "Ignored by policy: {}", report.ignored.len());
+        for i in &report.ignored {
+            let _ = writeln!(
+                out,
+                "  {} {}: {}",
+                i.finding.code,
+                text(i.finding.package.as_ref().map_or("-", |p| p.name.as_str())),
+                text(&i.reason)
+            );
+        }
+    }
+    if !report.suppressed.is_empty() {
+        let list: Vec<String> = report
+            .suppressed
+            .iter()
+            .map(|(c, n)| format!("{n} {c}"))
+            .collect();
+        let _ = writeln!(out, "Allowed by policy (not shown): {}", list.join(", "));
+    }
+    for n in &report.policy_notes {
+        let _ = writeln!(
+            out,
+            "Policy: {}:{}: {}",
+            text(n.file.as_deref().unwrap_or("config")),
+            n.line,
+            text(&n.message)
+        );
+    }
+    for n in &report.notes {
+        let _ = writeln!(out, "Note: {n}");
+    }
+    let _ = writeln!(out, "Result: {}", report.headline());
+    out
+}
