@@ -1,0 +1,333 @@
+//! `lockproof audit` on one fixture folder per scenario: each check fires on
+//! its case and nowhere else, and the lockfile model is what npm means.
+
+use std::path::Path;
+
+use lockproof::lockfile::{self, IntegrityField, LockfileVersion, Resolved, SourceKind};
+
+use crate::util::{codes, json_report, lockproof, run};
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v: Vec<_> = list
+        .iter()
+        .map(|(c, n)| (c.to_string(), n.to_string()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn risky_fires_each_check_on_its_entry_only() {
+    let (code, report) = json_report(&["fixtures/risky"]);
+    assert_eq!(code, 1);
+    let mut found = codes(&report);
+    found.sort();
+    assert_eq!(
+        found,
+        pairs(&[
+            ("git-source", "from-git"),
+            ("git-source", "old-git"),
+            ("host-not-allowed", "other-host"),
+            ("host-not-allowed", "remote-tar"),
+            ("insecure-url", "old-git"),
+            ("insecure-url", "plain-http"),
+            ("insecure-url", "with-token"),
+            ("install-script", "has-scripts"),
+            ("integrity-malformed", "bad-hash"),
+            ("integrity-missing", "no-integrity"),
+            ("integrity-weak", "old-hash"),
+            ("local-file-source", "local-tar"),
+            ("remote-tarball-source", "remote-tar"),
+            ("tarball-name-mismatch", "injected"),
+            ("url-credentials", "with-token"),
+        ])
+    );
+    assert_eq!(report["summary"]["entries"], 21);
+    assert_eq!(report["summary"]["unverifiable"], 3);
+    assert_eq!(report["summary"]["by_source"]["git"], 2);
+    let kinds: Vec<_> = report["lockfiles"][0]["unverifiable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["kind"].as_str().unwrap(), u["paths"][0].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("link", "node_modules/ws-a"),
+            ("workspace", "packages/ws-a"),
+            ("bundled", "node_modules/has-bundle/node_modules/inner"),
+        ]
+    );
+}
+
+#[test]
+fn findings_point_at_the_entry_line() {
+    let (_, report) = json_report(&["fixtures/risky"]);
+    let injected = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "tarball-name-mismatch")
+        .unwrap();
+    assert_eq!(injected["location"]["line"], 102);
+    assert_eq!(
+        injected["location"]["file"],
+        "fixtures/risky/package-lock.json"
+    );
+    assert_eq!(injected["severity"], "critical");
+    assert_eq!(injected["fails"], true);
+}
+
+#[test]
+fn clean_and_real_example_lockfiles_pass() {
+    let (code, report) = json_report(&["fixtures/clean"]);
+    assert_eq!((code, codes(&report).len()), (0, 0));
+    assert_eq!(report["passed"], true);
+    let (code, report) = json_report(&["fixtures/example"]);
+    assert_eq!(code, 0);
+    assert_eq!(report["summary"]["entries"], 104);
+    assert_eq!(codes(&report), pairs(&[("install-script", "esbuild")]));
+}
+
+#[test]
+fn a_folder_uses_the_shrinkwrap_as_npm_does() {
+    let (code, report) = json_report(&["fixtures/shrinkwrap-wins"]);
+    assert_eq!(
+        code, 0,
+        "the package-lock.json with an http URL must be ignored"
+    );
+    assert_eq!(
+        report["lockfiles"][0]["path"],
+        "fixtures/shrinkwrap-wins/npm-shrinkwrap.json"
+    );
+    let (code, _) = json_report(&["fixtures/shrinkwrap-wins/package-lock.json"]);
+    assert_eq!(
+        code, 1,
+        "named explicitly, the package-lock.json is audited"
+    );
+}
+
+#[test]
+fn old_formats_are_read_and_flagged_once() {
+    let (code, report) = json_report(&["fixtures/v1-nested"]);
+    assert_eq!(code, 0);
+    let mut found = codes(&report);
+    found.sort();
+    assert_eq!(
+        found,
+        pairs(&[
+            ("git-source", "git-dep"),
+            ("integrity-weak", "inherits"),
+            ("lockfile-old-format", "-"),
+        ])
+    );
+    let (code, report) = json_report(&["fixtures/npm4-shrinkwrap"]);
+    assert_eq!(code, 1);
+    assert_eq!(report["lockfiles"][0]["lockfile_version"], "unversioned");
+    let missing = codes(&report)
+        .iter()
+        .filter(|(c, _)| c == "integrity-missing")
+        .count();
+    assert_eq!(
+        missing, 4,
+        "every registry entry of an npm 4 shrinkwrap lacks integrity"
+    );
+}
+
+#[test]
+fn v3_entries_carry_names_aliases_flags_and_lines() {
+    let lock = lockfile::load(Path::new("fixtures/risky")).unwrap();
+    assert_eq!(lock.version, LockfileVersion::V3);
+    assert_eq!(lock.root_name.as_deref(), Some("risky-app"));
+    let get = |path: &str| lock.entries.iter().find(|e| e.path == path).unwrap();
+    let alias = get("node_modules/aliased");
+    assert_eq!(
+        (alias.name.as_str(), alias.folder_name.as_str()),
+        ("lodash", "aliased")
+    );
+    assert_eq!(alias.line, 45);
+    let scoped = get("node_modules/@scope/pkg");
+    assert_eq!(scoped.name, "@scope/pkg");
+    assert!(scoped.flags.dev);
+    let fsevents = get("node_modules/fsevents");
+    assert!(fsevents.flags.optional);
+    assert_eq!(fsevents.platform.os, vec!["darwin"]);
+    assert!(get("node_modules/peer-thing").flags.peer);
+    assert_eq!(get("node_modules/ws-a").source, SourceKind::Link);
+    assert_eq!(get("packages/ws-a").source, SourceKind::Workspace);
+    assert_eq!(get("packages/ws-a").name, "ws-a");
+    let inner = get("node_modules/has-bundle/node_modules/inner");
+    assert_eq!(inner.source, SourceKind::Bundled);
+    assert_eq!(inner.resolved, Resolved::Absent);
+    assert!(get("node_modules/has-scripts").has_install_script);
+    assert!(matches!(
+        get("node_modules/bad-hash").integrity,
+        IntegrityField::Malformed { .. }
+    ));
+    assert_eq!(get("node_modules/local-tar").source, SourceKind::LocalFile);
+    assert_eq!(
+        get("node_modules/remote-tar").source,
+        SourceKind::RemoteTarball
+    );
+}
+
+#[test]
+fn v1_entries_nest_and_resolve_aliases() {
+    let lock = lockfile::load(Path::new("fixtures/v1-nested")).unwrap();
+    assert_eq!(lock.version, LockfileVersion::V1);
+    assert_eq!(lock.entries.len(), 9);
+    let get = |path: &str| lock.entries.iter().find(|e| e.path == path).unwrap();
+    let nested = get("node_modules/debug/node_modules/ms");
+    assert_eq!(
+        (nested.version.as_deref(), nested.line),
+        (Some("2.0.0"), 15)
+    );
+    let alias = get("node_modules/my-alias");
+    assert_eq!(
+        (alias.name.as_str(), alias.version.as_deref()),
+        ("lodash", Some("4.17.21"))
+    );
+    let git = get("node_modules/git-dep");
+    assert_eq!(git.source, SourceKind::Git);
+    assert_eq!(git.version, None);
+    assert_eq!(get("node_modules/resolved-false").resolved, Resolved::False);
+    assert_eq!(
+        get("node_modules/has-bundle/node_modules/inner").source,
+        SourceKind::Bundled
+    );
+    assert!(get("node_modules/inherits").flags.dev);
+}
+
+#[test]
+fn several_lockfiles_are_audited_in_one_run() {
+    let (code, report) = json_report(&["fixtures/clean", "fixtures/v1-nested"]);
+    assert_eq!(code, 0);
+    assert_eq!(report["summary"]["lockfiles"], 2);
+    assert_eq!(report["summary"]["entries"], 11);
+    let (code, _) = json_report(&["fixtures/clean", "fixtures/risky"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn bare_lockproof_audits_the_current_folder() {
+    let out = lockproof()
+        .current_dir(crate::util::root().join("fixtures/clean"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("package-lock.json (lockfileVersion 3"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn fail_on_moves_the_gate() {
+    assert_eq!(run(&["fixtures/v1-nested", "--fail-on", "medium"]).code, 1);
+    assert_eq!(run(&["fixtures/example", "--fail-on", "low"]).code, 1);
+    assert_eq!(run(&["fixtures/example", "--fail-on", "medium"]).code, 0);
+    assert_eq!(run(&["fixtures/risky", "--fail-on", "critical"]).code, 1);
+}
+
+#[test]
+fn output_file_and_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    let r = run(&[
+        "audit",
+        "fixtures/risky",
+        "--format",
+        "json",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!((r.code, r.stdout.as_str()), (1, ""));
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(written["schema_version"], 1);
+    let r = run(&["fixtures/risky", "--quiet"]);
+    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (1, "", ""));
+}
+
+#[test]
+fn no_colour_unless_a_terminal() {
+    let r = run(&["fixtures/risky"]);
+    assert!(!r.stdout.contains('\u{1b}'));
+}
+
+#[test]
+fn offline_flag_is_accepted_and_the_report_says_what_was_not_checked() {
+    let (_, report) = json_report(&["--offline", "fixtures/clean"]);
+    assert_eq!(report["checks"], serde_json::json!(["lockfile"]));
+    assert!(
+        report["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("were not checked")
+    );
+}
+
+#[test]
+fn a_token_in_a_resolved_url_is_never_printed() {
+    for format in ["table", "json", "sarif", "markdown", "github"] {
+        let r = run(&["audit", "fixtures/risky", "--format", format]);
+        assert!(
+            r.stdout.replace("\\-", "-").contains("with-token"),
+            "{format}"
+        );
+        assert!(
+            !r.stdout.contains("SECRETTOKEN") && !r.stdout.contains("ci-bot"),
+            "{format} leaks the token"
+        );
+    }
+}
+
+#[test]
+fn hostile_names_and_paths_are_findings() {
+    let (code, report) = json_report(&["fixtures/hostile-names"]);
+    assert_eq!(code, 1);
+    let invalid = codes(&report)
+        .into_iter()
+        .filter(|(c, _)| c == "invalid-package-name")
+        .count();
+    assert_eq!(invalid, 4);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("package-lock.json"),
+        r#"{"lockfileVersion": 3, "packages": {
+  "node_modules/../../../etc": {"version": "1.0.0", "resolved": "https://registry.npmjs.org/etc/-/etc-1.0.0.tgz",
+    "integrity": "sha512-v2kDEe57lecTulaDIuNTPy3Ry4gLGJ6Z1O3vE1krgXZNrsQ+LFTGHVxVjcXPs17LhbZVGedAJv8XZ1tvj5FvSg==", "name": "etc"}
+}}"#,
+    )
+    .unwrap();
+    let (code, report) = json_report(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let msg = report["findings"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("install folder"), "{msg}");
+}
+
+#[test]
+fn duplicate_keys_are_reported_where_npm_would_take_the_last() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("package-lock.json"),
+        "{\"lockfileVersion\": 3, \"packages\": {\n\"node_modules/ms\": {\"version\": \"2.1.3\"},\n\"node_modules/ms\": {\"version\": \"6.6.6\"}\n}}",
+    )
+    .unwrap();
+    let (code, report) = json_report(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let findings = report["findings"].as_array().unwrap();
+    let dup = findings
+        .iter()
+        .find(|f| f["code"] == "duplicate-key")
+        .unwrap();
+    assert_eq!(dup["location"]["line"], 3);
+    assert_eq!(
+        report["summary"]["entries"], 1,
+        "npm keeps only the last value"
+    );
+    let lock = lockfile::load(dir.path()).unwrap();
+    assert_eq!(lock.entries[0].version.as_deref(), Some("6.6.6"));
+}

@@ -1,0 +1,203 @@
+//! Bad input: exit 2 and one line naming the file (and the line and column
+//! where there is one). Never a panic.
+
+use crate::util::run;
+
+/// Runs `audit` on `path` and returns stderr, asserting exit 2 and no stdout.
+fn fails(args: &[&str]) -> String {
+    let r = run(args);
+    assert_eq!(
+        r.code, 2,
+        "{args:?}: stdout {} stderr {}",
+        r.stdout, r.stderr
+    );
+    assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    r.stderr
+}
+
+#[test]
+fn missing_path() {
+    let e = fails(&["audit", "fixtures/does-not-exist"]);
+    assert_eq!(
+        e,
+        "lockproof: error: fixtures/does-not-exist: no such file or folder\n"
+    );
+}
+
+#[test]
+fn folder_without_a_lockfile() {
+    let e = fails(&["audit", "fixtures/bad/no-lockfile"]);
+    assert_eq!(
+        e,
+        "lockproof: error: fixtures/bad/no-lockfile: no npm-shrinkwrap.json or package-lock.json in this folder\n"
+    );
+}
+
+#[test]
+fn malformed_json_names_line_and_column() {
+    let e = fails(&["audit", "fixtures/bad/malformed"]);
+    assert_eq!(
+        e,
+        "lockproof: error: fixtures/bad/malformed/package-lock.json: malformed JSON: expected ',' or '}' in an object at line 8, column 7\n"
+    );
+}
+
+#[test]
+fn unknown_lockfile_version() {
+    let e = fails(&["audit", "fixtures/bad/unknown-version"]);
+    assert!(
+        e.contains(
+            "fixtures/bad/unknown-version/package-lock.json: line 3: unknown lockfileVersion 99"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn wrong_json_types() {
+    let e = fails(&["audit", "fixtures/bad/wrong-types"]);
+    assert!(
+        e.contains("package-lock.json: line 6: packages: expected object, found array"),
+        "{e}"
+    );
+    let e = fails(&["audit", "fixtures/bad/wrong-entry-type"]);
+    assert!(
+        e.contains("line 14: packages[\"node_modules/ms\"]: expected object, found string"),
+        "{e}"
+    );
+}
+
+#[test]
+fn empty_file() {
+    let e = fails(&["audit", "fixtures/bad/empty"]);
+    assert_eq!(
+        e,
+        "lockproof: error: fixtures/bad/empty/package-lock.json: the file is empty\n"
+    );
+}
+
+/// Writes `content` as a package-lock.json in a temporary folder and
+/// returns stderr of auditing it.
+fn fails_on(content: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("package-lock.json");
+    std::fs::write(&file, content).unwrap();
+    fails(&["audit", file.to_str().unwrap()])
+}
+
+#[test]
+fn field_types_inside_entries() {
+    let e = fails_on(
+        b"{\"lockfileVersion\": 3, \"packages\": {\n\"node_modules/a\": {\"version\": 1}}}",
+    );
+    assert!(
+        e.contains("line 2: packages[\"node_modules/a\"].version: expected string, found number"),
+        "{e}"
+    );
+    let e = fails_on(
+        b"{\"lockfileVersion\": 3, \"packages\": {\n\"node_modules/a\": {\"dev\": \"yes\"}}}",
+    );
+    assert!(
+        e.contains("packages[\"node_modules/a\"].dev: expected boolean, found string"),
+        "{e}"
+    );
+    let e =
+        fails_on(b"{\"lockfileVersion\": 3, \"packages\": {\"node_modules/a\": {\"os\": [1]}}}");
+    assert!(
+        e.contains(".os: expected array of strings, found number"),
+        "{e}"
+    );
+    let e =
+        fails_on(b"{\"lockfileVersion\": 1, \"dependencies\": {\"a\": {\"dependencies\": []}}}");
+    assert!(
+        e.contains("dependencies[\"node_modules/a\"].dependencies: expected object, found array"),
+        "{e}"
+    );
+    let e = fails_on(b"{\"lockfileVersion\": \"3\"}");
+    assert!(
+        e.contains("lockfileVersion: expected number, found string"),
+        "{e}"
+    );
+    let e = fails_on(b"[]");
+    assert!(
+        e.contains("the lockfile: expected object, found array"),
+        "{e}"
+    );
+    let e = fails_on(b"{\"lockfileVersion\": 3}");
+    assert!(
+        e.contains("packages: expected object, found nothing"),
+        "{e}"
+    );
+}
+
+#[test]
+fn hostile_bytes_never_panic() {
+    let e = fails_on(b"{\"name\": \"\xff\xfe\"}");
+    assert!(e.contains("not valid UTF-8 at line 1, column 11"), "{e}");
+    let e = fails_on("[".repeat(200_000).as_bytes());
+    assert!(e.contains("nesting too deep"), "{e}");
+    let e = fails_on(b"{\"a\": \"\\ud800\\u12\"}");
+    assert!(e.contains("invalid \\u escape"), "{e}");
+    let e = fails_on(b"   \n  ");
+    assert!(e.contains("the file is empty"), "{e}");
+    let e = fails_on(b"{\"lockfileVersion\": 3, \"packages\": {}} trailing");
+    assert!(
+        e.contains("unexpected data after the JSON value at line 1, column 40"),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_config_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("lockproof.toml");
+    std::fs::write(
+        &cfg,
+        "[levels]\ngit-source = \"deny\"\nno-such-code = \"allow\"\n",
+    )
+    .unwrap();
+    let e = fails(&["audit", "fixtures/clean", "--config", cfg.to_str().unwrap()]);
+    assert!(
+        e.contains("lockproof.toml: line 3: unknown finding code \"no-such-code\""),
+        "{e}"
+    );
+    std::fs::write(&cfg, "fail-on = \"high\"\ncolour = true\n").unwrap();
+    let e = fails(&["audit", "fixtures/clean", "--config", cfg.to_str().unwrap()]);
+    assert!(
+        e.contains("lockproof.toml: line 2: unknown field `colour`"),
+        "{e}"
+    );
+    let e = fails(&["audit", "fixtures/clean", "--config", "fixtures/nope.toml"]);
+    assert!(e.contains("fixtures/nope.toml: cannot read"), "{e}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let r = run(&["audit", "--fail-on", "severe", "fixtures/clean"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("expected critical, high, medium, low or info"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["audit", "--format", "xml"]);
+    assert_eq!(r.code, 2);
+    let r = run(&["--output"]);
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn unwritable_output_is_an_error() {
+    let e = fails(&[
+        "audit",
+        "fixtures/clean",
+        "--output",
+        "fixtures/no-such-dir/report.json",
+    ]);
+    assert!(
+        e.contains("fixtures/no-such-dir/report.json: cannot write the report"),
+        "{e}"
+    );
+}

@@ -1,0 +1,110 @@
+//! Snapshots of every output format for several scenarios, of `--help`,
+//! and escaping of hostile names in each format.
+
+use crate::util::run;
+
+const FORMATS: [&str; 5] = ["table", "json", "sarif", "markdown", "github"];
+const SCENARIOS: [&str; 5] = [
+    "clean",
+    "risky",
+    "v1-nested",
+    "with-config",
+    "hostile-names",
+];
+
+#[test]
+fn snapshot_every_format_of_every_scenario() {
+    for scenario in SCENARIOS {
+        for format in FORMATS {
+            let r = run(&["audit", &format!("fixtures/{scenario}"), "--format", format]);
+            assert!(
+                r.code == 0 || r.code == 1,
+                "{scenario} {format}: {}",
+                r.stderr
+            );
+            insta::assert_snapshot!(format!("{scenario}_{format}"), r.stdout);
+        }
+    }
+}
+
+#[test]
+fn snapshot_help() {
+    for (name, args) in [
+        ("help", &["--help"][..]),
+        ("help_audit", &["audit", "--help"][..]),
+        ("help_explain", &["explain", "--help"][..]),
+    ] {
+        let r = run(args);
+        assert_eq!(r.code, 0);
+        insta::assert_snapshot!(name, r.stdout);
+    }
+}
+
+#[test]
+fn hostile_names_are_escaped_in_every_format() {
+    for format in FORMATS {
+        let r = run(&["audit", "fixtures/hostile-names", "--format", format]);
+        assert!(!r.stdout.contains('\u{1b}'), "{format}: raw ESC");
+        assert!(
+            !r.stdout.contains("new\nline"),
+            "{format}: raw newline in a name"
+        );
+        if format == "markdown" {
+            assert!(!r.stdout.contains("<img"), "markdown: raw HTML");
+            assert!(!r.stdout.contains("[link](http"), "markdown: live link");
+        }
+        if format == "github" {
+            for line in r.stdout.lines() {
+                assert!(
+                    line.starts_with("::error ")
+                        || line.starts_with("::warning ")
+                        || line.starts_with("::notice ")
+                        || line.starts_with("lockproof: "),
+                    "forged line: {line}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn sarif_rules_and_results_agree() {
+    let r = run(&["audit", "fixtures/with-config", "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let run0 = &sarif["runs"][0];
+    let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 14);
+    for rule in rules {
+        assert!(
+            rule["help"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("## What it means")
+        );
+        assert_ne!(rule["name"], rule["id"]);
+    }
+    let results = run0["results"].as_array().unwrap();
+    for res in results {
+        let i = res["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[i]["id"], res["ruleId"]);
+        assert_eq!(
+            res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "fixtures/with-config/package-lock.json"
+        );
+        assert!(
+            res["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+                >= 1
+        );
+    }
+    let suppressed: Vec<_> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(
+        suppressed.len(),
+        1,
+        "the ignored finding is a suppressed result"
+    );
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests of the `lockproof` binary, run as a user runs it.
+//!
+//! One test binary (faster to build than one per file); shared helpers live
+//! in `util`.
+
+mod audit;
+mod bad_input;
+mod explain;
+mod formats;
+mod policy;
+mod util;

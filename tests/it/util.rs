@@ -1,0 +1,61 @@
+//! Helpers: run the binary from the repository root, so paths in outputs
+//! are the stable relative paths `fixtures/...`.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The binary, started in the repository root with a clean environment
+/// for the variables lockproof reads.
+pub fn lockproof() -> Command {
+    let mut cmd = Command::cargo_bin("lockproof").expect("binary built");
+    cmd.current_dir(root()).env_remove("NO_COLOR");
+    cmd
+}
+
+/// What a run produced.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs lockproof with `args`.
+pub fn run(args: &[&str]) -> Run {
+    let out = lockproof().args(args).output().expect("lockproof runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs `audit` with `--format json` and parses the report.
+pub fn json_report(args: &[&str]) -> (i32, serde_json::Value) {
+    let mut all = vec!["audit", "--format", "json"];
+    all.extend_from_slice(args);
+    let r = run(&all);
+    let v = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", r.stdout, r.stderr));
+    (r.code, v)
+}
+
+/// `(code, package name)` of every reported finding.
+pub fn codes(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap_or_default().to_string(),
+                f["package"]["name"].as_str().unwrap_or("-").to_string(),
+            )
+        })
+        .collect()
+}
