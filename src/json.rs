@@ -15,6 +15,20 @@ use thiserror::Error;
 /// Nesting deeper than this is refused rather than risking the stack.
 const MAX_DEPTH: usize = 512;
 
+/// Bytes that end the plain run of a string: the closing quote, an escape,
+/// or a control character (an error).
+const STRING_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 /// A parsed JSON value, borrowing from the source text where it can:
 /// lockfiles are megabytes of short strings, and copying each one costs
 /// more than the parse. Numbers keep their source text.
@@ -130,9 +144,14 @@ impl<'a> Value<'a> {
     }
 }
 
-/// The members of an object with repeated keys dropped except the last,
-/// which is the one `JSON.parse` (and so npm) keeps. Source order is kept.
-pub fn last_of_each_key<'m, 'a>(members: &'m [Member<'a>]) -> impl Iterator<Item = &'m Member<'a>> {
+/// The members of an object as `JSON.parse` (and so npm) sees them: with
+/// repeated keys dropped except the last, in source order. `has_repeats`
+/// says whether the document has any repeated key at all ([`Document`]
+/// lists them); without any, the members are returned as they are.
+pub fn kept_members<'m, 'a>(members: &'m [Member<'a>], has_repeats: bool) -> Vec<&'m Member<'a>> {
+    if !has_repeats {
+        return members.iter().collect();
+    }
     let mut last = std::collections::HashMap::with_capacity(members.len());
     for (i, m) in members.iter().enumerate() {
         last.insert(m.key.as_ref(), i);
@@ -140,8 +159,9 @@ pub fn last_of_each_key<'m, 'a>(members: &'m [Member<'a>]) -> impl Iterator<Item
     members
         .iter()
         .enumerate()
-        .filter(move |(i, m)| last.get(m.key.as_ref()) == Some(i))
+        .filter(|(i, m)| last.get(m.key.as_ref()) == Some(i))
         .map(|(_, m)| m)
+        .collect()
 }
 
 /// Parses `text` as one JSON document. A leading byte-order mark is skipped,
@@ -190,6 +210,29 @@ enum Mode {
 }
 
 type SkipFn<'s, 'a> = &'s dyn Fn(&[Member<'a>], &str) -> bool;
+
+/// How many leading bytes of `bytes`, in whole 8-byte words, hold no
+/// [`STRING_STOP`] byte: eight bytes per step (SWAR) instead of one. The
+/// caller finishes the last, partial word byte by byte.
+fn plain_words(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let mut i = 0;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        let quote = has_zero(w ^ (ONES * u64::from(b'"')));
+        let backslash = has_zero(w ^ (ONES * u64::from(b'\\')));
+        if control | quote | backslash != 0 {
+            break;
+        }
+        i += 8;
+    }
+    i
+}
 
 struct Parser<'a, 's> {
     src: &'a [u8],
@@ -263,7 +306,9 @@ impl<'a> Parser<'a, '_> {
 
     fn object(&mut self, depth: usize, mode: Mode) -> Result<Value<'a>, JsonError> {
         self.pos += 1;
-        let mut members: Vec<Member<'a>> = Vec::new();
+        // Lockfile entries have a handful of fields: start with room for them.
+        let mut members: Vec<Member<'a>> =
+            Vec::with_capacity(if mode == Mode::Build { 8 } else { 0 });
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -398,17 +443,19 @@ impl<'a> Parser<'a, '_> {
     fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
         self.pos += 1;
         let start = self.pos;
-        // Fast path: most strings have no escapes and borrow the source.
-        let rest = &self.src[start..];
-        let end = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
-        if let Some(c) = rest[..end].iter().position(|&b| b < 0x20) {
-            self.pos = start + c;
-            return Err(self.error("control character in a string"));
+        // Fast path: most strings are short, have no escapes, and borrow
+        // the source. One table lookup per byte finds the end.
+        let mut end = start + plain_words(&self.src[start..]);
+        while let Some(&b) = self.src.get(end) {
+            if STRING_STOP[usize::from(b)] {
+                break;
+            }
+            end += 1;
         }
-        self.pos = start + end;
-        if rest.get(end) == Some(&b'"') {
+        self.pos = end;
+        if self.src.get(end) == Some(&b'"') {
             self.pos += 1;
-            return Ok(Cow::Borrowed(&self.text[start..start + end]));
+            return Ok(Cow::Borrowed(&self.text[start..end]));
         }
         let mut out = self.text[start..self.pos].to_string();
         loop {
@@ -530,6 +577,20 @@ mod tests {
         };
         assert_eq!(items[0].as_str(), Some("a\"b\\c/\né😀\u{1b}"));
         assert_eq!(items[1].as_str(), Some("\u{fffd}x"));
+    }
+
+    #[test]
+    fn word_scan_stops_at_every_stop_byte() {
+        for stop in (0u8..0x20).chain([b'"', b'\\']) {
+            for at in 0..20 {
+                let mut bytes = vec![b'a'; 24];
+                bytes[at] = stop;
+                let n = plain_words(&bytes);
+                assert!(n <= at && at - n < 8, "stop {stop:#x} at {at}: {n}");
+            }
+        }
+        assert_eq!(plain_words(&[b'x'; 19]), 16);
+        assert_eq!(plain_words("é€😀 ~\u{7f}".as_bytes()), 8);
     }
 
     #[test]

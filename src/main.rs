@@ -7,6 +7,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use lockproof::app;
 use lockproof::cli::Cli;
+use mimalloc::MiMalloc;
+
+/// Lockfiles are parsed into many small allocations; mimalloc serves them
+/// several times faster than the system allocator.
+#[global_allocator]
+static GLOBAL: MiMalloc = MiMalloc;
 
 /// Exit code for usage, configuration, input and internal errors.
 const EXIT_ERROR: u8 = 2;

@@ -5,8 +5,8 @@
 use std::fmt;
 use std::path::Path;
 
-use super::{LockfileError, Platform};
-use crate::json::Value;
+use super::{Flags, IntegrityField, LockfileError, Resolved, integrity_field};
+use crate::json::{Member, Value};
 
 /// The file being read, for error messages.
 pub(super) struct Ctx<'a> {
@@ -30,44 +30,50 @@ impl Ctx<'_> {
         }
     }
 
-    /// A string field; `what` names the entry for messages.
+    /// A string field.
     pub fn opt_str<'v>(
         &self,
-        obj: &'v Value,
-        key: &str,
+        m: Option<&'v Member>,
         what: What,
     ) -> Result<Option<&'v str>, LockfileError> {
-        match obj.member(key) {
+        match m {
             None => Ok(None),
             Some(m) => match &m.value {
                 Value::String(s) => Ok(Some(s)),
-                other => Err(self.wrong_type(what.field(key), "string", other, m.line)),
+                other => Err(self.wrong_type(what.field(&m.key), "string", other, m.line)),
             },
         }
     }
 
     /// A boolean flag; absent is false.
-    pub fn flag(&self, obj: &Value, key: &str, what: What) -> Result<bool, LockfileError> {
-        match obj.member(key) {
+    pub fn flag(&self, m: Option<&Member>, what: What) -> Result<bool, LockfileError> {
+        match m {
             None => Ok(false),
             Some(m) => match &m.value {
                 Value::Bool(b) => Ok(*b),
-                other => Err(self.wrong_type(what.field(key), "boolean", other, m.line)),
+                other => Err(self.wrong_type(what.field(&m.key), "boolean", other, m.line)),
+            },
+        }
+    }
+
+    /// `resolved`: a string, or `false` as some old npm versions wrote.
+    pub fn resolved(&self, m: Option<&Member>, what: What) -> Result<Resolved, LockfileError> {
+        match m {
+            None => Ok(Resolved::Absent),
+            Some(m) => match &m.value {
+                Value::String(s) => Ok(Resolved::Url(s.to_string())),
+                Value::Bool(false) => Ok(Resolved::False),
+                other => Err(self.wrong_type(what.field(&m.key), "string", other, m.line)),
             },
         }
     }
 
     /// A list of strings (`os`, `cpu`, `libc`); npm also accepts one string.
-    pub fn str_list(
-        &self,
-        obj: &Value,
-        key: &str,
-        what: What,
-    ) -> Result<Vec<String>, LockfileError> {
-        let Some(m) = obj.member(key) else {
+    pub fn str_list(&self, m: Option<&Member>, what: What) -> Result<Vec<String>, LockfileError> {
+        let Some(m) = m else {
             return Ok(Vec::new());
         };
-        let bad = |v: &Value| self.wrong_type(what.field(key), "array of strings", v, m.line);
+        let bad = |v: &Value| self.wrong_type(what.field(&m.key), "array of strings", v, m.line);
         match &m.value {
             Value::String(s) => Ok(vec![s.to_string()]),
             Value::Array(items) => items
@@ -78,28 +84,98 @@ impl Ctx<'_> {
         }
     }
 
-    pub fn platform(&self, obj: &Value, what: What) -> Result<Platform, LockfileError> {
-        Ok(Platform {
-            os: self.str_list(obj, "os", what)?,
-            cpu: self.str_list(obj, "cpu", what)?,
-            libc: self.str_list(obj, "libc", what)?,
-        })
-    }
-
     /// An optional object field (`packages`, `dependencies`).
     pub fn opt_object<'v, 'a>(
         &self,
-        obj: &'v Value<'a>,
-        key: &str,
+        m: Option<&'v Member<'a>>,
         what: What,
-    ) -> Result<Option<&'v [crate::json::Member<'a>]>, LockfileError> {
-        match obj.member(key) {
+    ) -> Result<Option<&'v [Member<'a>]>, LockfileError> {
+        match m {
             None => Ok(None),
             Some(m) => match &m.value {
                 Value::Object(members) => Ok(Some(members)),
-                other => Err(self.wrong_type(what.field(key), "object", other, m.line)),
+                other => Err(self.wrong_type(what.field(&m.key), "object", other, m.line)),
             },
         }
+    }
+
+    /// Reads the fields shared by `packages` and nested `dependencies`
+    /// entries.
+    pub fn common(&self, f: &Fields, what: What) -> Result<Common, LockfileError> {
+        Ok(Common {
+            resolved: self.resolved(f.resolved, what)?,
+            integrity: integrity_field(self.opt_str(f.integrity, what)?),
+            flags: Flags {
+                dev: self.flag(f.dev, what)?,
+                optional: self.flag(f.optional, what)?,
+                dev_optional: self.flag(f.dev_optional, what)?,
+                peer: self.flag(f.peer, what)?,
+                extraneous: self.flag(f.extraneous, what)?,
+            },
+        })
+    }
+}
+
+/// Fields every entry format has, typed.
+pub(super) struct Common {
+    pub resolved: Resolved,
+    pub integrity: IntegrityField,
+    pub flags: Flags,
+}
+
+/// The members of an entry object that lockproof reads, found in one pass
+/// (entries are read by the thousand; looking each field up by name costs
+/// more than the rest of the reading). A repeated key keeps its last
+/// value, as `JSON.parse` does.
+#[derive(Default)]
+pub(super) struct Fields<'v, 'a> {
+    pub name: Option<&'v Member<'a>>,
+    pub version: Option<&'v Member<'a>>,
+    pub resolved: Option<&'v Member<'a>>,
+    pub integrity: Option<&'v Member<'a>>,
+    pub link: Option<&'v Member<'a>>,
+    pub in_bundle: Option<&'v Member<'a>>,
+    pub bundled: Option<&'v Member<'a>>,
+    pub dev: Option<&'v Member<'a>>,
+    pub optional: Option<&'v Member<'a>>,
+    pub dev_optional: Option<&'v Member<'a>>,
+    pub peer: Option<&'v Member<'a>>,
+    pub extraneous: Option<&'v Member<'a>>,
+    pub has_install_script: Option<&'v Member<'a>>,
+    pub os: Option<&'v Member<'a>>,
+    pub cpu: Option<&'v Member<'a>>,
+    pub libc: Option<&'v Member<'a>>,
+    pub dependencies: Option<&'v Member<'a>>,
+}
+
+impl<'v, 'a> Fields<'v, 'a> {
+    /// Sorts an entry object's members into fields.
+    pub fn of(members: &'v [Member<'a>]) -> Self {
+        let mut f = Self::default();
+        for m in members {
+            let slot = match m.key.as_ref() {
+                "name" => &mut f.name,
+                "version" => &mut f.version,
+                "resolved" => &mut f.resolved,
+                "integrity" => &mut f.integrity,
+                "link" => &mut f.link,
+                "inBundle" => &mut f.in_bundle,
+                "bundled" => &mut f.bundled,
+                "dev" => &mut f.dev,
+                "optional" => &mut f.optional,
+                "devOptional" => &mut f.dev_optional,
+                "peer" => &mut f.peer,
+                "extraneous" => &mut f.extraneous,
+                "hasInstallScript" => &mut f.has_install_script,
+                "os" => &mut f.os,
+                "cpu" => &mut f.cpu,
+                "libc" => &mut f.libc,
+                "dependencies" => &mut f.dependencies,
+                _ => continue,
+            };
+            *slot = Some(m);
+        }
+        f
     }
 }
 

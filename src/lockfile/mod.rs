@@ -305,14 +305,17 @@ pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Lockfile, LockfileError>
     };
     let (version, version_line) = read_version(&ctx, &doc.value)?;
     let root_name = ctx
-        .opt_str(&doc.value, "name", fields::What::TOP)?
+        .opt_str(doc.value.member("name"), fields::What::TOP)?
         .map(str::to_string);
+    let dedupe = !doc.duplicate_keys.is_empty();
     let entries = match version {
         LockfileVersion::V2 if doc.value.get("packages").is_none() => {
-            nested::read(&ctx, &doc.value)?
+            nested::read(&ctx, &doc.value, dedupe)?
         }
-        LockfileVersion::V2 | LockfileVersion::V3 => packages::read(&ctx, &doc.value)?,
-        LockfileVersion::V1 | LockfileVersion::Unversioned => nested::read(&ctx, &doc.value)?,
+        LockfileVersion::V2 | LockfileVersion::V3 => packages::read(&ctx, &doc.value, dedupe)?,
+        LockfileVersion::V1 | LockfileVersion::Unversioned => {
+            nested::read(&ctx, &doc.value, dedupe)?
+        }
     };
     Ok(Lockfile {
         path: path.to_path_buf(),

@@ -3,15 +3,16 @@
 //! `node_modules`; transitive copies nest, so the walk is recursive and the
 //! install path is rebuilt as `node_modules/a/node_modules/b`.
 
-use super::fields::{Ctx, What};
+use super::fields::{Ctx, Fields, What};
 use super::source::{self, is_non_version_spec};
-use super::{Entry, Flags, LockfileError, Platform, Resolved, integrity_field};
-use crate::json::{Member, Value, last_of_each_key};
+use super::{Entry, LockfileError, Platform, Resolved};
+use crate::json::{Member, Value, kept_members};
 
-pub(super) fn read(ctx: &Ctx, doc: &Value) -> Result<Vec<Entry>, LockfileError> {
+/// `dedupe`: the document has repeated keys, so keep the last of each.
+pub(super) fn read(ctx: &Ctx, doc: &Value, dedupe: bool) -> Result<Vec<Entry>, LockfileError> {
     let mut entries = Vec::new();
-    if let Some(deps) = ctx.opt_object(doc, "dependencies", What::TOP)? {
-        walk(ctx, deps, "", &mut entries)?;
+    if let Some(deps) = ctx.opt_object(doc.member("dependencies"), What::TOP)? {
+        walk(ctx, deps, "", dedupe, &mut entries)?;
     }
     Ok(entries)
 }
@@ -20,21 +21,23 @@ fn walk(
     ctx: &Ctx,
     deps: &[Member],
     parent: &str,
+    dedupe: bool,
     out: &mut Vec<Entry>,
 ) -> Result<(), LockfileError> {
-    for m in last_of_each_key(deps) {
+    for m in kept_members(deps, dedupe) {
         let path = if parent.is_empty() {
             format!("node_modules/{}", m.key)
         } else {
             format!("{parent}/node_modules/{}", m.key)
         };
         let what = What::entry("dependencies", &path);
-        if !matches!(m.value, Value::Object(_)) {
+        let Value::Object(members) = &m.value else {
             return Err(ctx.wrong_type(what, "object", &m.value, m.line));
-        }
-        out.push(entry(ctx, &m.key, &path, what, &m.value, m.line)?);
-        if let Some(children) = ctx.opt_object(&m.value, "dependencies", what)? {
-            walk(ctx, children, &path, out)?;
+        };
+        let f = Fields::of(members);
+        out.push(entry(ctx, &m.key, &path, what, &f, m.line)?);
+        if let Some(children) = ctx.opt_object(f.dependencies, what)? {
+            walk(ctx, children, &path, dedupe, out)?;
         }
     }
     Ok(())
@@ -54,27 +57,18 @@ fn entry(
     folder: &str,
     path: &str,
     what: What,
-    value: &Value,
+    f: &Fields,
     line: u32,
 ) -> Result<Entry, LockfileError> {
-    let raw_version = ctx.opt_str(value, "version", what)?;
-    let mut resolved = match value.member("resolved") {
-        None => Resolved::Absent,
-        Some(m) => match &m.value {
-            Value::String(s) => Resolved::Url(s.to_string()),
-            Value::Bool(false) => Resolved::False,
-            other => {
-                return Err(ctx.wrong_type(what.field("resolved"), "string", other, m.line));
-            }
-        },
-    };
+    let raw_version = ctx.opt_str(f.version, what)?;
+    let mut common = ctx.common(f, what)?;
     let (name, version) = match raw_version {
         Some(v) => match split_alias(v) {
             Some((name, version)) => (name, Some(version)),
             // v1 writes git, URL and file: sources into `version`.
             None if is_non_version_spec(v) => {
-                if resolved == Resolved::Absent {
-                    resolved = Resolved::Url(v.to_string());
+                if common.resolved == Resolved::Absent {
+                    common.resolved = Resolved::Url(v.to_string());
                 }
                 (folder, None)
             }
@@ -82,26 +76,25 @@ fn entry(
         },
         None => (folder, None),
     };
-    let integrity = integrity_field(ctx.opt_str(value, "integrity", what)?);
-    let bundled = ctx.flag(value, "bundled", what)?;
-    let url = resolved.as_str().and_then(source::parse_url);
-    let source = source::classify(resolved.as_str(), url.as_ref(), false, false, bundled);
+    let bundled = ctx.flag(f.bundled, what)?;
+    let url = common.resolved.as_str().and_then(source::parse_url);
+    let source = source::classify(
+        common.resolved.as_str(),
+        url.as_ref(),
+        false,
+        false,
+        bundled,
+    );
     Ok(Entry {
         path: path.to_string(),
         name: name.to_string(),
         folder_name: folder.to_string(),
         version: version.map(str::to_string),
-        resolved,
+        resolved: common.resolved,
         url,
-        integrity,
+        integrity: common.integrity,
         source,
-        flags: Flags {
-            dev: ctx.flag(value, "dev", what)?,
-            optional: ctx.flag(value, "optional", what)?,
-            dev_optional: false,
-            peer: ctx.flag(value, "peer", what)?,
-            extraneous: ctx.flag(value, "extraneous", what)?,
-        },
+        flags: common.flags,
         has_install_script: false,
         platform: Platform::default(),
         line,

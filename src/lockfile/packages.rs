@@ -2,17 +2,19 @@
 //! the key being the install path (`node_modules/a/node_modules/b`,
 //! `packages/ws` for a workspace folder, `""` for the project root).
 
-use super::fields::{Ctx, What};
+use super::fields::{Ctx, Fields, What};
 use super::source;
-use super::{Entry, Flags, LockfileError, Resolved, integrity_field};
+use super::{Entry, LockfileError, Platform};
 use rayon::prelude::*;
 
-use crate::json::{Member, Value, last_of_each_key};
+use crate::json::{Value, kept_members};
 
 const NODE_MODULES: &str = "node_modules/";
 
-pub(super) fn read(ctx: &Ctx, doc: &Value) -> Result<Vec<Entry>, LockfileError> {
-    let Some(member) = doc.member("packages") else {
+/// `dedupe`: the document has repeated keys somewhere, so keep only the
+/// last of each (as npm does); without any, that work is skipped.
+pub(super) fn read(ctx: &Ctx, doc: &Value, dedupe: bool) -> Result<Vec<Entry>, LockfileError> {
+    let Some(members) = ctx.opt_object(doc.member("packages"), What::TOP)? else {
         return Err(LockfileError::WrongType {
             path: ctx.path.to_path_buf(),
             what: "packages".into(),
@@ -21,12 +23,8 @@ pub(super) fn read(ctx: &Ctx, doc: &Value) -> Result<Vec<Entry>, LockfileError> 
             line: 1,
         });
     };
-    let Value::Object(members) = &member.value else {
-        return Err(ctx.wrong_type("packages", "object", &member.value, member.line));
-    };
-    let members: Vec<&Member> = last_of_each_key(members)
-        .filter(|m| !m.key.is_empty())
-        .collect();
+    let mut members = kept_members(members, dedupe);
+    members.retain(|m| !m.key.is_empty());
     // Entries are independent: build them in parallel, then report the
     // first error in file order so messages do not depend on scheduling.
     members
@@ -53,46 +51,41 @@ pub(crate) fn folder_name(key: &str) -> &str {
 
 fn entry(ctx: &Ctx, key: &str, value: &Value, line: u32) -> Result<Entry, LockfileError> {
     let what = What::entry("packages", key);
-    if !matches!(value, Value::Object(_)) {
+    let Value::Object(members) = value else {
         return Err(ctx.wrong_type(what, "object", value, line));
-    }
-    let folder = folder_name(key);
-    let name = ctx.opt_str(value, "name", what)?.unwrap_or(folder);
-    let version = ctx.opt_str(value, "version", what)?;
-    let resolved = match value.member("resolved") {
-        None => Resolved::Absent,
-        Some(m) => match &m.value {
-            Value::String(s) => Resolved::Url(s.to_string()),
-            Value::Bool(false) => Resolved::False,
-            other => {
-                return Err(ctx.wrong_type(what.field("resolved"), "string", other, m.line));
-            }
-        },
     };
-    let integrity = integrity_field(ctx.opt_str(value, "integrity", what)?);
-    let link = ctx.flag(value, "link", what)?;
-    let in_bundle = ctx.flag(value, "inBundle", what)?;
+    let f = Fields::of(members);
+    let folder = folder_name(key);
+    let name = ctx.opt_str(f.name, what)?.unwrap_or(folder);
+    let version = ctx.opt_str(f.version, what)?;
+    let common = ctx.common(&f, what)?;
+    let link = ctx.flag(f.link, what)?;
+    let in_bundle = ctx.flag(f.in_bundle, what)?;
     let workspace = !key.starts_with(NODE_MODULES) && !key.contains("/node_modules/");
-    let url = resolved.as_str().and_then(source::parse_url);
-    let source = source::classify(resolved.as_str(), url.as_ref(), link, workspace, in_bundle);
+    let url = common.resolved.as_str().and_then(source::parse_url);
+    let source = source::classify(
+        common.resolved.as_str(),
+        url.as_ref(),
+        link,
+        workspace,
+        in_bundle,
+    );
     Ok(Entry {
         path: key.to_string(),
         name: name.to_string(),
         folder_name: folder.to_string(),
         version: version.map(str::to_string),
-        resolved,
+        resolved: common.resolved,
         url,
-        integrity,
+        integrity: common.integrity,
         source,
-        flags: Flags {
-            dev: ctx.flag(value, "dev", what)?,
-            optional: ctx.flag(value, "optional", what)?,
-            dev_optional: ctx.flag(value, "devOptional", what)?,
-            peer: ctx.flag(value, "peer", what)?,
-            extraneous: ctx.flag(value, "extraneous", what)?,
+        flags: common.flags,
+        has_install_script: ctx.flag(f.has_install_script, what)?,
+        platform: Platform {
+            os: ctx.str_list(f.os, what)?,
+            cpu: ctx.str_list(f.cpu, what)?,
+            libc: ctx.str_list(f.libc, what)?,
         },
-        has_install_script: ctx.flag(value, "hasInstallScript", what)?,
-        platform: ctx.platform(value, what)?,
         line,
     })
 }
