@@ -29,6 +29,10 @@ pub(super) fn check(f: &mut EntryFindings) {
             Code::LocalFileSource,
             format!("installs a tarball from the local disk: {resolved}"),
         ),
-        SourceKind::Registry | SourceKind::Link | SourceKind::Workspace | SourceKind::Bundled => {}
+        SourceKind::Registry
+        | SourceKind::Link
+        | SourceKind::Workspace
+        | SourceKind::Bundled
+        | SourceKind::Root => {}
     }
 }

@@ -173,8 +173,9 @@ pub struct Lockfile {
     pub version: LockfileVersion,
     /// 1-based line of `lockfileVersion` (1 when absent).
     pub version_line: u32,
-    /// The project's own name and version, when recorded.
-    pub root_name: Option<String>,
+    /// The project itself (kind [`SourceKind::Root`]), when the lockfile
+    /// records it.
+    pub root: Option<Entry>,
     /// Every installed package path except the project root.
     pub entries: Vec<Entry>,
     /// Keys that occur twice in one object anywhere in the file.
@@ -304,24 +305,20 @@ pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Lockfile, LockfileError>
         return Err(ctx.wrong_type(fields::What::TOP, "object", &doc.value, 1));
     };
     let (version, version_line) = read_version(&ctx, &doc.value)?;
-    let root_name = ctx
-        .opt_str(doc.value.member("name"), fields::What::TOP)?
-        .map(str::to_string);
+    let top_name = ctx.opt_str(doc.value.member("name"), fields::What::TOP)?;
     let dedupe = !doc.duplicate_keys.is_empty();
-    let entries = match version {
-        LockfileVersion::V2 if doc.value.get("packages").is_none() => {
-            nested::read(&ctx, &doc.value, dedupe)?
-        }
-        LockfileVersion::V2 | LockfileVersion::V3 => packages::read(&ctx, &doc.value, dedupe)?,
-        LockfileVersion::V1 | LockfileVersion::Unversioned => {
-            nested::read(&ctx, &doc.value, dedupe)?
-        }
+    let has_packages = doc.value.get("packages").is_some();
+    // npm 7 reads a v2 lockfile without `packages` from its legacy tree.
+    let (root, entries) = match version {
+        LockfileVersion::V3 => packages::read(&ctx, &doc.value, top_name, dedupe)?,
+        LockfileVersion::V2 if has_packages => packages::read(&ctx, &doc.value, top_name, dedupe)?,
+        _ => nested::read(&ctx, &doc.value, top_name, dedupe)?,
     };
     Ok(Lockfile {
         path: path.to_path_buf(),
         version,
         version_line,
-        root_name,
+        root,
         entries,
         duplicate_keys: doc.duplicate_keys,
     })

@@ -4,17 +4,44 @@
 //! install path is rebuilt as `node_modules/a/node_modules/b`.
 
 use super::fields::{Ctx, Fields, What};
-use super::source::{self, is_non_version_spec};
-use super::{Entry, LockfileError, Platform, Resolved};
+use super::source::{self, SourceKind, is_non_version_spec};
+use super::{Entry, Flags, IntegrityField, LockfileError, Platform, Resolved};
 use crate::json::{Member, Value, kept_members};
 
-/// `dedupe`: the document has repeated keys, so keep the last of each.
-pub(super) fn read(ctx: &Ctx, doc: &Value, dedupe: bool) -> Result<Vec<Entry>, LockfileError> {
+/// Returns the project root (from the top-level `name` and `version`) and
+/// the entries. `dedupe`: the document has repeated keys, so keep the last
+/// of each.
+pub(super) fn read(
+    ctx: &Ctx,
+    doc: &Value,
+    top_name: Option<&str>,
+    dedupe: bool,
+) -> Result<(Option<Entry>, Vec<Entry>), LockfileError> {
+    let root = match doc.as_object() {
+        Some(members) if top_name.is_some() => {
+            let f = Fields::of(members);
+            Some(Entry {
+                path: String::new(),
+                name: top_name.unwrap_or_default().to_string(),
+                folder_name: String::new(),
+                version: ctx.opt_str(f.version, What::TOP)?.map(str::to_string),
+                resolved: Resolved::Absent,
+                url: None,
+                integrity: IntegrityField::Absent,
+                source: SourceKind::Root,
+                flags: Flags::default(),
+                has_install_script: false,
+                platform: Platform::default(),
+                line: 1,
+            })
+        }
+        _ => None,
+    };
     let mut entries = Vec::new();
     if let Some(deps) = ctx.opt_object(doc.member("dependencies"), What::TOP)? {
         walk(ctx, deps, "", dedupe, &mut entries)?;
     }
-    Ok(entries)
+    Ok((root, entries))
 }
 
 fn walk(

@@ -3,7 +3,7 @@
 //! `packages/ws` for a workspace folder, `""` for the project root).
 
 use super::fields::{Ctx, Fields, What};
-use super::source;
+use super::source::{self, SourceKind};
 use super::{Entry, LockfileError, Platform};
 use rayon::prelude::*;
 
@@ -13,7 +13,14 @@ const NODE_MODULES: &str = "node_modules/";
 
 /// `dedupe`: the document has repeated keys somewhere, so keep only the
 /// last of each (as npm does); without any, that work is skipped.
-pub(super) fn read(ctx: &Ctx, doc: &Value, dedupe: bool) -> Result<Vec<Entry>, LockfileError> {
+/// Returns the project root (`packages[""]`, named after the lockfile's
+/// top-level `name` when it has none) and the other entries.
+pub(super) fn read(
+    ctx: &Ctx,
+    doc: &Value,
+    top_name: Option<&str>,
+    dedupe: bool,
+) -> Result<(Option<Entry>, Vec<Entry>), LockfileError> {
     let Some(members) = ctx.opt_object(doc.member("packages"), What::TOP)? else {
         return Err(LockfileError::WrongType {
             path: ctx.path.to_path_buf(),
@@ -24,16 +31,28 @@ pub(super) fn read(ctx: &Ctx, doc: &Value, dedupe: bool) -> Result<Vec<Entry>, L
         });
     };
     let mut members = kept_members(members, dedupe);
-    members.retain(|m| !m.key.is_empty());
+    let root = match members.iter().position(|m| m.key.is_empty()) {
+        Some(i) => {
+            let m = members.remove(i);
+            let mut root = entry(ctx, "", &m.value, m.line)?;
+            root.source = SourceKind::Root;
+            if root.name.is_empty() {
+                root.name = top_name.unwrap_or_default().to_string();
+            }
+            Some(root)
+        }
+        None => None,
+    };
     // Entries are independent: build them in parallel, then report the
     // first error in file order so messages do not depend on scheduling.
-    members
+    let entries = members
         .par_iter()
         .with_min_len(64)
         .map(|m| entry(ctx, &m.key, &m.value, m.line))
         .collect::<Vec<_>>()
         .into_iter()
-        .collect()
+        .collect::<Result<_, _>>()?;
+    Ok((root, entries))
 }
 
 /// The folder name a `packages` key installs to: the part after the last

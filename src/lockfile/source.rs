@@ -25,10 +25,13 @@ pub enum SourceKind {
     Workspace,
     /// Shipped inside its parent's tarball (`inBundle` / `bundled`).
     Bundled,
+    /// The project itself (`packages[""]`, or the top-level name and
+    /// version of an older lockfile); never among a lockfile's entries.
+    Root,
 }
 
 impl SourceKind {
-    /// Every kind, in report order.
+    /// Every kind an entry can have, in report order.
     pub const ALL: [SourceKind; 7] = [
         Self::Registry,
         Self::Git,
@@ -49,6 +52,7 @@ impl SourceKind {
             Self::Link => "link",
             Self::Workspace => "workspace",
             Self::Bundled => "bundled",
+            Self::Root => "root",
         }
     }
 
@@ -56,7 +60,10 @@ impl SourceKind {
     /// are covered only by their parent's tarball, and links and workspaces
     /// are the project's own folders.
     pub fn independently_verifiable(self) -> bool {
-        !matches!(self, Self::Link | Self::Workspace | Self::Bundled)
+        !matches!(
+            self,
+            Self::Link | Self::Workspace | Self::Bundled | Self::Root
+        )
     }
 }
 

@@ -210,7 +210,8 @@ fn unverifiable_reason(kind: SourceKind) -> &'static str {
             "shipped inside its parent's tarball; covered only by the parent's integrity"
         }
         SourceKind::Link => "a symlink to a folder of the project; nothing is downloaded",
-        _ => "a workspace folder of the project itself; nothing is downloaded",
+        SourceKind::Workspace => "a workspace folder of the project itself; nothing is downloaded",
+        _ => "the project itself",
     }
 }
 

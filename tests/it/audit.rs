@@ -139,7 +139,12 @@ fn old_formats_are_read_and_flagged_once() {
 fn v3_entries_carry_names_aliases_flags_and_lines() {
     let lock = lockfile::load(Path::new("fixtures/risky")).unwrap();
     assert_eq!(lock.version, LockfileVersion::V3);
-    assert_eq!(lock.root_name.as_deref(), Some("risky-app"));
+    let root = lock.root.as_ref().unwrap();
+    assert_eq!(
+        (root.name.as_str(), root.version.as_deref()),
+        ("risky-app", Some("1.0.0"))
+    );
+    assert_eq!((root.source, root.line), (SourceKind::Root, 7));
     let get = |path: &str| lock.entries.iter().find(|e| e.path == path).unwrap();
     let alias = get("node_modules/aliased");
     assert_eq!(
@@ -177,6 +182,7 @@ fn v1_entries_nest_and_resolve_aliases() {
     let lock = lockfile::load(Path::new("fixtures/v1-nested")).unwrap();
     assert_eq!(lock.version, LockfileVersion::V1);
     assert_eq!(lock.entries.len(), 9);
+    assert_eq!(lock.root.as_ref().unwrap().source, SourceKind::Root);
     let get = |path: &str| lock.entries.iter().find(|e| e.path == path).unwrap();
     let nested = get("node_modules/debug/node_modules/ms");
     assert_eq!(
