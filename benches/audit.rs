@@ -36,22 +36,28 @@ fn bench(c: &mut Criterion) {
     c.bench_function("parse + offline checks", |b| {
         b.iter(|| {
             let lock = lockfile::parse_bytes(&path, black_box(&bytes)).expect("parses");
-            black_box(checks::run(&lock, &ctx))
+            black_box(checks::run(&lock, &ctx, None))
         })
     });
     let today = Date::today();
     c.bench_function("full audit to JSON report", |b| {
         b.iter(|| {
             let lock = lockfile::parse_bytes(&path, black_box(&bytes)).expect("parses");
-            let findings = checks::run(&lock, &ctx);
+            let findings = checks::run(&lock, &ctx, None);
             let policy = Policy::new(&Config::default(), None, today);
             let outcome = policy::apply(&policy, findings);
-            let report = Report::build(vec![Audited {
-                lockfile: lock,
-                config: None,
-                fail_on: policy.fail_on,
-                outcome,
-            }]);
+            let report = Report::build(
+                vec![Audited {
+                    evidence: Default::default(),
+                    evidence_notes: Vec::new(),
+                    lockfile: lock,
+                    config: None,
+                    fail_on: policy.fail_on,
+                    outcome,
+                }],
+                true,
+                Vec::new(),
+            );
             black_box(report::render(
                 &report,
                 Format::Json,

@@ -12,9 +12,11 @@ if [ ! -d "$shared/lockfiles" ]; then
   exit 1
 fi
 [ -x "$bin" ] || (cd "$root" && cargo build --release --locked --quiet)
-python3 - "$shared" "$bin" <<'PY'
+cache="$(mktemp -d)"
+trap 'rm -rf "$cache"' EXIT
+python3 - "$shared" "$bin" "$cache" <<'PY'
 import json, os, re, subprocess, sys
-shared, binary = sys.argv[1], sys.argv[2]
+shared, binary, cache = sys.argv[1], sys.argv[2], sys.argv[3]
 expected = {}
 for line in open(os.path.join(shared, "README.md"), encoding="utf-8"):
     m = re.match(r"\|\s*(\S+\.json)\s*\|\s*(\w+)\s*\|\s*(\d+)\s*\|", line)
@@ -27,7 +29,8 @@ if set(files) != set(expected):
     print(f"FAIL: README lists {sorted(expected)} but the folder holds {files}")
     failed += 1
 for name in files:
-    r = subprocess.run([binary, "audit", "--offline", "--format", "json", os.path.join(folder, name)],
+    r = subprocess.run([binary, "audit", "--offline", "--cache-dir", cache, "--format", "json",
+                        os.path.join(folder, name)],
                        capture_output=True, text=True)
     if r.returncode == 2:
         print(f"FAIL {name}: exit 2: {r.stderr.strip()}")

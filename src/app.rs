@@ -1,16 +1,23 @@
 //! Orchestration: lockfile → checks → policy → report → exit code.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 
 use crate::checks::{self, Context, DEFAULT_ALLOWED_HOSTS};
-use crate::cli::{AuditArgs, Cli, Command, ExplainArgs};
+use crate::cli::{AuditArgs, CacheAction, CacheArgs, Cli, Command, ExplainArgs};
 use crate::config::{self, Config, Date};
+use crate::evidence::{self, Evidence};
 use crate::finding::Code;
 use crate::lockfile;
 use crate::policy::{self, Policy};
+use crate::registry::cache::Cache;
+use crate::registry::client::{Client, ClientOptions};
+use crate::registry::fetch::{Fetcher, PackageKey};
+use crate::registry::npmrc::NpmConfig;
 use crate::report::{self, Audited, Format, RenderOptions, Report};
 
 /// Exit code: nothing fails the policy.
@@ -24,6 +31,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Some(Command::Audit(args)) => audit(args),
         Some(Command::Explain(args)) => explain(&args),
+        Some(Command::Cache(args)) => cache_command(&args),
         None => audit(cli.audit),
     }
 }
@@ -60,12 +68,29 @@ fn audit(args: AuditArgs) -> Result<u8> {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
-        args.paths
+        args.paths.clone()
     };
     let explicit = args.config.as_deref().map(config::load).transpose()?;
+    let cache = cache_dir(args.cache_dir.as_deref()).map(|d| Cache::new(&d));
     let today = Date::today();
-    let mut audited = Vec::with_capacity(paths.len());
+    let mut notes = Vec::new();
+    let mut files: Vec<PathBuf> = Vec::with_capacity(paths.len());
     for path in &paths {
+        let file = lockfile::locate(path)?;
+        let shadow = lockfile::shadowing_shrinkwrap(&file);
+        files.push(file);
+        if let Some(shrinkwrap) = shadow {
+            notes.push(format!(
+                "npm installs from {}, not from {}: both were audited",
+                tidy(&shrinkwrap).display(),
+                tidy(files.last().map_or(path, |f| f)).display()
+            ));
+            files.push(shrinkwrap);
+        }
+    }
+    files.dedup();
+    let mut audited = Vec::with_capacity(files.len());
+    for path in &files {
         let mut lockfile = lockfile::load(path)?;
         lockfile.path = tidy(&lockfile.path);
         let config = match &explicit {
@@ -83,17 +108,20 @@ fn audit(args: AuditArgs) -> Result<u8> {
                     .collect()
             }),
         };
-        let findings = checks::run(&lockfile, &ctx);
+        let evidence = registry_evidence(&lockfile, &args, cache.as_ref())?;
+        let findings = checks::run(&lockfile, &ctx, Some(&evidence));
         let policy = Policy::new(&config, args.fail_on, today);
         let outcome = policy::apply(&policy, findings);
         audited.push(Audited {
+            evidence: evidence.summary(&lockfile),
+            evidence_notes: evidence.notes,
             lockfile,
             config: config.path.as_ref().map(|p| p.display().to_string()),
             fail_on: policy.fail_on,
             outcome,
         });
     }
-    let report = Report::build(audited);
+    let report = Report::build(audited, args.offline, notes);
     let format = args.format.unwrap_or(Format::Table);
     let color = format == Format::Table
         && args.output.is_none()
@@ -107,6 +135,82 @@ fn audit(args: AuditArgs) -> Result<u8> {
         None => {}
     }
     Ok(if report.passed { EXIT_PASS } else { EXIT_FAIL })
+}
+
+/// Fetches (or, offline, reads from the cache) what the registry says about
+/// `lockfile`'s registry entries, and turns it into evidence.
+fn registry_evidence(
+    lockfile: &lockfile::Lockfile,
+    args: &AuditArgs,
+    cache: Option<&Cache>,
+) -> Result<Evidence> {
+    let project = lockfile.path.parent().filter(|p| !p.as_os_str().is_empty());
+    let npm = NpmConfig::from_process_env(
+        Some(project.unwrap_or(Path::new("."))),
+        args.registry.as_deref(),
+    )?;
+    let mut wanted: BTreeMap<PackageKey, BTreeSet<String>> = BTreeMap::new();
+    for entry in &lockfile.entries {
+        if let Some((key, version)) = evidence::package_key(entry, &npm) {
+            wanted.entry(key).or_default().insert(version);
+        }
+    }
+    let client = if args.offline {
+        None
+    } else {
+        let opts = ClientOptions {
+            timeout: Duration::from_secs(args.timeout),
+            retries: args.retries,
+            max_body: args.max_response_bytes,
+            ..ClientOptions::default()
+        };
+        Some(Client::new(npm.clone(), opts)?)
+    };
+    let fetcher = Fetcher {
+        client: client.as_ref(),
+        cache,
+        jobs: usize::from(args.jobs),
+    };
+    let packages = fetcher.packages(&wanted);
+    let registries: BTreeSet<&url::Url> = wanted.keys().map(|k| &k.registry).collect();
+    let keys = registries
+        .into_iter()
+        .map(|r| (r.clone(), fetcher.keys(r)))
+        .collect();
+    Ok(evidence::gather(lockfile, &npm, &packages, &keys))
+}
+
+/// `--cache-dir`, else the platform's cache folder.
+fn cache_dir(explicit: Option<&Path>) -> Option<PathBuf> {
+    explicit.map(Path::to_path_buf).or_else(Cache::default_dir)
+}
+
+fn cache_command(args: &CacheArgs) -> Result<u8> {
+    let Some(dir) = cache_dir(args.cache_dir.as_deref()) else {
+        bail!("no cache folder: set --cache-dir or HOME");
+    };
+    let cache = Cache::new(&dir);
+    match args.action {
+        CacheAction::Info => {
+            let info = cache.info();
+            write_stdout(&format!(
+                "cache: {}
+files: {}
+bytes: {}
+",
+                cache.root().display(),
+                info.files,
+                info.bytes
+            ))?;
+        }
+        CacheAction::Clean => {
+            cache
+                .clean()
+                .with_context(|| format!("{}: cannot delete the cache", cache.root().display()))?;
+            write_stdout(&format!("removed {}\n", cache.root().display()))?;
+        }
+    }
+    Ok(EXIT_PASS)
 }
 
 /// Writes to standard output; a closed pipe (`| head`) is not an error.

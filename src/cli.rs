@@ -29,10 +29,39 @@ pub enum Command {
     Audit(AuditArgs),
     /// Print the documentation of a finding code.
     Explain(ExplainArgs),
+    /// Show or clear the registry cache.
+    Cache(CacheArgs),
+}
+
+/// Arguments of `lockproof cache`.
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: CacheAction,
+
+    /// Cache folder [default: the platform cache folder]/lockproof.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "LOCKPROOF_CACHE_DIR",
+        hide_env_values = true,
+        global = true
+    )]
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// `lockproof cache` actions.
+#[derive(Debug, Subcommand)]
+pub enum CacheAction {
+    /// Print where the cache is and how large it is.
+    Info,
+    /// Delete the cache.
+    Clean,
 }
 
 /// Arguments of `lockproof audit`.
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Args)]
 pub struct AuditArgs {
     /// Lockfiles, or folders holding one (npm-shrinkwrap.json wins over
     /// package-lock.json, as in npm). Default: the current folder.
@@ -56,10 +85,40 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Use no network. This version runs offline lockfile checks only, so
-    /// the flag changes nothing yet; the report says what was not checked.
-    #[arg(long)]
+    /// Use no network: registry evidence comes from the cache only, and
+    /// the report lists the entries it could not judge.
+    #[arg(long, env = "LOCKPROOF_OFFLINE", hide_env_values = true, value_parser = clap::builder::FalseyValueParser::new())]
     pub offline: bool,
+
+    /// Registry URL [default: from .npmrc and npm_config_registry, else
+    /// https://registry.npmjs.org/].
+    #[arg(long, value_name = "URL")]
+    pub registry: Option<String>,
+
+    /// Cache folder [default: the platform cache folder]/lockproof.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "LOCKPROOF_CACHE_DIR",
+        hide_env_values = true
+    )]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Parallel requests to the registry.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+
+    /// Seconds allowed for one request.
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: u64,
+
+    /// Retries of a request after connection errors, timeouts, 429 and 5xx.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: u32,
+
+    /// Largest registry response accepted, in bytes (after decompression).
+    #[arg(long, value_name = "BYTES", default_value_t = 256 * 1024 * 1024)]
+    pub max_response_bytes: u64,
 
     /// Print nothing on standard output; the exit code is the verdict
     /// (a report is still written to --output).

@@ -131,6 +131,26 @@ codes! {
         "A JSON key appears twice in one object; parsers disagree on which wins.";
     InvalidPackageName => "invalid-package-name", High,
         "A package name or install folder is not a valid npm package name.";
+    UnverifiableSource => "unverifiable-source", High,
+        "Where npm would fetch the entry from cannot be told from the lockfile.";
+    RegistryIntegrityMismatch => "registry-integrity-mismatch", Critical,
+        "The lockfile's integrity differs from the one the registry publishes.";
+    VersionNotFound => "version-not-found", High,
+        "The registry does not have the locked version (or the package).";
+    SecurityPlaceholder => "security-placeholder", Critical,
+        "The locked version is npm's security placeholder: the package was removed as malicious.";
+    Deprecated => "deprecated", Low,
+        "The locked version is deprecated by its maintainers.";
+    SignatureInvalid => "signature-invalid", Critical,
+        "A registry signature by a known key does not verify.";
+    SignatureUnknownKey => "signature-unknown-key", High,
+        "The version is signed only by keys the registry does not list.";
+    SignatureMissing => "signature-missing", High,
+        "The registry signs versions, but this one carries no signature.";
+    SignatureKeyExpired => "signature-key-expired", High,
+        "The version is signed only by a key that had expired when it was published.";
+    FetchFailed => "fetch-failed", Medium,
+        "What the registry says about the entry could not be fetched; its evidence is unknown.";
 }
 
 impl Code {

@@ -246,11 +246,13 @@ struct Parser<'a, 's> {
 impl<'a> Parser<'a, '_> {
     fn error(&self, message: &str) -> JsonError {
         let upto = &self.text[..self.char_boundary(self.pos)];
-        let line_start = upto.rfind('\n').map_or(0, |i| i + 1);
+        let line_start = upto.rfind(['\n', '\r']).map_or(0, |i| i + 1);
         let column = upto[line_start..].chars().count() + 1;
+        let lines =
+            upto.matches('\n').count() + upto.matches('\r').count() - upto.matches("\r\n").count();
         JsonError {
             message: message.to_string(),
-            line: u32::try_from(upto.matches('\n').count() + 1).unwrap_or(u32::MAX),
+            line: u32::try_from(lines + 1).unwrap_or(u32::MAX),
             column: u32::try_from(column).unwrap_or(u32::MAX),
         }
     }
@@ -267,6 +269,8 @@ impl<'a> Parser<'a, '_> {
         while let Some(&b) = self.src.get(self.pos) {
             match b {
                 b'\n' => self.line += 1,
+                // A lone CR ends a line too (old Mac line endings).
+                b'\r' if self.src.get(self.pos + 1) != Some(&b'\n') => self.line += 1,
                 b' ' | b'\t' | b'\r' => {}
                 _ => return,
             }
@@ -602,6 +606,15 @@ mod tests {
         assert_eq!(err.message, "empty document");
         let err = parse("{\"é\": tru}").unwrap_err();
         assert_eq!((err.line, err.column), (1, 7));
+    }
+
+    #[test]
+    fn counts_lines_ended_by_cr_lf_or_a_lone_cr() {
+        let doc = parse("{\r\n\"a\": 1,\r\"b\": 2}").unwrap();
+        assert_eq!(doc.value.member("a").unwrap().line, 2);
+        assert_eq!(doc.value.member("b").unwrap().line, 3);
+        let err = parse("{\r\"a\": 1\r\"b\"}").unwrap_err();
+        assert_eq!((err.line, err.column), (3, 1));
     }
 
     #[test]

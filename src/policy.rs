@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::config::{Config, Date, Ignore, Level};
 use crate::finding::{Code, Finding, Severity};
+use crate::lockfile::folder_name;
 
 /// The rules findings are judged by.
 #[derive(Debug, Clone)]
@@ -97,6 +98,17 @@ impl Outcome {
     }
 }
 
+/// The level a code has when the configuration sets none. Unknown evidence
+/// (`fetch-failed`) is reported but does not fail the gate unless the
+/// policy says so: a flaky network must not block every build, and a strict
+/// gate sets `fetch-failed = "deny"`.
+pub fn default_level(code: Code) -> Option<Level> {
+    match code {
+        Code::FetchFailed => Some(Level::Warn),
+        _ => None,
+    }
+}
+
 /// Applies `policy` to `findings`.
 pub fn apply(policy: &Policy, mut findings: Vec<Finding>) -> Outcome {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -108,13 +120,21 @@ pub fn apply(policy: &Policy, mut findings: Vec<Finding>) -> Outcome {
     let mut used = vec![false; policy.ignores.len()];
     let mut out = Outcome::default();
     for finding in findings {
-        let ignore = finding.package.as_ref().and_then(|p| {
-            policy.ignores.iter().enumerate().find(|(i, ig)| {
-                active[*i]
-                    && ig.code == finding.code
-                    && ig.package.matches(&p.name, p.version.as_deref())
-            })
-        });
+        // An ignore covers a package installed under its own name only: the
+        // `name` field is the lockfile's to set, so an entry renaming itself
+        // (`node_modules/lodash` claiming to be `@corp/internal`) must not
+        // inherit the ignores of the name it claims.
+        let ignore = finding
+            .package
+            .as_ref()
+            .filter(|p| folder_name(&p.path) == p.name)
+            .and_then(|p| {
+                policy.ignores.iter().enumerate().find(|(i, ig)| {
+                    active[*i]
+                        && ig.code == finding.code
+                        && ig.package.matches(&p.name, p.version.as_deref())
+                })
+            });
         if let Some((i, ig)) = ignore {
             used[i] = true;
             out.ignored.push(IgnoredFinding {
@@ -124,7 +144,11 @@ pub fn apply(policy: &Policy, mut findings: Vec<Finding>) -> Outcome {
             });
             continue;
         }
-        let level = policy.levels.get(&finding.code).copied();
+        let level = policy
+            .levels
+            .get(&finding.code)
+            .copied()
+            .or_else(|| default_level(finding.code));
         let fails = match level {
             Some(Level::Allow) => {
                 *out.suppressed.entry(finding.code.to_string()).or_default() += 1;
@@ -249,6 +273,28 @@ mod tests {
             vec![(Code::HostNotAllowed, false), (Code::InstallScript, true)]
         );
         assert_eq!(out.suppressed["git-source"], 2);
+    }
+
+    #[test]
+    fn ignores_do_not_follow_a_name_the_entry_gives_itself() {
+        let p = policy(
+            "[[ignore]]\npackage = \"@corp/internal\"\ncode = \"host-not-allowed\"\nreason = \"ours\"\n",
+            None,
+        );
+        let mut renamed = finding(Code::HostNotAllowed, "@corp/internal", "1.0.0");
+        renamed.package.as_mut().unwrap().path = "node_modules/lodash".into();
+        let out = apply(
+            &p,
+            vec![
+                renamed,
+                finding(Code::HostNotAllowed, "@corp/internal", "1.0.0"),
+            ],
+        );
+        assert_eq!((out.ignored.len(), out.findings.len()), (1, 1));
+        assert_eq!(
+            out.findings[0].finding.package.as_ref().unwrap().path,
+            "node_modules/lodash"
+        );
     }
 
     #[test]

@@ -7,12 +7,14 @@
 mod format;
 mod integrity;
 mod names;
+mod registry;
 mod scripts;
 mod source;
 mod url;
 
 use rayon::prelude::*;
 
+use crate::evidence::Evidence;
 use crate::finding::{Code, Finding, Location, PackageRef};
 use crate::lockfile::{Entry, Lockfile};
 
@@ -38,17 +40,19 @@ impl Default for Context {
     }
 }
 
-/// Runs every offline check over `lockfile`. Entries are independent, so
+/// Runs every check over `lockfile`: the offline ones always, the
+/// registry ones for entries `evidence` speaks for. Entries are independent, so
 /// they are checked in parallel; the order of the result is the entries'
 /// order all the same.
-pub fn run(lockfile: &Lockfile, ctx: &Context) -> Vec<Finding> {
+pub fn run(lockfile: &Lockfile, ctx: &Context, evidence: Option<&Evidence>) -> Vec<Finding> {
     let mut out = Vec::new();
     format::check(lockfile, &mut out);
     let per_entry: Vec<Vec<Finding>> = lockfile
         .entries
         .par_iter()
+        .enumerate()
         .with_min_len(64)
-        .map(|entry| {
+        .map(|(i, entry)| {
             let mut found = Vec::new();
             let mut f = EntryFindings {
                 lockfile,
@@ -60,6 +64,12 @@ pub fn run(lockfile: &Lockfile, ctx: &Context) -> Vec<Finding> {
             url::check(&mut f, ctx);
             source::check(&mut f);
             scripts::check(&mut f);
+            if let Some(ev) = evidence
+                .and_then(|e| e.entries.get(i))
+                .and_then(Option::as_ref)
+            {
+                registry::check(&mut f, ev);
+            }
             found
         })
         .collect();

@@ -29,6 +29,14 @@ pub(super) fn check(f: &mut EntryFindings) {
             Code::LocalFileSource,
             format!("installs a tarball from the local disk: {resolved}"),
         ),
+        SourceKind::Unrecognized => f.report(
+            Code::UnverifiableSource,
+            if resolved.is_empty() {
+                "the entry names no source npm could fetch from".to_string()
+            } else {
+                format!("npm would read {resolved:?} as a package spec, not a download lockproof can check")
+            },
+        ),
         SourceKind::Registry
         | SourceKind::Link
         | SourceKind::Workspace

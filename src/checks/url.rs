@@ -14,11 +14,16 @@ pub(super) fn check(f: &mut EntryFindings, ctx: &Context) {
     if !f.entry.source.independently_verifiable() {
         return;
     }
+    // Judged on the scheme as npm's URL parser reads it (`http:host/x` is
+    // plain HTTP too), and on the text for URLs that do not parse.
     let lower = resolved.to_ascii_lowercase();
-    if ["http://", "git://", "git+http://"]
-        .iter()
-        .any(|p| lower.starts_with(p))
-    {
+    let insecure = match &f.entry.url {
+        Some(u) => matches!(u.scheme(), "http" | "git"),
+        None => ["http:", "git://", "git+http:"]
+            .iter()
+            .any(|p| lower.starts_with(p)),
+    };
+    if insecure {
         f.report(
             Code::InsecureUrl,
             format!(

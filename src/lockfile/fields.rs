@@ -146,6 +146,7 @@ pub(super) struct Fields<'v, 'a> {
     pub cpu: Option<&'v Member<'a>>,
     pub libc: Option<&'v Member<'a>>,
     pub dependencies: Option<&'v Member<'a>>,
+    pub from: Option<&'v Member<'a>>,
 }
 
 impl<'v, 'a> Fields<'v, 'a> {
@@ -171,6 +172,7 @@ impl<'v, 'a> Fields<'v, 'a> {
                 "cpu" => &mut f.cpu,
                 "libc" => &mut f.libc,
                 "dependencies" => &mut f.dependencies,
+                "from" => &mut f.from,
                 _ => continue,
             };
             *slot = Some(m);

@@ -20,6 +20,7 @@ use thiserror::Error;
 
 use crate::integrity::{Integrity, IntegrityError};
 use crate::json::{self, DuplicateKey, JsonError, Value};
+pub use packages::folder_name;
 pub use source::SourceKind;
 
 /// The file names npm reads, in the order it prefers them.
@@ -264,6 +265,17 @@ pub fn locate(path: &Path) -> Result<PathBuf, LockfileError> {
         .ok_or_else(|| LockfileError::NoLockfile(path.to_path_buf()))
 }
 
+/// The `npm-shrinkwrap.json` beside `file` when `file` is a
+/// `package-lock.json`: npm reads the shrinkwrap and ignores the other, so
+/// auditing only the file named would audit what is not installed.
+pub fn shadowing_shrinkwrap(file: &Path) -> Option<PathBuf> {
+    if file.file_name()? != LOCKFILE_NAMES[1] {
+        return None;
+    }
+    let sibling = file.with_file_name(LOCKFILE_NAMES[0]);
+    sibling.is_file().then_some(sibling)
+}
+
 /// Reads and parses the lockfile at `path` (a file, or a folder as
 /// [`locate`] resolves it).
 pub fn load(path: &Path) -> Result<Lockfile, LockfileError> {
@@ -291,10 +303,13 @@ pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Lockfile, LockfileError>
     if text.trim().is_empty() {
         return Err(LockfileError::Empty(path.to_path_buf()));
     }
-    // npm 7+ ignores the legacy `dependencies` tree once `packages` is there
-    // (npm writes it first): validate it, but do not build it.
+    // npm 7+ ignores the legacy `dependencies` tree once `packages` holds
+    // anything (npm writes it first): validate it, but do not build it.
     let legacy = |seen: &[json::Member], key: &str| {
-        key == "dependencies" && seen.iter().any(|m| m.key == "packages")
+        key == "dependencies"
+            && seen
+                .iter()
+                .any(|m| m.key == "packages" && has_packages(&m.value))
     };
     let doc = json::parse_with(text, legacy).map_err(|error| LockfileError::Json {
         path: path.to_path_buf(),
@@ -307,11 +322,12 @@ pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Lockfile, LockfileError>
     let (version, version_line) = read_version(&ctx, &doc.value)?;
     let top_name = ctx.opt_str(doc.value.member("name"), fields::What::TOP)?;
     let dedupe = !doc.duplicate_keys.is_empty();
-    let has_packages = doc.value.get("packages").is_some();
-    // npm 7 reads a v2 lockfile without `packages` from its legacy tree.
-    let (root, entries) = match version {
-        LockfileVersion::V3 => packages::read(&ctx, &doc.value, top_name, dedupe)?,
-        LockfileVersion::V2 if has_packages => packages::read(&ctx, &doc.value, top_name, dedupe)?,
+    // Like npm, read `packages` whenever it holds anything, whatever
+    // `lockfileVersion` claims; only without it, the nested tree.
+    let (root, entries) = match doc.value.get("packages") {
+        Some(p) if has_packages(p) || !matches!(p, Value::Object(_)) => {
+            packages::read(&ctx, &doc.value, top_name, dedupe)?
+        }
         _ => nested::read(&ctx, &doc.value, top_name, dedupe)?,
     };
     Ok(Lockfile {
@@ -344,6 +360,11 @@ fn read_version(ctx: &fields::Ctx, doc: &Value) -> Result<(LockfileVersion, u32)
         }
     };
     Ok((version, member.line))
+}
+
+/// Whether a `packages` value holds any entry (npm's test for reading it).
+fn has_packages(value: &Value) -> bool {
+    value.as_object().is_some_and(|m| !m.is_empty())
 }
 
 /// Parses an `integrity` value into an [`IntegrityField`].

@@ -32,9 +32,9 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
     if parts.iter().any(|p| p.contains('/') || p.contains('\\')) {
         return Some("contains a path separator");
     }
-    if parts
-        .last()
-        .is_some_and(|p| p.starts_with('.') || p.starts_with('_'))
+    // A scope may not start with a dot either: `@../x` would resolve to a
+    // folder outside `node_modules/@scope`.
+    if parts.iter().any(|p| p.starts_with('.')) || parts.last().is_some_and(|p| p.starts_with('_'))
     {
         return Some("starts with a dot or underscore");
     }
@@ -81,6 +81,8 @@ mod tests {
             "@s/",
             "@/x",
             "@s/a/b",
+            "@../x",
+            "@./x",
             "evil\u{1b}[31m",
             " lead",
             "a b",

@@ -89,29 +89,46 @@ fn entry(
 ) -> Result<Entry, LockfileError> {
     let raw_version = ctx.opt_str(f.version, what)?;
     let mut common = ctx.common(f, what)?;
+    // Where npm 7+ takes the source of an old entry from (its
+    // spec-from-lock): `version` when that is a URL, git or file spec,
+    // whatever `resolved` says; `from` when there is neither `version` nor
+    // `resolved`; else `resolved`.
+    let mut conflicting = false;
     let (name, version) = match raw_version {
         Some(v) => match split_alias(v) {
             Some((name, version)) => (name, Some(version)),
-            // v1 writes git, URL and file: sources into `version`.
             None if is_non_version_spec(v) => {
-                if common.resolved == Resolved::Absent {
-                    common.resolved = Resolved::Url(v.to_string());
-                }
+                conflicting = matches!(&common.resolved, Resolved::Url(r) if r != v);
+                common.resolved = Resolved::Url(v.to_string());
                 (folder, None)
             }
             None => (folder, Some(v)),
         },
-        None => (folder, None),
+        None => {
+            if let (Some(spec), Resolved::Absent) = (ctx.opt_str(f.from, what)?, &common.resolved) {
+                common.resolved = Resolved::Url(spec.to_string());
+            }
+            (folder, None)
+        }
     };
-    let bundled = ctx.flag(f.bundled, what)?;
+    // As for `inBundle`: only an entry inside another package, with nothing
+    // to download, is taken to come inside its parent's tarball.
+    let bundled = ctx.flag(f.bundled, what)?
+        && path.contains("/node_modules/")
+        && common.resolved == Resolved::Absent
+        && common.integrity == IntegrityField::Absent;
     let url = common.resolved.as_str().and_then(source::parse_url);
-    let source = source::classify(
-        common.resolved.as_str(),
-        url.as_ref(),
-        false,
-        false,
-        bundled,
-    );
+    let source = if conflicting {
+        SourceKind::Unrecognized
+    } else {
+        source::classify(
+            common.resolved.as_str(),
+            url.as_ref(),
+            false,
+            false,
+            bundled,
+        )
+    };
     Ok(Entry {
         path: path.to_string(),
         name: name.to_string(),

@@ -21,15 +21,9 @@ pub(super) fn read(
     top_name: Option<&str>,
     dedupe: bool,
 ) -> Result<(Option<Entry>, Vec<Entry>), LockfileError> {
-    let Some(members) = ctx.opt_object(doc.member("packages"), What::TOP)? else {
-        return Err(LockfileError::WrongType {
-            path: ctx.path.to_path_buf(),
-            what: "packages".into(),
-            expected: "object",
-            found: "nothing",
-            line: 1,
-        });
-    };
+    let members = ctx
+        .opt_object(doc.member("packages"), What::TOP)?
+        .unwrap_or_default();
     let mut members = kept_members(members, dedupe);
     let root = match members.iter().position(|m| m.key.is_empty()) {
         Some(i) => {
@@ -55,9 +49,16 @@ pub(super) fn read(
     Ok((root, entries))
 }
 
+/// Whether `key` sits in the `node_modules` of another package (not of the
+/// root, not of a workspace folder).
+pub(crate) fn nested_in_package(key: &str) -> bool {
+    key.rfind("/node_modules/")
+        .is_some_and(|i| key[..i].starts_with(NODE_MODULES))
+}
+
 /// The folder name a `packages` key installs to: the part after the last
 /// `node_modules/` (two segments for a scope), else the last path segment.
-pub(crate) fn folder_name(key: &str) -> &str {
+pub fn folder_name(key: &str) -> &str {
     let tail = key
         .rfind(NODE_MODULES)
         .map_or(key, |i| &key[i + NODE_MODULES.len()..]);
@@ -81,6 +82,14 @@ fn entry(ctx: &Ctx, key: &str, value: &Value, line: u32) -> Result<Entry, Lockfi
     let link = ctx.flag(f.link, what)?;
     let in_bundle = ctx.flag(f.in_bundle, what)?;
     let workspace = !key.starts_with(NODE_MODULES) && !key.contains("/node_modules/");
+    // npm 7+ ignores the `inBundle` flag and works bundling out from the
+    // parent's bundleDependencies; children of the root or of a workspace
+    // are downloaded whatever the flag says. So lockproof trusts the flag
+    // only for an entry nested in a package that has nothing to download.
+    let in_bundle = in_bundle
+        && nested_in_package(key)
+        && common.resolved == super::Resolved::Absent
+        && common.integrity == super::IntegrityField::Absent;
     let url = common.resolved.as_str().and_then(source::parse_url);
     let source = source::classify(
         common.resolved.as_str(),
@@ -120,5 +129,12 @@ mod tests {
         assert_eq!(folder_name("packages/ws-a"), "ws-a");
         assert_eq!(folder_name("packages/ws-a/node_modules/x"), "x");
         assert_eq!(folder_name("ws"), "ws");
+    }
+
+    #[test]
+    fn only_packages_inside_packages_can_be_bundled() {
+        assert!(nested_in_package("node_modules/a/node_modules/b"));
+        assert!(!nested_in_package("node_modules/b"));
+        assert!(!nested_in_package("packages/ws/node_modules/b"));
     }
 }

@@ -28,11 +28,15 @@ pub enum SourceKind {
     /// The project itself (`packages[""]`, or the top-level name and
     /// version of an older lockfile); never among a lockfile's entries.
     Root,
+    /// A `resolved` lockproof cannot map to a source (npm would read it as
+    /// a package spec: an alias, a shorthand, a bare version), or an old
+    /// entry whose fields name two different sources.
+    Unrecognized,
 }
 
 impl SourceKind {
     /// Every kind an entry can have, in report order.
-    pub const ALL: [SourceKind; 7] = [
+    pub const ALL: [SourceKind; 8] = [
         Self::Registry,
         Self::Git,
         Self::RemoteTarball,
@@ -40,6 +44,7 @@ impl SourceKind {
         Self::Link,
         Self::Workspace,
         Self::Bundled,
+        Self::Unrecognized,
     ];
 
     /// The kebab-case name used in reports.
@@ -53,6 +58,7 @@ impl SourceKind {
             Self::Workspace => "workspace",
             Self::Bundled => "bundled",
             Self::Root => "root",
+            Self::Unrecognized => "unrecognized",
         }
     }
 
@@ -76,39 +82,55 @@ impl fmt::Display for SourceKind {
 const GIT_PREFIXES: [&str; 9] = [
     "git+",
     "git://",
+    "git:",
     "git@",
     "github:",
     "gitlab:",
     "bitbucket:",
     "gist:",
     "ssh://",
-    "git:",
 ];
 
 /// Whether a spec or URL names a git source.
 pub fn is_git_spec(spec: &str) -> bool {
-    GIT_PREFIXES.iter().any(|p| spec.starts_with(p))
+    let head = spec.get(..12).unwrap_or(spec).to_ascii_lowercase();
+    GIT_PREFIXES.iter().any(|p| head.starts_with(p))
+}
+
+/// Whether `spec` starts with a URL scheme (`letter *(letter / digit /
+/// "+" / "-" / ".") ":"`), as WHATWG URL parsing and npm read it: npm
+/// accepts `http:host/path` and `http:/host/path` as well as `http://`.
+fn has_scheme(spec: &str) -> bool {
+    let Some((scheme, _)) = spec.split_once(':') else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
 }
 
 /// Whether a spec is a URL, git or `file:` spec rather than a version.
 pub fn is_non_version_spec(spec: &str) -> bool {
-    is_git_spec(spec)
-        || spec.starts_with("http://")
-        || spec.starts_with("https://")
-        || spec.starts_with("file:")
+    is_git_spec(spec) || (has_scheme(spec) && !spec.starts_with("npm:"))
 }
 
-/// Parses a `resolved` spec that is a URL (`scheme://…`), with git's
-/// `git+` prefix removed, the way npm's WHATWG parser reads it.
+/// Parses a `resolved` spec that has a scheme, with git's `git+` prefix
+/// removed, the way WHATWG URL parsing (and so npm) reads it.
 pub fn parse_url(spec: &str) -> Option<Url> {
-    if !spec.contains("://") {
+    if !has_scheme(spec) {
         return None;
     }
-    Url::parse(spec.strip_prefix("git+").unwrap_or(spec)).ok()
+    let bare = match spec.get(..4) {
+        Some(p) if p.eq_ignore_ascii_case("git+") => &spec[4..],
+        _ => spec,
+    };
+    Url::parse(bare).ok()
 }
 
 /// Classifies an entry from its `resolved` spec (absent means the
 /// configured registry), that spec parsed as a URL, and where it sits.
+/// Whatever is not recognised is [`SourceKind::Unrecognized`]: lockproof
+/// fails closed rather than guess what npm would fetch.
 pub fn classify(
     resolved: Option<&str>,
     url: Option<&Url>,
@@ -128,31 +150,33 @@ pub fn classify(
     let Some(spec) = resolved else {
         return SourceKind::Registry;
     };
-    if is_git_spec(spec) {
-        SourceKind::Git
-    } else if let Some(path) = spec.strip_prefix("file:") {
-        if is_tarball_file(path) {
+    if let Some(path) = spec.strip_prefix("file:") {
+        return if is_tarball_file(path) {
             SourceKind::LocalFile
         } else {
             SourceKind::Link
+        };
+    }
+    if is_git_spec(spec) {
+        return SourceKind::Git;
+    }
+    match url {
+        Some(u) if matches!(u.scheme(), "http" | "https") => {
+            if registry_tarball(u).is_some() {
+                SourceKind::Registry
+            } else {
+                SourceKind::RemoteTarball
+            }
         }
-    } else if let Some(url) = url {
-        if registry_tarball(url).is_some() {
-            SourceKind::Registry
-        } else {
-            SourceKind::RemoteTarball
-        }
-    } else if is_tarball_file(spec) {
-        SourceKind::LocalFile
-    } else {
-        SourceKind::Link
+        _ => SourceKind::Unrecognized,
     }
 }
 
 fn is_tarball_file(path: &str) -> bool {
-    let tail = path.get(path.len().saturating_sub(7)..).unwrap_or(path);
+    let bytes = path.as_bytes();
     [".tgz", ".tar.gz", ".tar"].iter().any(|ext| {
-        tail.len() >= ext.len() && tail[tail.len() - ext.len()..].eq_ignore_ascii_case(ext)
+        bytes.len() >= ext.len()
+            && bytes[bytes.len() - ext.len()..].eq_ignore_ascii_case(ext.as_bytes())
     })
 }
 
@@ -250,7 +274,22 @@ mod tests {
         assert_eq!(c("https://example.com/x-1.0.0.tgz"), RemoteTarball);
         assert_eq!(c("file:vendor/x-1.0.0.tgz"), LocalFile);
         assert_eq!(c("file:../sibling"), Link);
-        assert_eq!(c("vendor/x-1.0.0.tgz"), LocalFile);
+        assert_eq!(c("vendor/x-1.0.0.tgz"), Unrecognized);
+        assert_eq!(c("http:/127.0.0.1:4873/evil/-/evil-1.0.0.tgz"), Registry);
+        assert_eq!(c("http:127.0.0.1:4873/x.tgz?"), RemoteTarball);
+        assert_eq!(c("HTTPS://registry.npmjs.org/ms/-/ms-2.1.3.tgz"), Registry);
+        assert_eq!(c("npm:evil@1.0.0"), Unrecognized);
+        assert_eq!(
+            c("evil/repo#0123456789abcdef0123456789abcdef01234567"),
+            Unrecognized
+        );
+        assert_eq!(c("1.0.0"), Unrecognized);
+        assert_eq!(c(""), Unrecognized);
+        assert_eq!(c("ftp://example.com/x.tgz"), Unrecognized);
+        assert_eq!(c("git@github.com:a/b.git#abc"), Git);
+        assert_eq!(c("GIT+SSH://git@github.com/a/b.git"), Git);
+        assert_eq!(c("file:\u{20ac}\u{20ac}"), Link);
+        assert_eq!(c("https://r.example/a/-/%E2%82%AC%E2%82%AC"), RemoteTarball);
         assert_eq!(classify(Some("packages/a"), None, true, false, false), Link);
         assert_eq!(classify(None, None, false, true, false), Workspace);
         assert_eq!(classify(None, None, false, false, true), Bundled);

@@ -7,7 +7,20 @@ use std::fmt::Write;
 
 /// Characters that reorder or hide text on screen (Trojan Source).
 fn is_invisible_control(c: char) -> bool {
-    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+    matches!(
+        c,
+        '\u{061c}'
+            | '\u{115f}'
+            | '\u{1160}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{3164}'
+            | '\u{feff}'
+            | '\u{ffa0}'
+    )
 }
 
 /// For terminals and plain text: control, bidirectional and zero-width
@@ -84,6 +97,7 @@ mod tests {
         assert_eq!(text("x\ny"), "x\\u{a}y");
         assert_eq!(text("a\u{202e}b"), "a\\u{202e}b");
         assert_eq!(text("\u{9b}"), "\\u{9b}");
+        assert_eq!(text("a\u{2028}b\u{2063}"), "a\\u{2028}b\\u{2063}");
     }
 
     #[test]

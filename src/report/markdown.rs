@@ -44,6 +44,7 @@ pub(super) fn render(report: &Report) -> String {
         out.push('\n');
     }
     let _ = writeln!(out, "**Entries:** {}\n", report.source_line());
+    let _ = writeln!(out, "**Evidence:** {}\n", report.evidence_line());
     let unverifiable: Vec<String> = report
         .lockfiles
         .iter()

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::evidence::{EvidenceSummary, StateCounts};
 use crate::finding::Severity;
 use crate::lockfile::{Lockfile, LockfileVersion, SourceKind};
 use crate::policy::{IgnoredFinding, Judged, Outcome, PolicyNote};
@@ -139,6 +140,8 @@ pub struct LockfileSummary {
     pub by_source: BTreeMap<SourceKind, usize>,
     /// Entries not independently verifiable, per kind.
     pub unverifiable: Vec<Unverifiable>,
+    /// Evidence states of its registry entries.
+    pub evidence: EvidenceSummary,
 }
 
 /// Totals over every lockfile.
@@ -160,6 +163,17 @@ pub struct Summary {
     pub ignored: usize,
     /// Findings removed by `allow` levels.
     pub suppressed: usize,
+    /// Evidence states over every registry entry.
+    pub evidence: EvidenceTotals,
+}
+
+/// Evidence states summed over lockfiles.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EvidenceTotals {
+    /// Registry version documents.
+    pub registry: StateCounts,
+    /// Registry signatures.
+    pub signatures: StateCounts,
 }
 
 /// The result of an audit.
@@ -191,6 +205,10 @@ pub struct Report {
 
 /// One audited lockfile and what policy made of its findings.
 pub struct Audited {
+    /// Evidence states of its entries.
+    pub evidence: EvidenceSummary,
+    /// Registry-wide facts about its evidence.
+    pub evidence_notes: Vec<String>,
     /// The lockfile.
     pub lockfile: Lockfile,
     /// The config file applied, if any.
@@ -201,8 +219,8 @@ pub struct Audited {
     pub outcome: Outcome,
 }
 
-const NOT_CHECKED: &str = "registry integrity, registry signatures and provenance were not checked: \
-     this version of lockproof runs the offline lockfile checks only";
+const NOT_CHECKED: &str = "provenance attestations and staged-publish evidence were not checked: \
+     this version of lockproof does not verify them yet";
 
 fn unverifiable_reason(kind: SourceKind) -> &'static str {
     match kind {
@@ -217,7 +235,7 @@ fn unverifiable_reason(kind: SourceKind) -> &'static str {
 
 impl Report {
     /// Builds the report from audited lockfiles.
-    pub fn build(audited: Vec<Audited>) -> Self {
+    pub fn build(audited: Vec<Audited>, offline: bool, mut notes: Vec<String>) -> Self {
         let mut summary = Summary {
             lockfiles: audited.len(),
             ..Summary::default()
@@ -242,7 +260,31 @@ impl Report {
             }
             summary.entries += a.lockfile.entries.len();
             summary.unverifiable += unverifiable.values().map(Vec::len).sum::<usize>();
+            for n in a.evidence_notes {
+                if !notes.contains(&n) {
+                    notes.push(n);
+                }
+            }
+            let unknown = a.evidence.registry.unknown;
+            if unknown > 0 {
+                notes.push(format!(
+                    "{}: registry evidence unknown for {unknown} entries{}",
+                    a.lockfile.path.display(),
+                    if offline {
+                        " (offline: only the cache was used)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            summary.evidence.registry.present += a.evidence.registry.present;
+            summary.evidence.registry.absent += a.evidence.registry.absent;
+            summary.evidence.registry.unknown += a.evidence.registry.unknown;
+            summary.evidence.signatures.present += a.evidence.signatures.present;
+            summary.evidence.signatures.absent += a.evidence.signatures.absent;
+            summary.evidence.signatures.unknown += a.evidence.signatures.unknown;
             lockfiles.push(LockfileSummary {
+                evidence: a.evidence,
                 path: a.lockfile.path.display().to_string(),
                 lockfile_version: a.lockfile.version,
                 config: a.config,
@@ -282,8 +324,11 @@ impl Report {
                 version: env!("CARGO_PKG_VERSION"),
             },
             passed: summary.failing == 0,
-            checks: vec!["lockfile"],
-            notes: vec![NOT_CHECKED.to_string()],
+            checks: vec!["lockfile", "registry", "signatures"],
+            notes: {
+                notes.push(NOT_CHECKED.to_string());
+                notes
+            },
             summary,
             lockfiles,
             findings,
@@ -323,6 +368,23 @@ impl Report {
             format!("{} lockfiles", s.lockfiles)
         };
         format!("{verdict} - {found} in {files}, {} entries", s.entries)
+    }
+
+    /// Evidence states, as `registry 104 present, 0 absent, 0 unknown;
+    /// signatures …`.
+    pub fn evidence_line(&self) -> String {
+        let e = &self.summary.evidence;
+        let states = |c: &StateCounts| {
+            format!(
+                "{} present, {} absent, {} unknown",
+                c.present, c.absent, c.unknown
+            )
+        };
+        format!(
+            "registry metadata {}; registry signatures {}",
+            states(&e.registry),
+            states(&e.signatures)
+        )
     }
 
     /// Entries per source kind, as `15 registry, 1 git`.

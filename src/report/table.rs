@@ -82,6 +82,7 @@ pub(super) fn render(report: &Report, opts: RenderOptions) -> String {
     }
     out.push('\n');
     let _ = writeln!(out, "Entries: {}", report.source_line());
+    let _ = writeln!(out, "Evidence: {}", report.evidence_line());
     for l in &report.lockfiles {
         for u in &l.unverifiable {
             let _ = writeln!(

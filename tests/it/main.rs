@@ -6,6 +6,8 @@
 mod audit;
 mod bad_input;
 mod explain;
+mod fake_registry;
 mod formats;
 mod policy;
+mod registry;
 mod util;

@@ -10,11 +10,34 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The binary, started in the repository root with a clean environment
-/// for the variables lockproof reads.
+/// A folder that holds nothing: HOME for every run, so no user `.npmrc` or
+/// cache leaks into a test.
+fn empty_home() -> PathBuf {
+    std::env::temp_dir().join("lockproof-tests-empty-home")
+}
+
+/// The binary, started in the repository root with a clean environment:
+/// offline (tests never touch the network beyond 127.0.0.1), an empty HOME,
+/// no npm_config_* variables, and a cache folder of its own per run.
 pub fn lockproof() -> Command {
     let mut cmd = Command::cargo_bin("lockproof").expect("binary built");
-    cmd.current_dir(root()).env_remove("NO_COLOR");
+    cmd.current_dir(root())
+        .env_remove("NO_COLOR")
+        .env("HOME", empty_home())
+        .env("LOCKPROOF_OFFLINE", "1")
+        .env(
+            "LOCKPROOF_CACHE_DIR",
+            std::env::temp_dir().join(format!("lockproof-tests-cache-{}", std::process::id())),
+        );
+    for (key, _) in std::env::vars_os() {
+        if key
+            .to_string_lossy()
+            .to_ascii_lowercase()
+            .starts_with("npm_config_")
+        {
+            cmd.env_remove(key);
+        }
+    }
     cmd
 }
 

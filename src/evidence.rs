@@ -1,0 +1,295 @@
+//! Evidence: what is known about each entry beyond the lockfile, in one of
+//! three states per kind — present, absent, or unknown (and why).
+//!
+//! Built from what fetching brought back; checks read it and never do I/O.
+//! "Unknown" is never reported as "absent" and never as "verified": a
+//! registry that serves no signatures leaves every entry's signature
+//! evidence unknown, with one note saying so.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use url::Url;
+
+use crate::lockfile::{Entry, Lockfile, SourceKind};
+use crate::registry::fetch::{KeysOutcome, PackageKey, PackageOutcome};
+use crate::registry::npmrc::NpmConfig;
+use crate::registry::packument::VersionRecord;
+use crate::signatures::{self, KeySet, Verdict};
+
+/// The three states of one kind of evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// Found (and, for signatures, judged).
+    Present,
+    /// Looked for, and not there.
+    Absent,
+    /// Not known: not served, not fetched, or offline.
+    Unknown,
+}
+
+/// What the registry says about an entry's version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Metadata {
+    /// The version document.
+    Found(Box<VersionRecord>),
+    /// The package exists, the version does not.
+    VersionMissing,
+    /// The package does not exist.
+    PackageMissing,
+    /// Could not be had: why.
+    Unknown(String),
+}
+
+/// What is known of an entry's registry signatures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signatures {
+    /// Judged against the registry's keys.
+    Judged(Verdict),
+    /// Could not be judged: why.
+    Unknown(String),
+}
+
+/// Evidence about one entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryEvidence {
+    /// The registry asked.
+    pub registry: Url,
+    /// Its version document.
+    pub metadata: Metadata,
+    /// Its signatures.
+    pub signatures: Signatures,
+}
+
+impl EntryEvidence {
+    /// State of the registry metadata.
+    pub fn metadata_state(&self) -> State {
+        match self.metadata {
+            Metadata::Found(_) => State::Present,
+            Metadata::VersionMissing | Metadata::PackageMissing => State::Absent,
+            Metadata::Unknown(_) => State::Unknown,
+        }
+    }
+
+    /// State of the signatures.
+    pub fn signature_state(&self) -> State {
+        match &self.signatures {
+            Signatures::Judged(Verdict::Missing) => State::Absent,
+            Signatures::Judged(_) => State::Present,
+            Signatures::Unknown(_) => State::Unknown,
+        }
+    }
+}
+
+/// Evidence for every entry of one lockfile, by entry index; `None` for
+/// entries the registry cannot speak for (git, links, …).
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    /// Per entry, aligned with `Lockfile::entries`.
+    pub entries: Vec<Option<EntryEvidence>>,
+    /// Registry-wide facts a reader must know (one line each).
+    pub notes: Vec<String>,
+}
+
+/// The package an entry's registry evidence comes from, when it has one.
+pub fn package_key(entry: &Entry, npm: &NpmConfig) -> Option<(PackageKey, String)> {
+    if entry.source != SourceKind::Registry
+        || crate::lockfile::name::name_problem(&entry.name).is_some()
+    {
+        return None;
+    }
+    let version = entry.version.clone()?;
+    Some((
+        PackageKey {
+            registry: npm.registry_for(&entry.name).clone(),
+            name: entry.name.clone(),
+        },
+        version,
+    ))
+}
+
+/// Whether a registry signs: it serves keys, or some version it served
+/// carries signatures. A mirror that strips both does not.
+fn registry_signs(
+    registry: &Url,
+    keys: &BTreeMap<Url, KeysOutcome>,
+    packages: &BTreeMap<PackageKey, PackageOutcome>,
+) -> bool {
+    matches!(keys.get(registry), Some(KeysOutcome::Served(_)))
+        || packages.iter().any(|(k, o)| {
+            &k.registry == registry
+                && matches!(o, PackageOutcome::Record(r)
+                    if r.versions.values().any(|v| v.signatures.as_ref().is_some_and(|s| !s.is_empty())))
+        })
+}
+
+/// Builds the evidence of `lockfile` from fetch outcomes.
+pub fn gather(
+    lockfile: &Lockfile,
+    npm: &NpmConfig,
+    packages: &BTreeMap<PackageKey, PackageOutcome>,
+    keys: &BTreeMap<Url, KeysOutcome>,
+) -> Evidence {
+    let mut unsigned: BTreeMap<&Url, usize> = BTreeMap::new();
+    let signs: BTreeMap<&Url, bool> = keys
+        .keys()
+        .map(|r| (r, registry_signs(r, keys, packages)))
+        .collect();
+    let entries = lockfile
+        .entries
+        .iter()
+        .map(|entry| {
+            let (key, version) = package_key(entry, npm)?;
+            let metadata = match packages.get(&key) {
+                Some(PackageOutcome::Record(r)) => match r.versions.get(&version) {
+                    Some(v) => Metadata::Found(Box::new(v.clone())),
+                    None => Metadata::VersionMissing,
+                },
+                Some(PackageOutcome::NotFound) => Metadata::PackageMissing,
+                Some(PackageOutcome::Failed(why)) => Metadata::Unknown(why.clone()),
+                Some(PackageOutcome::NotCached) => {
+                    Metadata::Unknown("offline, and not in the cache".to_string())
+                }
+                None => Metadata::Unknown("not fetched".to_string()),
+            };
+            let signatures = match (&metadata, signs.get(&key.registry)) {
+                (Metadata::Found(record), Some(true)) => {
+                    judge(entry, &version, record, keys.get(&key.registry))
+                }
+                (Metadata::Found(_), _) => {
+                    if let Some((r, _)) = signs.get_key_value(&key.registry) {
+                        *unsigned.entry(r).or_insert(0) += 1;
+                    }
+                    Signatures::Unknown("the registry does not serve signatures".to_string())
+                }
+                _ => Signatures::Unknown("no version document".to_string()),
+            };
+            Some(EntryEvidence {
+                registry: key.registry,
+                metadata,
+                signatures,
+            })
+        })
+        .collect();
+    let notes = unsigned
+        .into_iter()
+        .map(|(registry, n)| {
+            format!(
+                "registry {registry} does not serve signatures (no keys, no dist.signatures): \
+                 {n} entries unverifiable"
+            )
+        })
+        .collect();
+    Evidence { entries, notes }
+}
+
+fn judge(
+    entry: &Entry,
+    version: &str,
+    record: &VersionRecord,
+    keys: Option<&KeysOutcome>,
+) -> Signatures {
+    let key_set: &KeySet = match keys {
+        Some(KeysOutcome::Served(k)) | Some(KeysOutcome::NotServed(Some(k))) => k,
+        Some(KeysOutcome::Failed(why)) => {
+            return Signatures::Unknown(format!("the registry's keys could not be fetched: {why}"));
+        }
+        _ => return Signatures::Unknown("the registry serves no keys".to_string()),
+    };
+    let Some(integrity) = record.integrity.as_deref() else {
+        return Signatures::Unknown("the registry states no integrity to verify".to_string());
+    };
+    let published = record
+        .published
+        .as_deref()
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok());
+    let sigs = record.signatures.as_deref().unwrap_or(&[]);
+    Signatures::Judged(signatures::verify(
+        key_set,
+        &entry.name,
+        version,
+        integrity,
+        sigs,
+        published,
+    ))
+}
+
+/// Entries per evidence state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StateCounts {
+    /// Present.
+    pub present: usize,
+    /// Absent.
+    pub absent: usize,
+    /// Unknown.
+    pub unknown: usize,
+}
+
+impl StateCounts {
+    fn add(&mut self, s: State) {
+        match s {
+            State::Present => self.present += 1,
+            State::Absent => self.absent += 1,
+            State::Unknown => self.unknown += 1,
+        }
+    }
+}
+
+/// Entries whose evidence is unknown for one reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotJudged {
+    /// Which kind of evidence (`registry` or `signatures`).
+    pub kind: &'static str,
+    /// Why it is unknown.
+    pub reason: String,
+    /// How many entries.
+    pub count: usize,
+    /// Their install paths.
+    pub paths: Vec<String>,
+}
+
+/// Evidence states of one lockfile, for the report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EvidenceSummary {
+    /// Registry version documents.
+    pub registry: StateCounts,
+    /// Registry signatures.
+    pub signatures: StateCounts,
+    /// Entries whose evidence is unknown, grouped by reason.
+    pub not_judged: Vec<NotJudged>,
+}
+
+impl Evidence {
+    /// Counts and groups the evidence of `lockfile`'s entries.
+    pub fn summary(&self, lockfile: &Lockfile) -> EvidenceSummary {
+        let mut s = EvidenceSummary::default();
+        let mut groups: BTreeMap<(&'static str, String), Vec<String>> = BTreeMap::new();
+        for (entry, ev) in lockfile.entries.iter().zip(&self.entries) {
+            let Some(ev) = ev else { continue };
+            s.registry.add(ev.metadata_state());
+            s.signatures.add(ev.signature_state());
+            if let Metadata::Unknown(why) = &ev.metadata {
+                groups
+                    .entry(("registry", why.clone()))
+                    .or_default()
+                    .push(entry.path.clone());
+            } else if let Signatures::Unknown(why) = &ev.signatures {
+                groups
+                    .entry(("signatures", why.clone()))
+                    .or_default()
+                    .push(entry.path.clone());
+            }
+        }
+        s.not_judged = groups
+            .into_iter()
+            .map(|((kind, reason), paths)| NotJudged {
+                kind,
+                reason,
+                count: paths.len(),
+                paths,
+            })
+            .collect();
+        s
+    }
+}

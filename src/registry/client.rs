@@ -1,0 +1,332 @@
+//! The HTTP client: ureq with the platform's certificate verifier, bounded
+//! retries with backoff, a response size limit, and credentials attached
+//! only to the registry they belong to.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use thiserror::Error;
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use url::Url;
+
+use super::npmrc::NpmConfig;
+
+/// Limits and identity of the client.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Time allowed for one whole request (connect to last byte).
+    pub timeout: Duration,
+    /// Retries after the first attempt, on connection errors, timeouts,
+    /// 429 and 5xx.
+    pub retries: u32,
+    /// Largest body accepted, in bytes.
+    pub max_body: u64,
+    /// First backoff delay; doubled on each retry.
+    pub backoff: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            retries: 3,
+            max_body: 256 * 1024 * 1024,
+            backoff: Duration::from_millis(250),
+        }
+    }
+}
+
+/// Longest `Retry-After` lockproof honours; a registry asking for more is
+/// treated as failing.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// A response lockproof can use.
+#[derive(Debug)]
+pub struct Response {
+    /// 200 or 304.
+    pub status: u16,
+    /// The body (empty for 304).
+    pub body: Vec<u8>,
+    /// `ETag`, for revalidation.
+    pub etag: Option<String>,
+    /// `Last-Modified`, for revalidation.
+    pub last_modified: Option<String>,
+}
+
+/// Why a fetch gave nothing usable. Messages name the URL (never a
+/// credential: URLs with user info are refused before any request).
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum FetchError {
+    /// 404 / 410.
+    #[error("{url}: not found ({status})")]
+    NotFound {
+        /// The URL.
+        url: String,
+        /// 404 or 410.
+        status: u16,
+    },
+    /// Another unusable status, after retries where they apply.
+    #[error("{url}: HTTP {status}")]
+    Status {
+        /// The URL.
+        url: String,
+        /// The status.
+        status: u16,
+    },
+    /// The body was larger than the limit.
+    #[error("{url}: response larger than {limit} bytes")]
+    TooLarge {
+        /// The URL.
+        url: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// Connection, TLS, timeout or read failure, after retries.
+    #[error("{url}: {reason}")]
+    Network {
+        /// The URL.
+        url: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The client could not be set up (bad cafile).
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// The HTTP client.
+pub struct Client {
+    agent: ureq::Agent,
+    npm: NpmConfig,
+    opts: ClientOptions,
+}
+
+impl Client {
+    /// A client for the registries `npm` configures.
+    pub fn new(npm: NpmConfig, opts: ClientOptions) -> Result<Self, FetchError> {
+        let roots = match npm.cafile() {
+            Some(path) => RootCerts::new_with_certs(&load_cafile(path)?),
+            None => RootCerts::PlatformVerifier,
+        };
+        let tls = TlsConfig::builder()
+            .root_certs(roots)
+            .disable_verification(!npm.strict_ssl())
+            .build();
+        let config = ureq::config::Config::builder()
+            .tls_config(tls)
+            .http_status_as_error(false)
+            .timeout_global(Some(opts.timeout))
+            .user_agent(concat!(
+                "lockproof/",
+                env!("CARGO_PKG_VERSION"),
+                " (+npm lockfile verifier)"
+            ))
+            // Never carry a registry credential to wherever a redirect
+            // points.
+            .redirect_auth_headers(ureq::config::RedirectAuthHeaders::Never)
+            .max_redirects(5)
+            .build();
+        let agent = ureq::Agent::with_parts(
+            config,
+            DefaultConnector::default(),
+            CachingResolver::default(),
+        );
+        Ok(Self { agent, npm, opts })
+    }
+
+    /// The npm configuration in use.
+    pub fn npm(&self) -> &NpmConfig {
+        &self.npm
+    }
+
+    /// GETs `url`, revalidating with `etag` / `last_modified` when given.
+    /// Returns 200 or 304; anything else is an error.
+    pub fn get(
+        &self,
+        url: &Url,
+        accept: &str,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+    ) -> Result<Response, FetchError> {
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(FetchError::Setup(format!(
+                "refusing a URL with embedded credentials ({}://{}{})",
+                url.scheme(),
+                url.host_str().unwrap_or(""),
+                url.path()
+            )));
+        }
+        let mut delay = self.opts.backoff;
+        let mut retries_left = self.opts.retries;
+        loop {
+            match self.attempt(url, accept, etag, last_modified) {
+                Attempt::Done(r) => return Ok(r),
+                Attempt::Fatal(e) => return Err(e),
+                Attempt::Retry { error, after } => {
+                    let wait = after.unwrap_or(delay);
+                    if retries_left == 0 || wait > MAX_RETRY_AFTER {
+                        return Err(error);
+                    }
+                    std::thread::sleep(wait);
+                    retries_left -= 1;
+                    delay = delay.saturating_mul(2);
+                }
+            }
+        }
+    }
+
+    fn attempt(
+        &self,
+        url: &Url,
+        accept: &str,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+    ) -> Attempt {
+        let shown = url.as_str().to_string();
+        let mut req = self.agent.get(url.as_str()).header("Accept", accept);
+        if let Some(auth) = self.npm.auth_header_for(url) {
+            req = req.header("Authorization", auth.expose());
+        }
+        if let Some(e) = etag {
+            req = req.header("If-None-Match", e);
+        }
+        if let Some(l) = last_modified {
+            req = req.header("If-Modified-Since", l);
+        }
+        let mut resp = match req.call() {
+            Ok(r) => r,
+            Err(e) => {
+                return Attempt::Retry {
+                    error: FetchError::Network {
+                        url: shown,
+                        reason: e.to_string(),
+                    },
+                    after: None,
+                };
+            }
+        };
+        let status = resp.status().as_u16();
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let etag = header("etag");
+        let last_modified = header("last-modified");
+        match status {
+            200 => {}
+            304 => {
+                return Attempt::Done(Response {
+                    status,
+                    body: Vec::new(),
+                    etag,
+                    last_modified,
+                });
+            }
+            404 | 410 => return Attempt::Fatal(FetchError::NotFound { url: shown, status }),
+            429 | 500..=599 => {
+                let after = header("retry-after")
+                    .and_then(|s| s.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs);
+                return Attempt::Retry {
+                    error: FetchError::Status { url: shown, status },
+                    after,
+                };
+            }
+            _ => return Attempt::Fatal(FetchError::Status { url: shown, status }),
+        }
+        let limit = self.opts.max_body;
+        let mut body = Vec::new();
+        let read = resp
+            .body_mut()
+            .as_reader()
+            .take(limit + 1)
+            .read_to_end(&mut body);
+        match read {
+            Err(e) => Attempt::Retry {
+                error: FetchError::Network {
+                    url: shown,
+                    reason: format!("reading the body: {e}"),
+                },
+                after: None,
+            },
+            Ok(_) if body.len() as u64 > limit => {
+                Attempt::Fatal(FetchError::TooLarge { url: shown, limit })
+            }
+            Ok(_) => Attempt::Done(Response {
+                status,
+                body,
+                etag,
+                last_modified,
+            }),
+        }
+    }
+}
+
+/// Resolves each host once per run: parallel fetches would otherwise each
+/// look the registry up, and one lost DNS packet costs the resolver's
+/// five-second retry.
+#[derive(Debug, Default)]
+struct CachingResolver {
+    inner: DefaultResolver,
+    known: Mutex<HashMap<String, ResolvedSocketAddrs>>,
+}
+
+impl Resolver for CachingResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let key = format!(
+            "{}://{}",
+            uri.scheme_str().unwrap_or(""),
+            uri.authority().map_or("", |a| a.as_str())
+        );
+        // Held across the lookup, so concurrent first requests wait for one
+        // lookup instead of each making their own.
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(addrs) = known.get(&key) {
+            return Ok(addrs.clone());
+        }
+        let addrs = self.inner.resolve(uri, config, timeout)?;
+        known.insert(key, addrs.clone());
+        Ok(addrs)
+    }
+}
+
+enum Attempt {
+    Done(Response),
+    Fatal(FetchError),
+    Retry {
+        error: FetchError,
+        after: Option<Duration>,
+    },
+}
+
+fn load_cafile(path: &Path) -> Result<Vec<Certificate<'static>>, FetchError> {
+    let pem = std::fs::read(path)
+        .map_err(|e| FetchError::Setup(format!("{}: cannot read cafile: {e}", path.display())))?;
+    let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
+            Ok(_) => None,
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| FetchError::Setup(format!("{}: invalid cafile: {e}", path.display())))?;
+    if certs.is_empty() {
+        return Err(FetchError::Setup(format!(
+            "{}: cafile holds no certificate",
+            path.display()
+        )));
+    }
+    Ok(certs)
+}

@@ -1,0 +1,205 @@
+//! Fetching what the registry says about the locked versions: one request
+//! per unique package (however many entries share it), run in parallel
+//! with a bounded number of workers, through the disk cache.
+//!
+//! Fetching never judges: every outcome, failures included, is handed to
+//! the checks as evidence.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rayon::prelude::*;
+use url::Url;
+
+use super::cache::{Cache, Cached};
+use super::client::{Client, FetchError};
+use super::packument::{self, PackageRecord};
+use crate::signatures::KeySet;
+
+/// Cache kind of package records.
+const PACKUMENTS: &str = "packuments";
+/// Cache kind of key sets.
+const KEYS: &str = "keys";
+/// The full packument: `_npmUser` and `time` are not in the abbreviated one.
+const ACCEPT_FULL: &str = "application/json";
+
+/// The public npm registry, whose keys lockproof embeds.
+pub const NPM_REGISTRY_HOST: &str = "registry.npmjs.org";
+
+/// One package to fetch: where, and which versions matter.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PackageKey {
+    /// Registry base URL (ends with `/`).
+    pub registry: Url,
+    /// Package name (valid npm name).
+    pub name: String,
+}
+
+/// What became of one package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PackageOutcome {
+    /// The record (fresh, revalidated or, offline, from the cache).
+    Record(PackageRecord),
+    /// The registry has no such package.
+    NotFound,
+    /// Nothing usable: the reason.
+    Failed(String),
+    /// `--offline` and not in the cache.
+    NotCached,
+}
+
+/// What became of the registry's key set.
+#[derive(Debug, Clone)]
+pub enum KeysOutcome {
+    /// Keys the registry serves.
+    Served(KeySet),
+    /// The registry does not serve keys (404); for the public registry the
+    /// embedded npm keys stand in.
+    NotServed(Option<KeySet>),
+    /// The keys could not be had: the reason.
+    Failed(String),
+}
+
+/// Fetches through the cache; `client` is `None` when offline.
+pub struct Fetcher<'a> {
+    /// The HTTP client, or `None` for `--offline`.
+    pub client: Option<&'a Client>,
+    /// The disk cache, if any.
+    pub cache: Option<&'a Cache>,
+    /// Parallel requests at most.
+    pub jobs: usize,
+}
+
+/// The packument URL of `name` under `registry` (a scope's `/` is encoded,
+/// as npm does).
+pub fn packument_url(registry: &Url, name: &str) -> Option<Url> {
+    registry.join(&name.replacen('/', "%2f", 1)).ok()
+}
+
+impl Fetcher<'_> {
+    /// Fetches every package of `wanted`, in parallel.
+    pub fn packages(
+        &self,
+        wanted: &BTreeMap<PackageKey, BTreeSet<String>>,
+    ) -> BTreeMap<PackageKey, PackageOutcome> {
+        let work: Vec<(&PackageKey, &BTreeSet<String>)> = wanted.iter().collect();
+        let run = || {
+            work.par_iter()
+                .map(|(key, versions)| ((*key).clone(), self.package(key, versions)))
+                .collect::<BTreeMap<_, _>>()
+        };
+        match rayon::ThreadPoolBuilder::new()
+            .num_threads(self.jobs.max(1))
+            .build()
+        {
+            Ok(pool) => pool.install(run),
+            Err(_) => run(),
+        }
+    }
+
+    fn package(&self, key: &PackageKey, versions: &BTreeSet<String>) -> PackageOutcome {
+        let cache_key = format!("{}\n{}", key.registry, key.name);
+        let cached: Option<Cached<PackageRecord>> =
+            self.cache.and_then(|c| c.read(PACKUMENTS, &cache_key));
+        let covers = cached
+            .as_ref()
+            .is_some_and(|c| versions.iter().all(|v| c.value.covers(v)));
+        let Some(client) = self.client else {
+            return match cached {
+                Some(c) if covers => PackageOutcome::Record(c.value),
+                _ => PackageOutcome::NotCached,
+            };
+        };
+        let Some(url) = packument_url(&key.registry, &key.name) else {
+            return PackageOutcome::Failed(format!("cannot form a URL for {:?}", key.name));
+        };
+        // Revalidate only a record that answers for every wanted version;
+        // otherwise the body is needed anyway.
+        let (etag, modified) = match &cached {
+            Some(c) if covers => (c.etag.as_deref(), c.last_modified.as_deref()),
+            _ => (None, None),
+        };
+        match client.get(&url, ACCEPT_FULL, etag, modified) {
+            Ok(r) if r.status == 304 => match cached {
+                Some(c) => PackageOutcome::Record(c.value),
+                None => PackageOutcome::Failed(format!("{url}: 304 without a cached copy")),
+            },
+            Ok(r) => {
+                // Keep the versions an earlier run cached for other lockfiles.
+                let mut all = versions.clone();
+                if let Some(c) = &cached {
+                    all.extend(c.value.versions.keys().cloned());
+                }
+                match packument::extract(&r.body, &all) {
+                    Ok(record) => {
+                        if let Some(cache) = self.cache {
+                            let entry = Cached {
+                                url: url.to_string(),
+                                etag: r.etag,
+                                last_modified: r.last_modified,
+                                value: record.clone(),
+                            };
+                            let _ = cache.write(PACKUMENTS, &cache_key, &entry);
+                        }
+                        PackageOutcome::Record(record)
+                    }
+                    Err(e) => PackageOutcome::Failed(format!("{url}: malformed packument: {e}")),
+                }
+            }
+            Err(FetchError::NotFound { .. }) => PackageOutcome::NotFound,
+            Err(e) => PackageOutcome::Failed(e.to_string()),
+        }
+    }
+
+    /// The key set of `registry`, from `/-/npm/v1/keys`.
+    pub fn keys(&self, registry: &Url) -> KeysOutcome {
+        let embedded = (registry.host_str() == Some(NPM_REGISTRY_HOST)).then(KeySet::npm_public);
+        let cache_key = registry.to_string();
+        let cached: Option<Cached<String>> = self.cache.and_then(|c| c.read(KEYS, &cache_key));
+        let Some(client) = self.client else {
+            return match cached.map(|c| KeySet::from_keys_json(c.value.as_bytes())) {
+                Some(Ok(keys)) => KeysOutcome::Served(keys),
+                _ => KeysOutcome::NotServed(embedded),
+            };
+        };
+        let Ok(url) = registry.join("-/npm/v1/keys") else {
+            return KeysOutcome::Failed(format!("cannot form the keys URL of {registry}"));
+        };
+        match client.get(&url, "application/json", None, None) {
+            Ok(r) => match KeySet::from_keys_json(&r.body) {
+                Ok(keys) => {
+                    if let (Some(cache), Ok(text)) = (self.cache, String::from_utf8(r.body)) {
+                        let entry = Cached {
+                            url: url.to_string(),
+                            etag: r.etag,
+                            last_modified: r.last_modified,
+                            value: text,
+                        };
+                        let _ = cache.write(KEYS, &cache_key, &entry);
+                    }
+                    KeysOutcome::Served(keys)
+                }
+                Err(e) => KeysOutcome::Failed(format!("{url}: {e}")),
+            },
+            Err(FetchError::NotFound { .. }) => KeysOutcome::NotServed(embedded),
+            Err(e) => KeysOutcome::Failed(e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packument_urls_encode_the_scope_slash() {
+        let r = Url::parse("https://registry.example.com/npm/").unwrap();
+        assert_eq!(
+            packument_url(&r, "@s/p").unwrap().as_str(),
+            "https://registry.example.com/npm/@s%2fp"
+        );
+        assert_eq!(
+            packument_url(&r, "lodash").unwrap().as_str(),
+            "https://registry.example.com/npm/lodash"
+        );
+    }
+}

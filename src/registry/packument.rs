@@ -1,0 +1,418 @@
+//! What lockproof keeps of a packument: a compact record of the locked
+//! versions only.
+//!
+//! Full packuments of popular packages run to megabytes (every version's
+//! whole `package.json`), and `_npmUser` and `time` are only in the full
+//! one. The document is read in one streaming pass that deserializes the
+//! wanted versions and skips everything else, so the whole packument never
+//! sits in memory as a tree.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::signatures::Signature;
+
+/// `dist.attestations`: where the version's Sigstore bundles are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttestationsRef {
+    /// The URL the registry gives (only its path is used).
+    pub url: String,
+    /// `provenance.predicateType`, when stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance_predicate: Option<String>,
+}
+
+/// A person named in `_npmUser` (`approver` of a staged publish).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    /// npm user name.
+    #[serde(default)]
+    pub name: String,
+    /// Email, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// `_npmUser.trustedPublisher`: the version was published by OIDC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustedPublisher {
+    /// Provider (`github`, `gitlab`, …).
+    #[serde(default)]
+    pub id: String,
+    /// npm's id of the trusted-publisher configuration.
+    #[serde(
+        default,
+        rename = "oidcConfigId",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub oidc_config_id: Option<String>,
+}
+
+/// `_npmUser`: who (or what) published the version. Registry-asserted and
+/// unsigned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NpmUser {
+    /// Account name (`GitHub Actions` for trusted publishing).
+    #[serde(default)]
+    pub name: String,
+    /// Account email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Set for trusted (OIDC) publishes.
+    #[serde(
+        default,
+        rename = "trustedPublisher",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub trusted_publisher: Option<TrustedPublisher>,
+    /// Set when a staged publish was approved (with 2FA) by a maintainer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approver: Option<Person>,
+}
+
+/// What lockproof keeps of one version document.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionRecord {
+    /// `dist.integrity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<String>,
+    /// `dist.shasum` (hex SHA-1), the only hash of very old versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shasum: Option<String>,
+    /// `dist.tarball`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tarball: Option<String>,
+    /// `dist.signatures`; `None` when the field is absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signatures: Option<Vec<Signature>>,
+    /// `dist.attestations`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestations: Option<AttestationsRef>,
+    /// `_npmUser`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub npm_user: Option<NpmUser>,
+    /// `time[version]`, as the registry wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    /// `deprecated`: the deprecation message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deprecated: Option<String>,
+    /// Install-time scripts the version declares (`preinstall`, `install`,
+    /// `postinstall`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub install_scripts: Vec<String>,
+}
+
+/// What lockproof keeps of one packument: the wanted versions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageRecord {
+    /// The packument's `name`.
+    pub name: String,
+    /// Records of the wanted versions that exist.
+    pub versions: BTreeMap<String, VersionRecord>,
+    /// Wanted versions the packument does not list.
+    pub missing: BTreeSet<String>,
+    /// Whether the packument has a `time` object (abbreviated ones and
+    /// some mirrors do not).
+    pub has_time: bool,
+}
+
+impl PackageRecord {
+    /// Whether this record answers for `version` (present or known absent).
+    pub fn covers(&self, version: &str) -> bool {
+        self.versions.contains_key(version) || self.missing.contains(version)
+    }
+}
+
+/// Reads a packument body, keeping only `wanted` versions.
+pub fn extract(body: &[u8], wanted: &BTreeSet<String>) -> Result<PackageRecord, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let mut record = PackageSeed { wanted }.deserialize(&mut de)?;
+    de.end()?;
+    record.missing = wanted
+        .iter()
+        .filter(|v| !record.versions.contains_key(*v))
+        .cloned()
+        .collect();
+    Ok(record)
+}
+
+struct PackageSeed<'w> {
+    wanted: &'w BTreeSet<String>,
+}
+
+impl<'de> DeserializeSeed<'de> for PackageSeed<'_> {
+    type Value = PackageRecord;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<PackageRecord, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PackageSeed<'_> {
+    type Value = PackageRecord;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a packument object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PackageRecord, A::Error> {
+        let mut record = PackageRecord::default();
+        let mut times: BTreeMap<String, String> = BTreeMap::new();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "name" => record.name = map.next_value()?,
+                "versions" => {
+                    record.versions = map.next_value_seed(VersionsSeed {
+                        wanted: self.wanted,
+                    })?;
+                }
+                "time" => {
+                    times = map.next_value_seed(TimeSeed {
+                        wanted: self.wanted,
+                    })?;
+                    record.has_time = true;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        for (version, rec) in &mut record.versions {
+            rec.published = times.remove(version);
+        }
+        Ok(record)
+    }
+}
+
+struct VersionsSeed<'w> {
+    wanted: &'w BTreeSet<String>,
+}
+
+impl<'de> DeserializeSeed<'de> for VersionsSeed<'_> {
+    type Value = BTreeMap<String, VersionRecord>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for VersionsSeed<'_> {
+    type Value = BTreeMap<String, VersionRecord>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a map of versions")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = BTreeMap::new();
+        while let Some(version) = map.next_key::<String>()? {
+            if self.wanted.contains(&version) {
+                let doc: VersionDoc = map.next_value()?;
+                out.insert(version, doc.into_record());
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+struct TimeSeed<'w> {
+    wanted: &'w BTreeSet<String>,
+}
+
+impl<'de> DeserializeSeed<'de> for TimeSeed<'_> {
+    type Value = BTreeMap<String, String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TimeSeed<'_> {
+    type Value = BTreeMap<String, String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a map of publish times")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = BTreeMap::new();
+        while let Some(version) = map.next_key::<String>()? {
+            if self.wanted.contains(&version) {
+                out.insert(version, map.next_value()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The fields of a version document lockproof reads.
+#[derive(Deserialize)]
+struct VersionDoc {
+    #[serde(default)]
+    dist: Dist,
+    #[serde(default, rename = "_npmUser")]
+    npm_user: Option<NpmUser>,
+    #[serde(default, deserialize_with = "deprecation")]
+    deprecated: Option<String>,
+    #[serde(default)]
+    scripts: BTreeMap<String, IgnoredString>,
+}
+
+#[derive(Deserialize, Default)]
+struct Dist {
+    integrity: Option<String>,
+    shasum: Option<String>,
+    tarball: Option<String>,
+    signatures: Option<Vec<Signature>>,
+    attestations: Option<RawAttestations>,
+}
+
+#[derive(Deserialize)]
+struct RawAttestations {
+    url: String,
+    #[serde(default)]
+    provenance: Option<RawProvenance>,
+}
+
+#[derive(Deserialize)]
+struct RawProvenance {
+    #[serde(rename = "predicateType")]
+    predicate_type: Option<String>,
+}
+
+/// A script body: only its presence matters, and scripts are not always
+/// strings in the wild.
+struct IgnoredString;
+
+impl<'de> Deserialize<'de> for IgnoredString {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        IgnoredAny::deserialize(d).map(|_| IgnoredString)
+    }
+}
+
+/// `deprecated` is a message; `false` or `""` mean "not deprecated".
+fn deprecation<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) if !s.is_empty() => Some(s),
+        serde_json::Value::Bool(true) => Some(String::from("deprecated")),
+        _ => None,
+    })
+}
+
+/// Scripts npm runs at install time.
+const INSTALL_SCRIPTS: [&str; 3] = ["preinstall", "install", "postinstall"];
+
+impl VersionDoc {
+    fn into_record(self) -> VersionRecord {
+        VersionRecord {
+            integrity: self.dist.integrity,
+            shasum: self.dist.shasum,
+            tarball: self.dist.tarball,
+            signatures: self.dist.signatures,
+            attestations: self.dist.attestations.map(|a| AttestationsRef {
+                url: a.url,
+                provenance_predicate: a.provenance.and_then(|p| p.predicate_type),
+            }),
+            npm_user: self.npm_user,
+            published: None,
+            deprecated: self.deprecated,
+            install_scripts: INSTALL_SCRIPTS
+                .iter()
+                .filter(|s| self.scripts.contains_key(**s))
+                .map(|s| s.to_string())
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wanted(v: &[&str]) -> BTreeSet<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    const DOC: &str = r#"{
+      "_id": "demo", "name": "demo",
+      "versions": {
+        "1.0.0": {"name": "demo", "version": "1.0.0",
+          "dist": {"integrity": "sha512-aaa", "shasum": "abc", "tarball": "https://r/demo/-/demo-1.0.0.tgz",
+                   "signatures": [{"keyid": "SHA256:k", "sig": "MEUC"}]},
+          "_npmUser": {"name": "alice", "email": "a@example.com"},
+          "scripts": {"test": "x", "postinstall": "node x.js"}},
+        "2.0.0": {"name": "demo", "version": "2.0.0",
+          "dist": {"integrity": "sha512-bbb",
+                   "attestations": {"url": "https://r/-/npm/v1/attestations/demo@2.0.0",
+                                    "provenance": {"predicateType": "https://slsa.dev/provenance/v1"}}},
+          "_npmUser": {"name": "GitHub Actions", "email": "npm-oidc-no-reply@github.com",
+                       "trustedPublisher": {"id": "github", "oidcConfigId": "oidc:1"},
+                       "approver": {"name": "bob", "email": "b@example.com"}},
+          "deprecated": "use 3"},
+        "3.0.0": {"dist": {"integrity": "sha512-ccc"}, "deprecated": false, "scripts": {"install": 5}}
+      },
+      "time": {"created": "2020-01-01T00:00:00.000Z", "1.0.0": "2020-01-02T00:00:00.000Z", "2.0.0": "2021-01-02T00:00:00.000Z"},
+      "readme": "long text"
+    }"#;
+
+    #[test]
+    fn keeps_only_wanted_versions_with_their_evidence() {
+        let r = extract(DOC.as_bytes(), &wanted(&["1.0.0", "2.0.0", "9.9.9"])).unwrap();
+        assert_eq!(r.name, "demo");
+        assert_eq!(r.versions.len(), 2);
+        assert_eq!(r.missing, wanted(&["9.9.9"]));
+        assert!(r.has_time && r.covers("9.9.9") && !r.covers("3.0.0"));
+        let v1 = &r.versions["1.0.0"];
+        assert_eq!(v1.integrity.as_deref(), Some("sha512-aaa"));
+        assert_eq!(v1.signatures.as_ref().unwrap()[0].keyid, "SHA256:k");
+        assert_eq!(v1.published.as_deref(), Some("2020-01-02T00:00:00.000Z"));
+        assert_eq!(v1.install_scripts, vec!["postinstall"]);
+        let v2 = &r.versions["2.0.0"];
+        assert_eq!(v2.signatures, None);
+        assert_eq!(
+            v2.attestations
+                .as_ref()
+                .unwrap()
+                .provenance_predicate
+                .as_deref(),
+            Some("https://slsa.dev/provenance/v1")
+        );
+        let user = v2.npm_user.as_ref().unwrap();
+        assert_eq!(user.trusted_publisher.as_ref().unwrap().id, "github");
+        assert_eq!(user.approver.as_ref().unwrap().name, "bob");
+        assert_eq!(v2.deprecated.as_deref(), Some("use 3"));
+    }
+
+    #[test]
+    fn odd_but_valid_fields_are_tolerated() {
+        let r = extract(DOC.as_bytes(), &wanted(&["3.0.0"])).unwrap();
+        let v3 = &r.versions["3.0.0"];
+        assert_eq!(
+            (v3.deprecated.as_ref(), v3.published.as_ref()),
+            (None, None)
+        );
+        assert_eq!(v3.install_scripts, vec!["install"]);
+    }
+
+    #[test]
+    fn broken_bodies_are_errors() {
+        assert!(extract(b"{\"versions\": [", &wanted(&["1"])).is_err());
+        assert!(extract(b"[]", &wanted(&["1"])).is_err());
+        assert!(extract(b"{} trailing", &wanted(&["1"])).is_err());
+        assert!(
+            extract(
+                b"{\"versions\": {\"1\": {\"dist\": {\"integrity\": 5}}}}",
+                &wanted(&["1"])
+            )
+            .is_err()
+        );
+    }
+}
