@@ -52,9 +52,8 @@ fn rule_name(code: Code) -> String {
 }
 
 fn rule(code: Code) -> Value {
-    json!({
+    let mut rule = json!({
         "id": code.as_str(),
-        "name": rule_name(code),
         "shortDescription": {"text": code.description()},
         "fullDescription": {"text": code.description()},
         "help": {"text": code.doc(), "markdown": code.doc()},
@@ -63,7 +62,13 @@ fn rule(code: Code) -> Value {
             "security-severity": security_severity(code.default_severity()),
             "tags": ["security", "supply-chain", "npm"],
         },
-    })
+    });
+    // SARIF wants `name` omitted when it would only repeat the id.
+    let name = rule_name(code);
+    if !name.eq_ignore_ascii_case(code.as_str()) {
+        rule["name"] = json!(name);
+    }
+    rule
 }
 
 fn uri(path: &str) -> String {
