@@ -149,11 +149,17 @@ fn registry_evidence(
         Some(project.unwrap_or(Path::new("."))),
         args.registry.as_deref(),
     )?;
+    let per_entry: Vec<Option<(PackageKey, String)>> = lockfile
+        .entries
+        .iter()
+        .map(|entry| evidence::package_key(entry, &npm))
+        .collect();
     let mut wanted: BTreeMap<PackageKey, BTreeSet<String>> = BTreeMap::new();
-    for entry in &lockfile.entries {
-        if let Some((key, version)) = evidence::package_key(entry, &npm) {
-            wanted.entry(key).or_default().insert(version);
-        }
+    for (key, version) in per_entry.iter().flatten() {
+        wanted
+            .entry(key.clone())
+            .or_default()
+            .insert(version.clone());
     }
     let client = if args.offline {
         None
@@ -177,7 +183,7 @@ fn registry_evidence(
         .into_iter()
         .map(|r| (r.clone(), fetcher.keys(r)))
         .collect();
-    Ok(evidence::gather(lockfile, &npm, &packages, &keys))
+    Ok(evidence::gather(lockfile, &per_entry, &packages, &keys))
 }
 
 /// `--cache-dir`, else the platform's cache folder.

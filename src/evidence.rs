@@ -125,9 +125,11 @@ fn registry_signs(
 }
 
 /// Builds the evidence of `lockfile` from fetch outcomes.
+/// `per_entry` holds [`package_key`] of each entry, aligned with
+/// `lockfile.entries`.
 pub fn gather(
     lockfile: &Lockfile,
-    npm: &NpmConfig,
+    per_entry: &[Option<(PackageKey, String)>],
     packages: &BTreeMap<PackageKey, PackageOutcome>,
     keys: &BTreeMap<Url, KeysOutcome>,
 ) -> Evidence {
@@ -139,10 +141,11 @@ pub fn gather(
     let entries = lockfile
         .entries
         .iter()
-        .map(|entry| {
-            let (key, version) = package_key(entry, npm)?;
+        .zip(per_entry)
+        .map(|(entry, wanted)| {
+            let (key, version) = wanted.as_ref()?;
             let metadata = match packages.get(&key) {
-                Some(PackageOutcome::Record(r)) => match r.versions.get(&version) {
+                Some(PackageOutcome::Record(r)) => match r.versions.get(version) {
                     Some(v) => Metadata::Found(Box::new(v.clone())),
                     None => Metadata::VersionMissing,
                 },
@@ -155,7 +158,7 @@ pub fn gather(
             };
             let signatures = match (&metadata, signs.get(&key.registry)) {
                 (Metadata::Found(record), Some(true)) => {
-                    judge(entry, &version, record, keys.get(&key.registry))
+                    judge(entry, version, record, keys.get(&key.registry))
                 }
                 (Metadata::Found(_), _) => {
                     if let Some((r, _)) = signs.get_key_value(&key.registry) {
@@ -166,7 +169,7 @@ pub fn gather(
                 _ => Signatures::Unknown("no version document".to_string()),
             };
             Some(EntryEvidence {
-                registry: key.registry,
+                registry: key.registry.clone(),
                 metadata,
                 signatures,
             })

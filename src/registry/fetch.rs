@@ -81,12 +81,25 @@ impl Fetcher<'_> {
         &self,
         wanted: &BTreeMap<PackageKey, BTreeSet<String>>,
     ) -> BTreeMap<PackageKey, PackageOutcome> {
+        // Offline with no cache folder at all, nothing can be found: skip
+        // a file lookup per package.
+        if self.client.is_none() && self.cache.is_none_or(|c| !c.root().is_dir()) {
+            return wanted
+                .keys()
+                .map(|k| (k.clone(), PackageOutcome::NotCached))
+                .collect();
+        }
         let work: Vec<(&PackageKey, &BTreeSet<String>)> = wanted.iter().collect();
         let run = || {
             work.par_iter()
                 .map(|(key, versions)| ((*key).clone(), self.package(key, versions)))
                 .collect::<BTreeMap<_, _>>()
         };
+        if self.client.is_none() {
+            // Offline work is local reads: the machine's cores suffice.
+            return run();
+        }
+        // Network work waits on I/O: as many workers as `--jobs`.
         match rayon::ThreadPoolBuilder::new()
             .num_threads(self.jobs.max(1))
             .build()
