@@ -144,7 +144,7 @@ pub fn gather(
         .zip(per_entry)
         .map(|(entry, wanted)| {
             let (key, version) = wanted.as_ref()?;
-            let metadata = match packages.get(&key) {
+            let metadata = match packages.get(key) {
                 Some(PackageOutcome::Record(r)) => match r.versions.get(version) {
                     Some(v) => Metadata::Found(Box::new(v.clone())),
                     None => Metadata::VersionMissing,
