@@ -229,6 +229,14 @@ pub struct StateCounts {
     pub unknown: usize,
 }
 
+impl std::ops::AddAssign for StateCounts {
+    fn add_assign(&mut self, other: Self) {
+        self.present += other.present;
+        self.absent += other.absent;
+        self.unknown += other.unknown;
+    }
+}
+
 impl StateCounts {
     fn add(&mut self, s: State) {
         match s {

@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -166,14 +167,15 @@ impl<'de> Visitor<'de> for PackageSeed<'_> {
             match key.as_str() {
                 "name" => record.name = map.next_value()?,
                 "versions" => {
-                    record.versions = map.next_value_seed(VersionsSeed {
-                        wanted: self.wanted,
-                    })?;
+                    let docs: BTreeMap<String, VersionDoc> =
+                        map.next_value_seed(WantedSeed::new(self.wanted))?;
+                    record.versions = docs
+                        .into_iter()
+                        .map(|(v, doc)| (v, doc.into_record()))
+                        .collect();
                 }
                 "time" => {
-                    times = map.next_value_seed(TimeSeed {
-                        wanted: self.wanted,
-                    })?;
+                    times = map.next_value_seed(WantedSeed::new(self.wanted))?;
                     record.has_time = true;
                 }
                 _ => {
@@ -188,56 +190,35 @@ impl<'de> Visitor<'de> for PackageSeed<'_> {
     }
 }
 
-struct VersionsSeed<'w> {
+/// Reads a map keyed by version, keeping the wanted keys' values (`V`)
+/// and skipping the rest unparsed: `versions` and `time` alike.
+struct WantedSeed<'w, V> {
     wanted: &'w BTreeSet<String>,
+    value: PhantomData<V>,
 }
 
-impl<'de> DeserializeSeed<'de> for VersionsSeed<'_> {
-    type Value = BTreeMap<String, VersionRecord>;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for VersionsSeed<'_> {
-    type Value = BTreeMap<String, VersionRecord>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a map of versions")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out = BTreeMap::new();
-        while let Some(version) = map.next_key::<String>()? {
-            if self.wanted.contains(&version) {
-                let doc: VersionDoc = map.next_value()?;
-                out.insert(version, doc.into_record());
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
+impl<'w, V> WantedSeed<'w, V> {
+    fn new(wanted: &'w BTreeSet<String>) -> Self {
+        Self {
+            wanted,
+            value: PhantomData,
         }
-        Ok(out)
     }
 }
 
-struct TimeSeed<'w> {
-    wanted: &'w BTreeSet<String>,
-}
-
-impl<'de> DeserializeSeed<'de> for TimeSeed<'_> {
-    type Value = BTreeMap<String, String>;
+impl<'de, V: Deserialize<'de>> DeserializeSeed<'de> for WantedSeed<'_, V> {
+    type Value = BTreeMap<String, V>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for TimeSeed<'_> {
-    type Value = BTreeMap<String, String>;
+impl<'de, V: Deserialize<'de>> Visitor<'de> for WantedSeed<'_, V> {
+    type Value = BTreeMap<String, V>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a map of publish times")
+        f.write_str("a map keyed by version")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {

@@ -277,12 +277,8 @@ impl Report {
                     }
                 ));
             }
-            summary.evidence.registry.present += a.evidence.registry.present;
-            summary.evidence.registry.absent += a.evidence.registry.absent;
-            summary.evidence.registry.unknown += a.evidence.registry.unknown;
-            summary.evidence.signatures.present += a.evidence.signatures.present;
-            summary.evidence.signatures.absent += a.evidence.signatures.absent;
-            summary.evidence.signatures.unknown += a.evidence.signatures.unknown;
+            summary.evidence.registry += a.evidence.registry;
+            summary.evidence.signatures += a.evidence.signatures;
             lockfiles.push(LockfileSummary {
                 evidence: a.evidence,
                 path: a.lockfile.path.display().to_string(),
