@@ -1,0 +1,739 @@
+//! npm registry configuration, resolved the way npm 9–11 resolves it, so
+//! that lockproof asks the same registries npm would and authenticates to
+//! them the same way.
+//!
+//! lockproof is a security tool, so one rule overrides fidelity to npm: an
+//! auth token or password is only ever handed out for a request URL that
+//! falls under the "nerf dart" (`//host[:port]/path/`) the credential was
+//! configured for. Tokens are wrapped in [`Secret`], whose `Debug` is
+//! redacted and which has no `Display`; nothing here prints or logs one, and
+//! no error message repeats a configured value.
+//!
+//! # Sources and precedence
+//!
+//! From highest to lowest: `--registry` (`cli_registry`), `npm_config_*`
+//! environment variables, the project's `.npmrc` (beside the lockfile), the
+//! user's `.npmrc`, then the defaults (`https://registry.npmjs.org/`,
+//! `strict-ssl=true`). As in npm, precedence is per key: a higher source
+//! replaces only the keys it sets. npm's global (`$PREFIX/etc/npmrc`) and
+//! builtin config files are not read.
+//!
+//! The user config is `Sources::user_npmrc` unless `userconfig` is set in the
+//! environment (`npm_config_userconfig`) or in the project `.npmrc`, which
+//! npm honours too. As npm does, a project `.npmrc` that *is* the user config
+//! (lockfile in the home folder) is read once, as the user config.
+//!
+//! # File syntax (npm's `ini` parser)
+//!
+//! `key=value` lines; the key is everything before the first `=`, both sides
+//! are trimmed. Lines whose first non-blank character is `#` or `;` are
+//! comments; in an unquoted value an unescaped `#` or `;` starts a comment
+//! (`\#`, `\;`, `\\` escape). A value in double quotes is a JSON string; in
+//! single quotes it is taken as is. A line without `=` sets the key to
+//! `true`. Keys after a `[section]` header belong to that section and are
+//! ignored, as npm ignores them. Keys are case-sensitive.
+//!
+//! `${VAR}` in keys and values is replaced from the environment; `${VAR?}`
+//! becomes empty when `VAR` is unset; a backslash escapes the `$`. Unlike
+//! npm 7+ (which leaves an unset `${VAR}` as literal text), an unset `${VAR}`
+//! is an error naming the file and line: a credential that silently becomes
+//! the text `${NPM_TOKEN}` helps nobody.
+//!
+//! # Environment variables
+//!
+//! Mapped exactly as `@npmcli/config` maps them: the `npm_config_` prefix is
+//! matched case-insensitively and removed; empty values are ignored; a name
+//! that then starts with `//` is kept verbatim (so
+//! `npm_config_//npm.example.com/:_authToken` sets that nerf-darted key);
+//! any other name has every `_` except a leading one replaced by `-` and is
+//! lowercased (`NPM_CONFIG_STRICT_SSL` → `strict-ssl`,
+//! `npm_config_@corp:registry` → `@corp:registry`, `npm_config__auth` →
+//! `_auth`, `npm_config__authToken` → `_authtoken`). lockproof accepts
+//! `_authtoken` as a spelling of the legacy unscoped `_authToken`, so the
+//! environment form keeps working. When the same key is set twice, the later
+//! pair in `Sources::env` wins.
+//!
+//! # Credentials
+//!
+//! `//host[:port]/path/:_authToken` (sent as `Bearer`), `:_auth` (base64
+//! `user:pass`, sent as `Basic`), and `:username` with `:_password` (base64
+//! password, sent as `Basic`). For one prefix the token wins over `_auth`,
+//! which wins over username/password, as in `npm-registry-fetch`.
+//!
+//! A credential applies to a request URL when the host (case-insensitive,
+//! IDNA-normalised) is the same, the port is the same (a prefix without a
+//! port means the default port of the request's scheme; `:443` and `:80` also
+//! match those default ports), and the URL's path is under the prefix's path
+//! at a segment boundary (`//h/npm` covers `/npm` and `/npm/x`, not
+//! `/npmx`). The scheme is ignored, as npm ignores it. When several prefixes
+//! match, the longest path wins, and only that prefix's credential is used
+//! (also when it holds only a client certificate, which lockproof does not
+//! send). URLs that carry their own user info never get a credential.
+//!
+//! The legacy unscoped `_authToken` / `_auth` (npm 9+ rejects them in files;
+//! npm 8 and older sent them to the default registry) apply to the default
+//! registry only, and only when the default registry is the one in force
+//! where the credential was set: a project `.npmrc` that points `registry`
+//! elsewhere does not receive the user's unscoped token.
+//!
+//! # Paths
+//!
+//! `cafile` and `userconfig` may start with `~/` (the `HOME` of
+//! `Sources::env`). A relative path set in a file resolves against that
+//! file's folder; one set in the environment stays relative to the current
+//! folder (npm resolves all of them against the current folder).
+
+mod ini;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use url::Url;
+
+use ini::{env_layer, expand, js_trim, parse_npmrc};
+
+/// npm's default registry.
+pub const DEFAULT_REGISTRY: &str = "https://registry.npmjs.org/";
+
+/// A credential, or an `Authorization` header value built from one.
+///
+/// `Debug` prints `Secret(***)`; there is no `Display`. Call [`expose`] only
+/// to hand the value to the one request it is for.
+///
+/// [`expose`]: Secret::expose
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret value.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Where a setting came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A line of an `.npmrc` file (1-based).
+    File { path: PathBuf, line: usize },
+    /// An `npm_config_*` environment variable, by its name.
+    Env { name: String },
+    /// The `--registry` option.
+    Cli,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File { path, line } => write!(f, "{}:{line}", path.display()),
+            Origin::Env { name } => write!(f, "environment variable {name}"),
+            Origin::Cli => f.write_str("--registry"),
+        }
+    }
+}
+
+/// Why the npm configuration could not be loaded. Messages name the file
+/// and line (or the environment variable, or `--registry`), never a
+/// configured value.
+#[derive(Debug, thiserror::Error)]
+pub enum NpmrcError {
+    /// A config file exists but cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// `${VAR}` names an environment variable that is not set.
+    #[error(
+        "{origin}: environment variable {var} is not set (write ${{{var}?}} to default to empty)"
+    )]
+    UnsetVar { origin: Origin, var: String },
+    /// `registry` or `@scope:registry` is not a usable http(s) URL.
+    #[error("{origin}: `{key}` must be an http(s) registry URL: {reason}")]
+    InvalidRegistry {
+        origin: Origin,
+        key: String,
+        reason: &'static str,
+    },
+    /// A boolean setting (`strict-ssl`) is neither `true` nor `false`.
+    #[error("{origin}: `{key}` must be true or false")]
+    InvalidBool { origin: Origin, key: String },
+    /// A credential cannot be sent in an HTTP header.
+    #[error("{origin}: `{key}` contains control characters")]
+    InvalidCredential { origin: Origin, key: String },
+}
+
+/// The inputs of [`NpmConfig::load`], so tests need no real HOME or
+/// environment.
+#[derive(Clone, Copy)]
+pub struct Sources<'a> {
+    /// Folder of the lockfile: its `.npmrc` is the project config.
+    pub project_dir: Option<&'a Path>,
+    /// The user config, usually `$HOME/.npmrc`. `userconfig` set in `env` or
+    /// in the project `.npmrc` overrides it, as in npm.
+    pub user_npmrc: Option<&'a Path>,
+    /// The process environment. Only `npm_config_*`, `HOME` and the
+    /// variables named in `${...}` matter.
+    pub env: &'a [(String, String)],
+    /// `--registry`.
+    pub cli_registry: Option<&'a str>,
+}
+
+/// The resolved configuration: registries, credentials, TLS settings.
+///
+/// `Debug` never shows a credential.
+#[derive(Debug, Clone)]
+pub struct NpmConfig {
+    registry: Url,
+    scopes: BTreeMap<String, Url>,
+    credentials: Vec<Credential>,
+    cafile: Option<PathBuf>,
+    strict_ssl: bool,
+    files_read: Vec<PathBuf>,
+}
+
+/// A nerf dart: the host, port and path prefix a credential belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Prefix {
+    /// Lowercased, IDNA-normalised host; IPv6 in brackets.
+    host: String,
+    /// `None`: the default port of the request's scheme.
+    port: Option<u16>,
+    /// Path as written (`""`, `/`, `/npm/`, `/npm`).
+    path: String,
+}
+
+#[derive(Debug, Clone)]
+struct Credential {
+    prefix: Prefix,
+    /// `None` when the prefix only configures a client certificate.
+    header: Option<Secret>,
+    /// From the unscoped `_authToken` / `_auth`.
+    legacy: bool,
+}
+
+/// Config layers, lowest precedence first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Layer {
+    User,
+    Project,
+    Env,
+    Cli,
+}
+
+/// One `key=value`, after unquoting and `${VAR}` expansion.
+#[derive(Debug, Clone)]
+struct Entry {
+    key: String,
+    value: String,
+    origin: Origin,
+    /// Precedence: layer, then position within the layer.
+    rank: (Layer, usize),
+}
+
+type EnvMap<'a> = BTreeMap<&'a str, &'a str>;
+
+impl NpmConfig {
+    /// Resolves the configuration from `sources`.
+    pub fn load(sources: &Sources) -> Result<Self, NpmrcError> {
+        let env: EnvMap = sources
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let home = env.get("HOME").filter(|h| !h.is_empty()).map(PathBuf::from);
+
+        let env_entries = env_layer(sources.env, &env)?;
+        let cli_entries = match sources.cli_registry {
+            Some(value) => vec![Entry {
+                key: "registry".to_string(),
+                value: expand(js_trim(value), &env).map_err(|var| NpmrcError::UnsetVar {
+                    origin: Origin::Cli,
+                    var,
+                })?,
+                origin: Origin::Cli,
+                rank: (Layer::Cli, 0),
+            }],
+            None => Vec::new(),
+        };
+
+        let env_userconfig = last(&env_entries, "userconfig")
+            .filter(|e| !e.value.is_empty())
+            .map(|e| resolve_path(&e.value, &e.origin, home.as_deref()));
+        let user_before_project = env_userconfig
+            .clone()
+            .or_else(|| sources.user_npmrc.map(Path::to_path_buf));
+
+        let mut files_read = Vec::new();
+        let mut project_entries = Vec::new();
+        if let Some(dir) = sources.project_dir {
+            let path = dir.join(".npmrc");
+            let is_user = user_before_project
+                .as_deref()
+                .is_some_and(|user| same_file(&path, user));
+            if !is_user && let Some(text) = read_optional(&path)? {
+                project_entries = parse_npmrc(&text, &path, Layer::Project, &env)?;
+                files_read.push(path);
+            }
+        }
+
+        let project_userconfig = last(&project_entries, "userconfig")
+            .filter(|e| !e.value.is_empty())
+            .map(|e| resolve_path(&e.value, &e.origin, home.as_deref()));
+        let user_path = env_userconfig
+            .or(project_userconfig)
+            .or_else(|| sources.user_npmrc.map(Path::to_path_buf));
+        let mut user_entries = Vec::new();
+        if let Some(path) = user_path
+            && let Some(text) = read_optional(&path)?
+        {
+            user_entries = parse_npmrc(&text, &path, Layer::User, &env)?;
+            files_read.push(path);
+        }
+
+        let layers = [user_entries, project_entries, env_entries, cli_entries];
+        let mut merged: BTreeMap<&str, &Entry> = BTreeMap::new();
+        for entry in layers.iter().flatten() {
+            merged.insert(&entry.key, entry);
+        }
+
+        let registry = match merged.get("registry") {
+            Some(e) => parse_registry(e)?,
+            None => default_registry(),
+        };
+
+        let mut scopes = BTreeMap::new();
+        for (key, entry) in &merged {
+            if let Some(scope) = key.strip_suffix(":registry")
+                && scope.len() > 1
+                && scope.starts_with('@')
+            {
+                scopes.insert(scope.to_string(), parse_registry(entry)?);
+            }
+        }
+
+        let strict_ssl = match merged.get("strict-ssl") {
+            None => true,
+            Some(e) => match e.value.as_str() {
+                "true" | "" => true,
+                "false" => false,
+                _ => {
+                    return Err(NpmrcError::InvalidBool {
+                        origin: e.origin.clone(),
+                        key: e.key.clone(),
+                    });
+                }
+            },
+        };
+
+        let cafile = merged
+            .get("cafile")
+            .filter(|e| !e.value.is_empty() && e.value != "null")
+            .map(|e| resolve_path(&e.value, &e.origin, home.as_deref()));
+
+        let mut credentials = scoped_credentials(&merged)?;
+        if let Some(legacy) = legacy_credential(&merged, &layers, &registry)?
+            && !credentials.iter().any(|c| c.prefix == legacy.prefix)
+        {
+            credentials.push(legacy);
+        }
+
+        Ok(Self {
+            registry,
+            scopes,
+            credentials,
+            cafile,
+            strict_ssl,
+            files_read,
+        })
+    }
+
+    /// Resolves the configuration from the real process environment and
+    /// `$HOME/.npmrc` (or the file `npm_config_userconfig` names).
+    pub fn from_process_env(
+        project_dir: Option<&Path>,
+        cli_registry: Option<&str>,
+    ) -> Result<Self, NpmrcError> {
+        let env: Vec<(String, String)> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        let home = env
+            .iter()
+            .rev()
+            .find(|(k, v)| k == "HOME" && !v.is_empty())
+            .map(|(_, v)| PathBuf::from(v))
+            .or_else(std::env::home_dir);
+        let user = home.map(|h| h.join(".npmrc"));
+        Self::load(&Sources {
+            project_dir,
+            user_npmrc: user.as_deref(),
+            env: &env,
+            cli_registry,
+        })
+    }
+
+    /// The registry for unscoped packages; always ends with `/`.
+    pub fn default_registry(&self) -> &Url {
+        &self.registry
+    }
+
+    /// The registry `package_name` is fetched from: its scope's
+    /// `@scope:registry` when set, else the default registry.
+    pub fn registry_for(&self, package_name: &str) -> &Url {
+        package_name
+            .starts_with('@')
+            .then(|| package_name.split_once('/'))
+            .flatten()
+            .and_then(|(scope, _)| self.scopes.get(scope))
+            .unwrap_or(&self.registry)
+    }
+
+    /// The `Authorization` header value (`Bearer …` or `Basic …`) for a
+    /// request to `url`, or `None` when no credential's prefix covers it.
+    pub fn auth_header_for(&self, url: &Url) -> Option<Secret> {
+        if !matches!(url.scheme(), "http" | "https")
+            || !url.username().is_empty()
+            || url.password().is_some()
+        {
+            return None;
+        }
+        let host = url.host_str()?;
+        self.credentials
+            .iter()
+            .filter(|c| {
+                c.prefix
+                    .covers(host, url.port(), url.port_or_known_default(), url.path())
+            })
+            .max_by_key(|c| (c.prefix.path.len(), !c.legacy, c.prefix.port.is_none()))
+            .and_then(|c| c.header.clone())
+    }
+
+    /// The CA bundle to trust instead of the platform's, if configured.
+    pub fn cafile(&self) -> Option<&Path> {
+        self.cafile.as_deref()
+    }
+
+    /// Whether TLS certificates are verified (`strict-ssl`, default true).
+    pub fn strict_ssl(&self) -> bool {
+        self.strict_ssl
+    }
+
+    /// The config files that were read, in the order read (project first).
+    pub fn files_read(&self) -> &[PathBuf] {
+        &self.files_read
+    }
+}
+
+impl Prefix {
+    /// Parses the nerf dart of a `//host[:port]/path:field` key. `None` for
+    /// anything npm could never match (user info, a bad port, no host).
+    fn parse(nerf: &str) -> Option<Self> {
+        let rest = nerf.strip_prefix("//")?;
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        if authority.contains('@') {
+            return None;
+        }
+        let (host, port) = if authority.starts_with('[') {
+            let end = authority.find(']')?;
+            let (host, after) = authority.split_at(end + 1);
+            match after {
+                "" => (host, None),
+                _ => (host, Some(after.strip_prefix(':')?)),
+            }
+        } else {
+            match authority.rsplit_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (authority, None),
+            }
+        };
+        let port = match port {
+            None => None,
+            Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(p.parse::<u16>().ok()?)
+            }
+            Some(_) => return None,
+        };
+        if host.is_empty() {
+            return None;
+        }
+        let host = url::Host::parse(host).ok()?.to_string();
+        Some(Self {
+            host,
+            port,
+            path: path.to_string(),
+        })
+    }
+
+    /// The nerf dart of a registry URL.
+    fn of_registry(url: &Url) -> Option<Self> {
+        Some(Self {
+            host: url.host_str()?.to_string(),
+            port: url.port(),
+            path: url.path().to_string(),
+        })
+    }
+
+    /// Whether a request to `host`, explicit `port` (`None` = the scheme's
+    /// default `default_port`) and `path` falls under this prefix.
+    fn covers(&self, host: &str, port: Option<u16>, default_port: Option<u16>, path: &str) -> bool {
+        let port_ok = match (self.port, port) {
+            (None, None) => true,
+            (Some(p), Some(q)) => p == q,
+            (Some(p), None) => Some(p) == default_port,
+            (None, Some(_)) => false,
+        };
+        self.host == host
+            && port_ok
+            && path.starts_with(&self.path)
+            && (self.path.is_empty()
+                || self.path.len() == path.len()
+                || self.path.ends_with('/')
+                || path.as_bytes()[self.path.len()] == b'/')
+    }
+}
+
+fn default_registry() -> Url {
+    Url::parse(DEFAULT_REGISTRY).expect("the default registry is a valid URL")
+}
+
+/// The entry with the highest rank for `key` in one layer.
+fn last<'e>(entries: &'e [Entry], key: &str) -> Option<&'e Entry> {
+    entries.iter().rev().find(|e| e.key == key)
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// The file's text, or `None` when it does not exist. Invalid UTF-8 is
+/// replaced, as Node's `readFile(…, 'utf8')` does.
+fn read_optional(path: &Path) -> Result<Option<String>, NpmrcError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(NpmrcError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Expands `~/` and resolves a relative path against the folder of the file
+/// that set it.
+fn resolve_path(value: &str, origin: &Origin, home: Option<&Path>) -> PathBuf {
+    if let (Some(rest), Some(home)) = (value.strip_prefix("~/"), home) {
+        return home.join(rest);
+    }
+    let path = PathBuf::from(value);
+    match origin {
+        Origin::File { path: file, .. } if path.is_relative() => file
+            .parent()
+            .map_or_else(|| path.clone(), |dir| dir.join(&path)),
+        _ => path,
+    }
+}
+
+fn parse_registry(entry: &Entry) -> Result<Url, NpmrcError> {
+    let invalid = |reason| NpmrcError::InvalidRegistry {
+        origin: entry.origin.clone(),
+        key: entry.key.clone(),
+        reason,
+    };
+    if entry.value.is_empty() {
+        return Err(invalid("the value is empty"));
+    }
+    let mut url = Url::parse(&entry.value).map_err(|_| invalid("not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("the scheme is not http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "it embeds credentials; set //host/:_authToken or //host/:_auth instead",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("it has a query or fragment"));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+/// The `//host/…:field` credentials, one per prefix (merged per field by
+/// precedence when several spellings normalise to the same prefix).
+fn scoped_credentials(merged: &BTreeMap<&str, &Entry>) -> Result<Vec<Credential>, NpmrcError> {
+    #[derive(Default)]
+    struct Fields<'e> {
+        token: Option<&'e Entry>,
+        auth: Option<&'e Entry>,
+        username: Option<&'e Entry>,
+        password: Option<&'e Entry>,
+        certfile: Option<&'e Entry>,
+        keyfile: Option<&'e Entry>,
+    }
+    let mut by_prefix: BTreeMap<Prefix, Fields> = BTreeMap::new();
+    for (key, entry) in merged {
+        if !key.starts_with("//") || entry.value.is_empty() {
+            continue;
+        }
+        let Some((nerf, field)) = key.rsplit_once(':') else {
+            continue;
+        };
+        let Some(prefix) = Prefix::parse(nerf) else {
+            continue;
+        };
+        let fields = by_prefix.entry(prefix).or_default();
+        let slot = match field {
+            "_authToken" => &mut fields.token,
+            "_auth" => &mut fields.auth,
+            "username" => &mut fields.username,
+            "_password" => &mut fields.password,
+            "certfile" => &mut fields.certfile,
+            "keyfile" => &mut fields.keyfile,
+            _ => continue,
+        };
+        if field != "certfile" && field != "keyfile" {
+            check_header_safe(entry)?;
+        }
+        if slot.is_none_or(|old| old.rank < entry.rank) {
+            *slot = Some(entry);
+        }
+    }
+    let mut out = Vec::new();
+    for (prefix, f) in by_prefix {
+        let header = if let Some(token) = f.token {
+            Some(bearer(&token.value))
+        } else if let Some(auth) = f.auth {
+            Some(Secret(format!("Basic {}", auth.value)))
+        } else if let (Some(user), Some(pass)) = (f.username, f.password) {
+            Some(basic_from_password(&user.value, &pass.value))
+        } else if f.certfile.is_some() && f.keyfile.is_some() {
+            None
+        } else {
+            continue;
+        };
+        out.push(Credential {
+            prefix,
+            header,
+            legacy: false,
+        });
+    }
+    Ok(out)
+}
+
+/// The unscoped `_authToken` (or env-lowercased `_authtoken`) or `_auth`,
+/// bound to the default registry — but only when the default registry is the
+/// one in force at the credential's own layer.
+fn legacy_credential(
+    merged: &BTreeMap<&str, &Entry>,
+    layers: &[Vec<Entry>],
+    registry: &Url,
+) -> Result<Option<Credential>, NpmrcError> {
+    let token = ["_authToken", "_authtoken"]
+        .iter()
+        .filter_map(|k| merged.get(k).copied())
+        .filter(|e| !e.value.is_empty())
+        .max_by_key(|e| e.rank);
+    let auth = merged.get("_auth").copied().filter(|e| !e.value.is_empty());
+    let Some(prefix) = Prefix::of_registry(registry) else {
+        return Ok(None);
+    };
+    for (entry, is_token) in [(token, true), (auth, false)] {
+        let Some(entry) = entry else { continue };
+        check_header_safe(entry)?;
+        // The registry value at or below the credential's layer.
+        let own_registry = layers
+            .iter()
+            .flatten()
+            .filter(|e| e.key == "registry" && e.rank.0 <= entry.rank.0)
+            .max_by_key(|e| e.rank);
+        let own_registry = match own_registry {
+            None => Some(default_registry()),
+            Some(e) => parse_registry(e).ok(),
+        };
+        if own_registry.as_ref() != Some(registry) {
+            continue;
+        }
+        let header = if is_token {
+            bearer(&entry.value)
+        } else {
+            Secret(format!("Basic {}", entry.value))
+        };
+        return Ok(Some(Credential {
+            prefix,
+            header: Some(header),
+            legacy: true,
+        }));
+    }
+    Ok(None)
+}
+
+fn check_header_safe(entry: &Entry) -> Result<(), NpmrcError> {
+    if entry.value.chars().any(char::is_control) {
+        return Err(NpmrcError::InvalidCredential {
+            origin: entry.origin.clone(),
+            key: entry.key.clone(),
+        });
+    }
+    Ok(())
+}
+
+fn bearer(token: &str) -> Secret {
+    Secret(format!("Bearer {token}"))
+}
+
+/// `Basic base64(username:password)` where `password` is base64 in the
+/// config (decoded leniently, as Node's `Buffer.from(…, 'base64')`).
+fn basic_from_password(username: &str, password_b64: &str) -> Secret {
+    use base64::engine::DecodePaddingMode;
+    use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(DecodePaddingMode::RequireNone),
+    );
+    let mut clean: String = password_b64
+        .chars()
+        .take_while(|&c| c != '=')
+        .filter_map(|c| match c {
+            '-' => Some('+'),
+            '_' => Some('/'),
+            c if c.is_ascii_alphanumeric() || c == '+' || c == '/' => Some(c),
+            _ => None,
+        })
+        .collect();
+    if clean.len() % 4 == 1 {
+        clean.pop();
+    }
+    let password = LENIENT.decode(clean.as_bytes()).unwrap_or_default();
+    let password = String::from_utf8_lossy(&password);
+    Secret(format!(
+        "Basic {}",
+        STANDARD.encode(format!("{username}:{password}"))
+    ))
+}
+
+#[cfg(test)]
+mod tests;

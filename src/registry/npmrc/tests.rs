@@ -1,0 +1,692 @@
+//! Tests of npmrc resolution: precedence, expansion, and credentials that
+//! reach only their own registry.
+
+use super::ini::*;
+use super::*;
+use std::fs;
+use tempfile::TempDir;
+
+const TOKEN: &str = "npm_SECRETtoken1234567890";
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+struct Fixture {
+    dir: TempDir,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("project")).unwrap();
+        fs::create_dir(dir.path().join("home")).unwrap();
+        Self { dir }
+    }
+    fn project(&self) -> PathBuf {
+        self.dir.path().join("project")
+    }
+    fn user(&self) -> PathBuf {
+        self.dir.path().join("home/.npmrc")
+    }
+    fn write_project(&self, text: &str) -> &Self {
+        fs::write(self.project().join(".npmrc"), text).unwrap();
+        self
+    }
+    fn write_user(&self, text: &str) -> &Self {
+        fs::write(self.user(), text).unwrap();
+        self
+    }
+    fn load(&self, env: &[(String, String)], cli: Option<&str>) -> Result<NpmConfig, NpmrcError> {
+        let project = self.project();
+        let user = self.user();
+        NpmConfig::load(&Sources {
+            project_dir: Some(&project),
+            user_npmrc: Some(&user),
+            env,
+            cli_registry: cli,
+        })
+    }
+}
+
+fn url(s: &str) -> Url {
+    Url::parse(s).unwrap()
+}
+
+fn header(cfg: &NpmConfig, u: &str) -> Option<String> {
+    cfg.auth_header_for(&url(u)).map(|s| s.expose().to_string())
+}
+
+#[test]
+fn defaults_without_any_file() {
+    let f = Fixture::new();
+    let cfg = f.load(&[], None).unwrap();
+    assert_eq!(cfg.default_registry().as_str(), DEFAULT_REGISTRY);
+    assert!(cfg.strict_ssl());
+    assert_eq!(cfg.cafile(), None);
+    assert!(cfg.files_read().is_empty());
+    assert_eq!(header(&cfg, "https://registry.npmjs.org/lodash"), None);
+}
+
+#[test]
+fn precedence_cli_env_project_user() {
+    let f = Fixture::new();
+    f.write_user("registry=https://user.example/\nstrict-ssl=false\n")
+        .write_project("registry=https://project.example/\n");
+    let e = env(&[("npm_config_registry", "https://env.example/")]);
+
+    let cfg = f.load(&e, Some("https://cli.example/")).unwrap();
+    assert_eq!(cfg.default_registry().as_str(), "https://cli.example/");
+    let cfg = f.load(&e, None).unwrap();
+    assert_eq!(cfg.default_registry().as_str(), "https://env.example/");
+    let cfg = f.load(&[], None).unwrap();
+    assert_eq!(cfg.default_registry().as_str(), "https://project.example/");
+    // Per key: the user file's strict-ssl still applies.
+    assert!(!cfg.strict_ssl());
+    assert_eq!(cfg.files_read(), [f.project().join(".npmrc"), f.user()]);
+
+    fs::remove_file(f.project().join(".npmrc")).unwrap();
+    let cfg = f.load(&[], None).unwrap();
+    assert_eq!(cfg.default_registry().as_str(), "https://user.example/");
+    assert_eq!(cfg.files_read(), [f.user()]);
+}
+
+#[test]
+fn later_precedence_never_overrides_earlier() {
+    let f = Fixture::new();
+    f.write_user("strict-ssl=true\n")
+        .write_project("strict-ssl=false\n");
+    assert!(!f.load(&[], None).unwrap().strict_ssl());
+    let e = env(&[("NPM_CONFIG_STRICT_SSL", "true")]);
+    assert!(f.load(&e, None).unwrap().strict_ssl());
+}
+
+#[test]
+fn scoped_registry() {
+    let f = Fixture::new();
+    f.write_project("@corp:registry = https://npm.corp.example/api/npm\n");
+    let cfg = f.load(&[], None).unwrap();
+    assert_eq!(
+        cfg.registry_for("@corp/tool").as_str(),
+        "https://npm.corp.example/api/npm/"
+    );
+    assert_eq!(cfg.registry_for("@other/x").as_str(), DEFAULT_REGISTRY);
+    assert_eq!(cfg.registry_for("lodash").as_str(), DEFAULT_REGISTRY);
+    assert_eq!(cfg.registry_for("@corp").as_str(), DEFAULT_REGISTRY);
+}
+
+#[test]
+fn registry_gets_trailing_slash() {
+    let f = Fixture::new();
+    f.write_project("registry=https://mirror.example/npm\n");
+    let cfg = f.load(&[], None).unwrap();
+    assert_eq!(
+        cfg.default_registry().as_str(),
+        "https://mirror.example/npm/"
+    );
+}
+
+#[test]
+fn env_mapping() {
+    let f = Fixture::new();
+    let e = env(&[
+        ("NPM_CONFIG_STRICT_SSL", "false"),
+        ("npm_config_@Corp:registry", "https://corp.example/"),
+        ("npm_config_//corp.example/:_authToken", TOKEN),
+        ("npm_config_cafile", "/etc/ssl/corp.pem"),
+        ("npm_config_registry", ""), // empty: ignored, as npm does
+        ("not_npm_config_registry", "https://ignored.example/"),
+    ]);
+    let cfg = f.load(&e, None).unwrap();
+    assert!(!cfg.strict_ssl());
+    // Lowercased like every non-nerf-dart env key.
+    assert_eq!(
+        cfg.registry_for("@corp/x").as_str(),
+        "https://corp.example/"
+    );
+    assert_eq!(cfg.default_registry().as_str(), DEFAULT_REGISTRY);
+    assert_eq!(cfg.cafile(), Some(Path::new("/etc/ssl/corp.pem")));
+    // Nerf-darted keys keep their case.
+    assert_eq!(
+        header(&cfg, "https://corp.example/x").as_deref(),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+}
+
+#[test]
+fn env_legacy_token_forms() {
+    let f = Fixture::new();
+    let e = env(&[("npm_config__authToken", TOKEN)]);
+    let cfg = f.load(&e, None).unwrap();
+    assert_eq!(
+        header(&cfg, "https://registry.npmjs.org/lodash").as_deref(),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    assert_eq!(header(&cfg, "https://other.example/lodash"), None);
+
+    let e = env(&[("NPM_CONFIG__AUTH", "dXNlcjpwYXNz")]);
+    let cfg = f.load(&e, None).unwrap();
+    assert_eq!(
+        header(&cfg, "https://registry.npmjs.org/x").as_deref(),
+        Some("Basic dXNlcjpwYXNz")
+    );
+}
+
+#[test]
+fn env_userconfig_overrides_user_npmrc() {
+    let f = Fixture::new();
+    f.write_user("registry=https://user.example/\n");
+    let other = f.dir.path().join("other.npmrc");
+    fs::write(&other, "registry=https://other.example/\n").unwrap();
+    let e = env(&[("npm_config_userconfig", other.to_str().unwrap())]);
+    let cfg = f.load(&e, None).unwrap();
+    assert_eq!(cfg.default_registry().as_str(), "https://other.example/");
+    assert_eq!(cfg.files_read(), [other]);
+}
+
+#[test]
+fn var_expansion() {
+    let f = Fixture::new();
+    f.write_project(concat!(
+        "//npm.example/:_authToken=${NPM_TOKEN}\n",
+        "registry=https://${HOST}/${NOPE?}\n",
+        "@a:registry=\"https://a.example/\\\\${HOST}/\"\n",
+        "//${HOST}/:_auth=${AUTH}\n",
+    ));
+    let e = env(&[
+        ("NPM_TOKEN", TOKEN),
+        ("HOST", "npm.example"),
+        ("AUTH", "dXNlcjpwYXNz"),
+    ]);
+    let cfg = f.load(&e, None).unwrap();
+    assert_eq!(cfg.default_registry().as_str(), "https://npm.example/");
+    // JSON "\\$" is a backslash before ${HOST}: escaped, kept literally.
+    assert_eq!(
+        cfg.registry_for("@a/x").as_str(),
+        "https://a.example/$%7BHOST%7D/"
+    );
+    // The token wins over _auth at the same prefix (expanded key).
+    assert_eq!(
+        header(&cfg, "https://npm.example/x").as_deref(),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+}
+
+#[test]
+fn expand_escapes_like_npm() {
+    let e: EnvMap = [("X", "v")].into_iter().collect();
+    assert_eq!(expand("a${X}b", &e).unwrap(), "avb");
+    assert_eq!(expand(r"\${X}", &e).unwrap(), "${X}");
+    assert_eq!(expand(r"\\${X}", &e).unwrap(), r"\v");
+    assert_eq!(expand(r"\\\${X}", &e).unwrap(), r"\${X}");
+    assert_eq!(expand("${Y?}-${X}", &e).unwrap(), "-v");
+    assert_eq!(expand("${}${X", &e).unwrap(), "${}${X");
+    assert_eq!(expand("${Y}", &e).unwrap_err(), "Y");
+    assert_eq!(expand(r"\${Y}", &e).unwrap(), "${Y}");
+}
+
+#[test]
+fn unset_var_is_an_error_with_file_and_line() {
+    let f = Fixture::new();
+    f.write_project(
+        "# comment\nregistry=https://registry.npmjs.org/\n//npm.example/:_authToken=${NPM_TOKEN}\n",
+    );
+    let err = f.load(&[], None).unwrap_err();
+    let msg = err.to_string();
+    let file = f.project().join(".npmrc");
+    assert!(msg.starts_with(&format!("{}:3: ", file.display())), "{msg}");
+    assert!(msg.contains("NPM_TOKEN"), "{msg}");
+    assert!(matches!(
+        err,
+        NpmrcError::UnsetVar {
+            origin: Origin::File { line: 3, .. },
+            ..
+        }
+    ));
+}
+
+#[test]
+fn token_only_for_its_own_prefix() {
+    let f = Fixture::new();
+    f.write_user(&format!(
+        "//registry.npmjs.org/:_authToken={TOKEN}\n//npm.corp.example:8443/api/npm/:_authToken=corp-token\n"
+    ));
+    let cfg = f.load(&[], None).unwrap();
+    let bearer = format!("Bearer {TOKEN}");
+    let ok = Some(bearer.as_str());
+    assert_eq!(
+        header(&cfg, "https://registry.npmjs.org/lodash").as_deref(),
+        ok
+    );
+    assert_eq!(
+        header(&cfg, "https://REGISTRY.npmjs.org/lodash").as_deref(),
+        ok
+    );
+    assert_eq!(
+        header(&cfg, "https://registry.npmjs.org:443/lodash").as_deref(),
+        ok
+    );
+    // Scheme is ignored, as npm ignores it.
+    assert_eq!(
+        header(&cfg, "http://registry.npmjs.org/lodash").as_deref(),
+        ok
+    );
+    for attack in [
+        "https://registry.npmjs.org.evil.com/lodash",
+        "https://evilregistry.npmjs.org/lodash",
+        "https://npmjs.org/lodash",
+        "https://registry.npmjs.org@evil.com/lodash",
+        "https://registry.npmjs.org:8443/lodash",
+        "https://evil.com/registry.npmjs.org/lodash",
+        "https://evil.com/?//registry.npmjs.org/",
+        "https://user:pw@registry.npmjs.org/lodash",
+        "ftp://registry.npmjs.org/lodash",
+    ] {
+        assert_eq!(header(&cfg, attack), None, "{attack}");
+    }
+    let corp = Some("Bearer corp-token");
+    assert_eq!(
+        header(&cfg, "https://npm.corp.example:8443/api/npm/x").as_deref(),
+        corp
+    );
+    assert_eq!(
+        header(&cfg, "https://npm.corp.example:8443/api/npm/").as_deref(),
+        corp
+    );
+    assert_eq!(
+        header(&cfg, "https://npm.corp.example:8443/api/npm").as_deref(),
+        None
+    );
+    assert_eq!(
+        header(&cfg, "https://npm.corp.example:8443/api/npmx/x").as_deref(),
+        None
+    );
+    assert_eq!(
+        header(&cfg, "https://npm.corp.example:8443/api/").as_deref(),
+        None
+    );
+    assert_eq!(
+        header(&cfg, "https://npm.corp.example/api/npm/x").as_deref(),
+        None
+    );
+    assert_eq!(
+        header(&cfg, "https://npm.corp.example:9443/api/npm/x").as_deref(),
+        None
+    );
+}
+
+#[test]
+fn prefix_without_trailing_slash_matches_at_segment_boundary() {
+    let f = Fixture::new();
+    f.write_user("//h.example/npm:_authToken=t\n");
+    let cfg = f.load(&[], None).unwrap();
+    assert_eq!(
+        header(&cfg, "https://h.example/npm").as_deref(),
+        Some("Bearer t")
+    );
+    assert_eq!(
+        header(&cfg, "https://h.example/npm/x").as_deref(),
+        Some("Bearer t")
+    );
+    assert_eq!(header(&cfg, "https://h.example/npmx").as_deref(), None);
+}
+
+#[test]
+fn default_port_forms_and_explicit_ports() {
+    let f = Fixture::new();
+    f.write_user("//a.example:443/:_authToken=a\n//b.example/:_authToken=b\n//c.example:8080/:_authToken=c\n");
+    let cfg = f.load(&[], None).unwrap();
+    assert_eq!(
+        header(&cfg, "https://a.example/x").as_deref(),
+        Some("Bearer a")
+    );
+    assert_eq!(header(&cfg, "http://a.example/x").as_deref(), None);
+    assert_eq!(
+        header(&cfg, "http://b.example/x").as_deref(),
+        Some("Bearer b")
+    );
+    assert_eq!(header(&cfg, "https://b.example:8443/x").as_deref(), None);
+    assert_eq!(header(&cfg, "https://b.example:80/x").as_deref(), None);
+    assert_eq!(
+        header(&cfg, "http://c.example:8080/x").as_deref(),
+        Some("Bearer c")
+    );
+    assert_eq!(header(&cfg, "https://c.example/x").as_deref(), None);
+}
+
+#[test]
+fn ipv6_and_idn_hosts() {
+    let f = Fixture::new();
+    f.write_user("//[::1]:4873/:_authToken=local\n//BÜCHER.example/:_authToken=idn\n");
+    let cfg = f.load(&[], None).unwrap();
+    assert_eq!(
+        header(&cfg, "http://[::1]:4873/pkg").as_deref(),
+        Some("Bearer local")
+    );
+    assert_eq!(header(&cfg, "http://[::2]:4873/pkg"), None);
+    assert_eq!(
+        header(&cfg, "https://xn--bcher-kva.example/pkg").as_deref(),
+        Some("Bearer idn")
+    );
+}
+
+#[test]
+fn error_messages_read_well() {
+    let f = Fixture::new();
+    f.write_project("//h.example/:_authToken=${NPM_TOKEN}\n");
+    let msg = f.load(&[], None).unwrap_err().to_string();
+    assert!(
+        msg.ends_with(
+            ".npmrc:1: environment variable NPM_TOKEN is not set (write ${NPM_TOKEN?} to default to empty)"
+        ),
+        "{msg}"
+    );
+}
+
+#[test]
+fn longest_prefix_wins() {
+    let f = Fixture::new();
+    f.write_user("//h.example/:_authToken=root\n//h.example/team/:_authToken=team\n");
+    let cfg = f.load(&[], None).unwrap();
+    assert_eq!(
+        header(&cfg, "https://h.example/team/pkg").as_deref(),
+        Some("Bearer team")
+    );
+    assert_eq!(
+        header(&cfg, "https://h.example/teamx/pkg").as_deref(),
+        Some("Bearer root")
+    );
+    assert_eq!(
+        header(&cfg, "https://h.example/pkg").as_deref(),
+        Some("Bearer root")
+    );
+}
+
+#[test]
+fn client_certificate_prefix_shadows_shorter_token() {
+    let f = Fixture::new();
+    f.write_user("//h.example/:_authToken=root\n//h.example/mtls/:certfile=c.pem\n//h.example/mtls/:keyfile=k.pem\n");
+    let cfg = f.load(&[], None).unwrap();
+    assert_eq!(header(&cfg, "https://h.example/mtls/pkg"), None);
+    assert_eq!(
+        header(&cfg, "https://h.example/pkg").as_deref(),
+        Some("Bearer root")
+    );
+}
+
+#[test]
+fn basic_from_auth_and_from_username_password() {
+    let f = Fixture::new();
+    // "hunter2" in base64 is aHVudGVyMg==
+    f.write_user(concat!(
+        "//a.example/:_auth=dXNlcjpwYXNz\n",
+        "//b.example/:username=alice\n",
+        "//b.example/:_password=aHVudGVyMg==\n",
+        "//c.example/:username=only-user\n",
+    ));
+    let cfg = f.load(&[], None).unwrap();
+    assert_eq!(
+        header(&cfg, "https://a.example/x").as_deref(),
+        Some("Basic dXNlcjpwYXNz")
+    );
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("alice:hunter2")
+    );
+    assert_eq!(
+        header(&cfg, "https://b.example/x").as_deref(),
+        Some(expected.as_str())
+    );
+    assert_eq!(header(&cfg, "https://c.example/x"), None);
+}
+
+#[test]
+fn credentials_merge_per_key_across_files() {
+    let f = Fixture::new();
+    f.write_user("//h.example/:_authToken=user-token\n")
+        .write_project("//h.example/:_auth=cHJvamVjdA==\n//H.EXAMPLE/:_authToken=project-token\n");
+    let cfg = f.load(&[], None).unwrap();
+    // Both spellings normalise to one prefix; the project's wins.
+    assert_eq!(
+        header(&cfg, "https://h.example/x").as_deref(),
+        Some("Bearer project-token")
+    );
+}
+
+#[test]
+fn legacy_unscoped_token_applies_to_default_registry_only() {
+    let f = Fixture::new();
+    f.write_user(&format!(
+        "_authToken={TOKEN}\n@corp:registry=https://corp.example/\n"
+    ));
+    let cfg = f.load(&[], None).unwrap();
+    let bearer = format!("Bearer {TOKEN}");
+    assert_eq!(
+        header(&cfg, "https://registry.npmjs.org/x").as_deref(),
+        Some(bearer.as_str())
+    );
+    assert_eq!(header(&cfg, "https://corp.example/x"), None);
+    assert_eq!(header(&cfg, "https://other.example/x"), None);
+
+    // A scoped token for the same registry wins over the legacy one.
+    f.write_project("//registry.npmjs.org/:_authToken=scoped\n");
+    let cfg = f.load(&[], None).unwrap();
+    assert_eq!(
+        header(&cfg, "https://registry.npmjs.org/x").as_deref(),
+        Some("Bearer scoped")
+    );
+}
+
+#[test]
+fn legacy_token_follows_the_registry_of_its_own_file() {
+    let f = Fixture::new();
+    f.write_user(&format!(
+        "registry=https://mirror.example/npm/\n_auth={TOKEN}\n"
+    ));
+    let cfg = f.load(&[], None).unwrap();
+    let basic = format!("Basic {TOKEN}");
+    assert_eq!(
+        header(&cfg, "https://mirror.example/npm/x").as_deref(),
+        Some(basic.as_str())
+    );
+    assert_eq!(header(&cfg, "https://mirror.example/other/x"), None);
+
+    // A cloned project pointing `registry` elsewhere gets nothing.
+    f.write_project("registry=https://evil.example/\n");
+    let cfg = f.load(&[], None).unwrap();
+    assert_eq!(header(&cfg, "https://evil.example/x"), None);
+    assert_eq!(header(&cfg, "https://mirror.example/npm/x"), None);
+
+    // Same via --registry.
+    fs::remove_file(f.project().join(".npmrc")).unwrap();
+    let cfg = f.load(&[], Some("https://evil.example/")).unwrap();
+    assert_eq!(header(&cfg, "https://evil.example/x"), None);
+}
+
+#[test]
+fn debug_never_shows_tokens() {
+    let f = Fixture::new();
+    f.write_user(&format!(
+        "//registry.npmjs.org/:_authToken={TOKEN}\n//b.example/:username=alice\n//b.example/:_password=aHVudGVyMg==\n_auth=bGVnYWN5OnNlY3JldA==\n"
+    ));
+    let cfg = f.load(&[], None).unwrap();
+    let secret = cfg
+        .auth_header_for(&url("https://registry.npmjs.org/x"))
+        .unwrap();
+    assert!(secret.expose().contains(TOKEN));
+    for shown in [
+        format!("{cfg:?}"),
+        format!("{cfg:#?}"),
+        format!("{secret:?}"),
+    ] {
+        assert!(!shown.contains(TOKEN), "{shown}");
+        assert!(!shown.contains("aHVudGVyMg"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("bGVnYWN5OnNlY3JldA"), "{shown}");
+    }
+    assert_eq!(format!("{secret:?}"), "Secret(***)");
+    assert!(format!("{cfg:?}").contains("Secret(***)"));
+}
+
+#[test]
+fn quoted_values_comments_and_escapes() {
+    let f = Fixture::new();
+    f.write_user(concat!(
+        "; semicolon comment\n",
+        "   # indented comment\n",
+        "\n",
+        "registry = \"https://q.example/a b\" \n",
+        "@s:registry='https://s.example/'\n",
+        "//q.example/:_authToken=\"tok#en;x\"\n",
+        "//s.example/:_authToken=abc\\#def # trailing comment\n",
+        "strict-ssl = false ; comment\n",
+    ));
+    let cfg = f.load(&[], None).unwrap();
+    assert_eq!(cfg.default_registry().as_str(), "https://q.example/a%20b/");
+    assert_eq!(cfg.registry_for("@s/x").as_str(), "https://s.example/");
+    assert_eq!(
+        header(&cfg, "https://q.example/x").as_deref(),
+        Some("Bearer tok#en;x")
+    );
+    assert_eq!(
+        header(&cfg, "https://s.example/x").as_deref(),
+        Some("Bearer abc#def")
+    );
+    assert!(!cfg.strict_ssl());
+}
+
+#[test]
+fn ini_unsafe_matches_npm() {
+    assert_eq!(ini_unsafe(r#" "a\"b" "#), "a\"b");
+    assert_eq!(ini_unsafe("'single'"), "single");
+    assert_eq!(ini_unsafe(r#"'"json"'"#), "json");
+    assert_eq!(ini_unsafe(r#""not json"#), r#""not json"#);
+    assert_eq!(ini_unsafe(r"a\\b\x"), r"a\b\x");
+    assert_eq!(ini_unsafe("'"), "");
+    assert_eq!(ini_unsafe("\u{feff}registry"), "registry");
+}
+
+#[test]
+fn sections_and_crlf() {
+    let f = Fixture::new();
+    f.write_user(
+        "\u{feff}registry=https://a.example/\r\n[section]\r\nregistry=https://b.example/\r\n",
+    );
+    let cfg = f.load(&[], None).unwrap();
+    assert_eq!(cfg.default_registry().as_str(), "https://a.example/");
+}
+
+#[test]
+fn malformed_registry_names_file_and_line() {
+    let f = Fixture::new();
+    f.write_project("\n# x\nregistry=registry.example.com\n");
+    let err = f.load(&[], None).unwrap_err();
+    let file = f.project().join(".npmrc");
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{}:3: `registry`", file.display())),
+        "{err}"
+    );
+
+    for bad in [
+        "ftp://x.example/",
+        "https://user:pw@x.example/",
+        "",
+        "file:///etc/",
+    ] {
+        f.write_project(&format!("@corp:registry={bad}\n"));
+        let err = f.load(&[], None).unwrap_err();
+        assert!(
+            matches!(&err, NpmrcError::InvalidRegistry { origin: Origin::File { line: 1, .. }, key, .. } if key == "@corp:registry"),
+            "{bad}: {err}"
+        );
+        assert!(!err.to_string().contains("pw@"), "{err}");
+    }
+
+    fs::remove_file(&file).unwrap();
+    let err = f.load(&[], Some("not a url")).unwrap_err();
+    assert!(err.to_string().starts_with("--registry: "), "{err}");
+    let e = env(&[("npm_config_registry", "nope")]);
+    let err = f.load(&e, None).unwrap_err();
+    assert!(err.to_string().contains("npm_config_registry"), "{err}");
+}
+
+#[test]
+fn strict_ssl_values() {
+    let f = Fixture::new();
+    f.write_user("strict-ssl\n");
+    assert!(f.load(&[], None).unwrap().strict_ssl());
+    f.write_user("strict-ssl=\"false\"\n");
+    assert!(!f.load(&[], None).unwrap().strict_ssl());
+    f.write_user("strict-ssl=no\n");
+    let err = f.load(&[], None).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            NpmrcError::InvalidBool {
+                origin: Origin::File { line: 1, .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn cafile_resolves_against_its_file() {
+    let f = Fixture::new();
+    f.write_project("cafile=certs/ca.pem\n");
+    let cfg = f.load(&[], None).unwrap();
+    assert_eq!(
+        cfg.cafile(),
+        Some(f.project().join("certs/ca.pem").as_path())
+    );
+
+    f.write_project("cafile=~/ca.pem\n");
+    let e = env(&[("HOME", "/home/someone")]);
+    let cfg = f.load(&e, None).unwrap();
+    assert_eq!(cfg.cafile(), Some(Path::new("/home/someone/ca.pem")));
+
+    f.write_project("cafile=/abs/ca.pem\n");
+    let cfg = f.load(&[], None).unwrap();
+    assert_eq!(cfg.cafile(), Some(Path::new("/abs/ca.pem")));
+}
+
+#[test]
+fn control_characters_in_credentials_are_refused() {
+    let f = Fixture::new();
+    f.write_user("//h.example/:_authToken=\"a\\r\\nX-Evil: 1\"\n");
+    let err = f.load(&[], None).unwrap_err();
+    assert!(matches!(err, NpmrcError::InvalidCredential { .. }), "{err}");
+    assert!(!err.to_string().contains("X-Evil"), "{err}");
+}
+
+#[test]
+fn project_npmrc_that_is_the_user_npmrc_is_read_once() {
+    let f = Fixture::new();
+    f.write_project("registry=https://a.example/\n");
+    let project = f.project();
+    let user = project.join(".npmrc");
+    let cfg = NpmConfig::load(&Sources {
+        project_dir: Some(&project),
+        user_npmrc: Some(&user),
+        env: &[],
+        cli_registry: None,
+    })
+    .unwrap();
+    assert_eq!(cfg.files_read(), [user]);
+}
+
+#[test]
+fn unreadable_config_is_an_error_naming_the_file() {
+    let f = Fixture::new();
+    fs::create_dir(f.user()).unwrap(); // a directory cannot be read as a file
+    let err = f.load(&[], None).unwrap_err();
+    assert!(
+        err.to_string().contains(&f.user().display().to_string()),
+        "{err}"
+    );
+}
