@@ -28,13 +28,9 @@ pub(super) fn env_layer(vars: &[(String, String)], env: &EnvMap) -> Result<Vec<E
                 .to_lowercase()
         };
         let origin = Origin::Env { name: name.clone() };
-        let unset = |var| NpmrcError::UnsetVar {
-            origin: origin.clone(),
-            var,
-        };
         out.push(Entry {
-            key: expand(&key, env).map_err(unset)?,
-            value: expand(js_trim(value), env).map_err(unset)?,
+            key: expand(&key, env),
+            value: expand(js_trim(value), env),
             origin: origin.clone(),
             rank: (Layer::Env, seq),
         });
@@ -84,12 +80,8 @@ pub(super) fn parse_npmrc(
                 path: path.to_path_buf(),
                 line: line_no,
             };
-            let unset = |var| NpmrcError::UnsetVar {
-                origin: origin.clone(),
-                var,
-            };
-            let key = expand(&key, env).map_err(unset)?;
-            let value = expand(js_trim(&value), env).map_err(unset)?;
+            let key = expand(&key, env);
+            let value = expand(js_trim(&value), env);
             let rank = (layer, out.len());
             out.push(Entry {
                 key,
@@ -154,9 +146,10 @@ pub(super) fn ini_unsafe(raw: &str) -> String {
     js_trim(&out).to_string()
 }
 
-/// `@npmcli/config`'s `envReplace`, except that an unset `${VAR}` (without
-/// `?`) is an error carrying the variable's name.
-pub(super) fn expand(s: &str, env: &EnvMap) -> Result<String, String> {
+/// `@npmcli/config`'s `envReplace`: an unset `${VAR}` stays as written
+/// (npm 7+ does not fail on it; a `.npmrc` with a CI-only token must not
+/// stop a local audit), `${VAR?}` becomes empty.
+pub(super) fn expand(s: &str, env: &EnvMap) -> String {
     let bytes = s.as_bytes();
     let mut out = String::with_capacity(s.len());
     let mut copied = 0;
@@ -194,14 +187,14 @@ pub(super) fn expand(s: &str, env: &EnvMap) -> Result<String, String> {
             match env.get(name) {
                 Some(value) => out.push_str(value),
                 None if optional => {}
-                None => return Err(name.to_string()),
+                None => out.push_str(&s[i..end]),
             }
         }
         copied = end;
         i = end;
     }
     out.push_str(&s[copied..]);
-    Ok(out)
+    out
 }
 
 /// JavaScript's whitespace (for `trim()` and `\s`): Unicode `White_Space`

@@ -153,11 +153,6 @@ pub enum NpmrcError {
         #[source]
         source: io::Error,
     },
-    /// `${VAR}` names an environment variable that is not set.
-    #[error(
-        "{origin}: environment variable {var} is not set (write ${{{var}?}} to default to empty)"
-    )]
-    UnsetVar { origin: Origin, var: String },
     /// `registry` or `@scope:registry` is not a usable http(s) URL.
     #[error("{origin}: `{key}` must be an http(s) registry URL: {reason}")]
     InvalidRegistry {
@@ -257,10 +252,7 @@ impl NpmConfig {
         let cli_entries = match sources.cli_registry {
             Some(value) => vec![Entry {
                 key: "registry".to_string(),
-                value: expand(js_trim(value), &env).map_err(|var| NpmrcError::UnsetVar {
-                    origin: Origin::Cli,
-                    var,
-                })?,
+                value: expand(js_trim(value), &env),
                 origin: Origin::Cli,
                 rank: (Layer::Cli, 0),
             }],
