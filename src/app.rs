@@ -172,18 +172,38 @@ fn registry_evidence(
         };
         Some(Client::new(npm.clone(), opts)?)
     };
+    let progress = (client.is_some() && !args.quiet && std::io::stderr().is_terminal())
+        .then(|| progress_bar(wanted.len()));
     let fetcher = Fetcher {
         client: client.as_ref(),
         cache,
         jobs: usize::from(args.jobs),
+        progress: progress.clone(),
     };
     let packages = fetcher.packages(&wanted);
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
     let registries: BTreeSet<&url::Url> = wanted.keys().map(|k| &k.registry).collect();
     let keys = registries
         .into_iter()
         .map(|r| (r.clone(), fetcher.keys(r)))
         .collect();
     Ok(evidence::gather(lockfile, &per_entry, &packages, &keys))
+}
+
+/// A progress bar on standard error: packages fetched, total, rate.
+fn progress_bar(total: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(u64::try_from(total).unwrap_or(u64::MAX)),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} registry {pos}/{len} packages [{bar:30}] {per_sec} {elapsed}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
 }
 
 /// `--cache-dir`, else the platform's cache folder.

@@ -67,6 +67,8 @@ pub struct Fetcher<'a> {
     pub cache: Option<&'a Cache>,
     /// Parallel requests at most.
     pub jobs: usize,
+    /// Advanced once per package fetched (a terminal progress bar).
+    pub progress: Option<indicatif::ProgressBar>,
 }
 
 /// The packument URL of `name` under `registry` (a scope's `/` is encoded,
@@ -92,7 +94,13 @@ impl Fetcher<'_> {
         let work: Vec<(&PackageKey, &BTreeSet<String>)> = wanted.iter().collect();
         let run = || {
             work.par_iter()
-                .map(|(key, versions)| ((*key).clone(), self.package(key, versions)))
+                .map(|(key, versions)| {
+                    let outcome = self.package(key, versions);
+                    if let Some(bar) = &self.progress {
+                        bar.inc(1);
+                    }
+                    ((*key).clone(), outcome)
+                })
                 .collect::<BTreeMap<_, _>>()
         };
         if self.client.is_none() {
