@@ -472,3 +472,32 @@ fn offline_without_a_cache_says_which_entries_it_could_not_judge() {
         json!(["node_modules/alpha", "node_modules/beta"])
     );
 }
+
+#[test]
+fn cache_info_and_clean() {
+    let key = TestKey::new(1);
+    let reg = signed_registry(&key);
+    let project = Project::new(&clean_lock());
+    project.audit(&reg, &[]);
+    let cache = project.cache();
+    let info = lockproof()
+        .args(["cache", "info", "--cache-dir", &cache])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert_eq!(info.status.code(), Some(0));
+    assert!(
+        text.contains("files: 3"),
+        "two packuments and one key set: {text}"
+    );
+    let clean = lockproof()
+        .args(["cache", "clean", "--cache-dir", &cache])
+        .output()
+        .unwrap();
+    assert_eq!(clean.status.code(), Some(0));
+    let info = lockproof()
+        .args(["cache", "info", "--cache-dir", &cache])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&info.stdout).contains("files: 0"));
+}
