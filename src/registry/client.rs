@@ -47,11 +47,11 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 
 /// A response lockproof can use.
 #[derive(Debug)]
-pub struct Response {
+pub struct Response<T> {
     /// 200 or 304.
     pub status: u16,
-    /// The body (empty for 304).
-    pub body: Vec<u8>,
+    /// What was read from the body (`None` for 304).
+    pub body: Option<T>,
     /// `ETag`, for revalidation.
     pub etag: Option<String>,
     /// `Last-Modified`, for revalidation.
@@ -94,9 +94,44 @@ pub enum FetchError {
         /// What failed.
         reason: String,
     },
+    /// The body is not what was asked for (malformed, wrong content).
+    #[error("{url}: {reason}")]
+    Invalid {
+        /// The URL.
+        url: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// The client could not be set up (bad cafile).
     #[error("{0}")]
     Setup(String),
+}
+
+/// Why a body could not be read.
+#[derive(Debug)]
+pub enum BodyError {
+    /// Reading failed (connection cut, truncated body): worth a retry.
+    Io(std::io::Error),
+    /// The bytes arrived but are not usable: not worth a retry.
+    Invalid(String),
+}
+
+/// Reads a response body as it streams in, so a large body never has to
+/// sit in memory whole.
+pub type BodyReader<'r, T> = &'r (dyn Fn(&mut dyn Read) -> Result<T, BodyError> + Sync);
+
+/// Counts the bytes read through it.
+struct Counting<R> {
+    inner: R,
+    read: u64,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
 }
 
 /// The HTTP client.
@@ -144,15 +179,29 @@ impl Client {
         &self.npm
     }
 
-    /// GETs `url`, revalidating with `etag` / `last_modified` when given.
-    /// Returns 200 or 304; anything else is an error.
-    pub fn get(
+    /// GETs `url` and returns the whole body.
+    pub fn get(&self, url: &Url, accept: &str) -> Result<Vec<u8>, FetchError> {
+        let read_all = |r: &mut dyn Read| {
+            let mut body = Vec::new();
+            r.read_to_end(&mut body)
+                .map(|_| body)
+                .map_err(BodyError::Io)
+        };
+        let resp = self.get_with(url, accept, None, None, &read_all)?;
+        Ok(resp.body.unwrap_or_default())
+    }
+
+    /// GETs `url`, revalidating with `etag` / `last_modified` when given,
+    /// and reads a 200 body with `read` as it arrives. Returns 200 or 304;
+    /// anything else is an error.
+    pub fn get_with<T>(
         &self,
         url: &Url,
         accept: &str,
         etag: Option<&str>,
         last_modified: Option<&str>,
-    ) -> Result<Response, FetchError> {
+        read: BodyReader<'_, T>,
+    ) -> Result<Response<T>, FetchError> {
         if !url.username().is_empty() || url.password().is_some() {
             return Err(FetchError::Setup(format!(
                 "refusing a URL with embedded credentials ({}://{}{})",
@@ -164,7 +213,7 @@ impl Client {
         let mut delay = self.opts.backoff;
         let mut retries_left = self.opts.retries;
         loop {
-            match self.attempt(url, accept, etag, last_modified) {
+            match self.attempt(url, accept, etag, last_modified, read) {
                 Attempt::Done(r) => return Ok(r),
                 Attempt::Fatal(e) => return Err(e),
                 Attempt::Retry { error, after } => {
@@ -180,13 +229,14 @@ impl Client {
         }
     }
 
-    fn attempt(
+    fn attempt<T>(
         &self,
         url: &Url,
         accept: &str,
         etag: Option<&str>,
         last_modified: Option<&str>,
-    ) -> Attempt {
+        read: BodyReader<'_, T>,
+    ) -> Attempt<T> {
         let shown = url.as_str().to_string();
         let mut req = self.agent.get(url.as_str()).header("Accept", accept);
         if let Some(auth) = self.npm.auth_header_for(url) {
@@ -224,7 +274,7 @@ impl Client {
             304 => {
                 return Attempt::Done(Response {
                     status,
-                    body: Vec::new(),
+                    body: None,
                     etag,
                     last_modified,
                 });
@@ -242,29 +292,33 @@ impl Client {
             _ => return Attempt::Fatal(FetchError::Status { url: shown, status }),
         }
         let limit = self.opts.max_body;
-        let mut body = Vec::new();
-        let read = resp
-            .body_mut()
-            .as_reader()
-            .take(limit + 1)
-            .read_to_end(&mut body);
-        match read {
-            Err(e) => Attempt::Retry {
+        let mut counted = Counting {
+            inner: resp.body_mut().as_reader().take(limit + 1),
+            read: 0,
+        };
+        let outcome = read(&mut counted);
+        // Past the limit the body was cut short, so whatever the reader
+        // made of it is beside the point.
+        if counted.read > limit {
+            return Attempt::Fatal(FetchError::TooLarge { url: shown, limit });
+        }
+        match outcome {
+            Ok(body) => Attempt::Done(Response {
+                status,
+                body: Some(body),
+                etag,
+                last_modified,
+            }),
+            Err(BodyError::Io(e)) => Attempt::Retry {
                 error: FetchError::Network {
                     url: shown,
                     reason: format!("reading the body: {e}"),
                 },
                 after: None,
             },
-            Ok(_) if body.len() as u64 > limit => {
-                Attempt::Fatal(FetchError::TooLarge { url: shown, limit })
+            Err(BodyError::Invalid(reason)) => {
+                Attempt::Fatal(FetchError::Invalid { url: shown, reason })
             }
-            Ok(_) => Attempt::Done(Response {
-                status,
-                body,
-                etag,
-                last_modified,
-            }),
         }
     }
 }
@@ -302,8 +356,8 @@ impl Resolver for CachingResolver {
     }
 }
 
-enum Attempt {
-    Done(Response),
+enum Attempt<T> {
+    Done(Response<T>),
     Fatal(FetchError),
     Retry {
         error: FetchError,

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use url::Url;
 
 use super::cache::{Cache, Cached};
-use super::client::{Client, FetchError};
+use super::client::{BodyError, Client, FetchError, Response};
 use super::packument::{self, PackageRecord};
 use crate::signatures::KeySet;
 
@@ -139,33 +139,42 @@ impl Fetcher<'_> {
             Some(c) if covers => (c.etag.as_deref(), c.last_modified.as_deref()),
             _ => (None, None),
         };
-        match client.get(&url, ACCEPT_FULL, etag, modified) {
-            Ok(r) if r.status == 304 => match cached {
+        // Keep the versions an earlier run cached for other lockfiles.
+        let mut all = versions.clone();
+        if let Some(c) = &cached {
+            all.extend(c.value.versions.keys().cloned());
+        }
+        let read = |r: &mut dyn std::io::Read| {
+            packument::extract_from(r, &all).map_err(|e| {
+                if e.is_io() {
+                    BodyError::Io(std::io::Error::other(e))
+                } else {
+                    BodyError::Invalid(format!("malformed packument: {e}"))
+                }
+            })
+        };
+        match client.get_with(&url, ACCEPT_FULL, etag, modified, &read) {
+            Ok(Response {
+                body: Some(record),
+                etag,
+                last_modified,
+                ..
+            }) => {
+                if let Some(cache) = self.cache {
+                    let entry = Cached {
+                        url: url.to_string(),
+                        etag,
+                        last_modified,
+                        value: record.clone(),
+                    };
+                    let _ = cache.write(PACKUMENTS, &cache_key, &entry);
+                }
+                PackageOutcome::Record(record)
+            }
+            Ok(Response { body: None, .. }) => match cached {
                 Some(c) => PackageOutcome::Record(c.value),
                 None => PackageOutcome::Failed(format!("{url}: 304 without a cached copy")),
             },
-            Ok(r) => {
-                // Keep the versions an earlier run cached for other lockfiles.
-                let mut all = versions.clone();
-                if let Some(c) = &cached {
-                    all.extend(c.value.versions.keys().cloned());
-                }
-                match packument::extract(&r.body, &all) {
-                    Ok(record) => {
-                        if let Some(cache) = self.cache {
-                            let entry = Cached {
-                                url: url.to_string(),
-                                etag: r.etag,
-                                last_modified: r.last_modified,
-                                value: record.clone(),
-                            };
-                            let _ = cache.write(PACKUMENTS, &cache_key, &entry);
-                        }
-                        PackageOutcome::Record(record)
-                    }
-                    Err(e) => PackageOutcome::Failed(format!("{url}: malformed packument: {e}")),
-                }
-            }
             Err(FetchError::NotFound { .. }) => PackageOutcome::NotFound,
             Err(e) => PackageOutcome::Failed(e.to_string()),
         }
@@ -185,14 +194,14 @@ impl Fetcher<'_> {
         let Ok(url) = registry.join("-/npm/v1/keys") else {
             return KeysOutcome::Failed(format!("cannot form the keys URL of {registry}"));
         };
-        match client.get(&url, "application/json", None, None) {
-            Ok(r) => match KeySet::from_keys_json(&r.body) {
+        match client.get(&url, "application/json") {
+            Ok(body) => match KeySet::from_keys_json(&body) {
                 Ok(keys) => {
-                    if let (Some(cache), Ok(text)) = (self.cache, String::from_utf8(r.body)) {
+                    if let (Some(cache), Ok(text)) = (self.cache, String::from_utf8(body)) {
                         let entry = Cached {
                             url: url.to_string(),
-                            etag: r.etag,
-                            last_modified: r.last_modified,
+                            etag: None,
+                            last_modified: None,
                             value: text,
                         };
                         let _ = cache.write(KEYS, &cache_key, &entry);

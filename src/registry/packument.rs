@@ -130,7 +130,16 @@ impl PackageRecord {
 
 /// Reads a packument body, keeping only `wanted` versions.
 pub fn extract(body: &[u8], wanted: &BTreeSet<String>) -> Result<PackageRecord, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(body);
+    extract_from(body, wanted)
+}
+
+/// Reads a packument as it streams in, keeping only `wanted` versions.
+pub fn extract_from(
+    reader: impl std::io::Read,
+    wanted: &BTreeSet<String>,
+) -> Result<PackageRecord, serde_json::Error> {
+    let mut de =
+        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(64 * 1024, reader));
     let mut record = PackageSeed { wanted }.deserialize(&mut de)?;
     de.end()?;
     record.missing = wanted
