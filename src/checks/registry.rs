@@ -84,7 +84,14 @@ pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence) {
             ),
             Verdict::ExpiredKey { keyid, expires } => f.report(
                 Code::SignatureKeyExpired,
-                format!("signed only by {keyid}, which expired on {expires}, before the version was published"),
+                match &record.published {
+                    Some(published) => format!(
+                        "signed only by {keyid}, which expired on {expires}, before the version was published ({published})"
+                    ),
+                    None => format!(
+                        "signed only by {keyid}, which expired on {expires}; the registry states no publish time, so the signature cannot be shown to predate the expiry"
+                    ),
+                },
             ),
             Verdict::Missing => f.report(
                 Code::SignatureMissing,
