@@ -1,0 +1,204 @@
+//! Public keys met in Sigstore verification, one type for all of them.
+//!
+//! Fulcio CAs sign with ECDSA P-384, leaf certificates and Rekor v1 with
+//! P-256, CT logs with P-256, Rekor v2 logs with Ed25519. Every place that
+//! checks a signature goes through [`PublicKey::verify`], so the hash that
+//! goes with each curve is chosen once, here, and a caller that names a
+//! different hash (an X.509 signature algorithm) says so explicitly.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use p256::pkcs8::DecodePublicKey as _;
+use sha2::{Digest as _, Sha256, Sha384};
+use signature::Verifier as _;
+use signature::hazmat::PrehashVerifier as _;
+
+/// A hash an ECDSA signature is computed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hash {
+    /// SHA-256.
+    Sha256,
+    /// SHA-384.
+    Sha384,
+}
+
+impl Hash {
+    fn digest(self, message: &[u8]) -> Vec<u8> {
+        match self {
+            Hash::Sha256 => Sha256::digest(message).to_vec(),
+            Hash::Sha384 => Sha384::digest(message).to_vec(),
+        }
+    }
+}
+
+/// A verifying key of one of the kinds Sigstore uses.
+#[derive(Debug, Clone)]
+pub enum PublicKey {
+    /// ECDSA over NIST P-256.
+    P256(p256::ecdsa::VerifyingKey),
+    /// ECDSA over NIST P-384.
+    P384(p384::ecdsa::VerifyingKey),
+    /// Ed25519 (RFC 8032), as Rekor v2 logs sign.
+    Ed25519(ed25519_dalek::VerifyingKey),
+}
+
+/// Why a key could not be read or a signature did not verify.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// The bytes are not a SubjectPublicKeyInfo of a supported key type.
+    #[error("not a P-256, P-384 or Ed25519 public key")]
+    Unsupported,
+    /// A PEM key that is not valid PEM or base64.
+    #[error("malformed PEM public key")]
+    BadPem,
+    /// The signature is not well-formed for the key type.
+    #[error("malformed signature")]
+    BadSignature,
+    /// A well-formed signature that does not verify.
+    #[error("signature does not verify")]
+    Mismatch,
+}
+
+impl PublicKey {
+    /// Reads a DER SubjectPublicKeyInfo.
+    pub fn from_spki_der(der: &[u8]) -> Result<PublicKey, KeyError> {
+        if let Ok(key) = p256::ecdsa::VerifyingKey::from_public_key_der(der) {
+            return Ok(PublicKey::P256(key));
+        }
+        if let Ok(key) = p384::ecdsa::VerifyingKey::from_public_key_der(der) {
+            return Ok(PublicKey::P384(key));
+        }
+        ed25519_dalek::VerifyingKey::from_public_key_der(der)
+            .map(PublicKey::Ed25519)
+            .map_err(|_| KeyError::Unsupported)
+    }
+
+    /// Reads a PEM `PUBLIC KEY` block, as Rekor entries embed keys.
+    pub fn from_pem(pem: &[u8]) -> Result<PublicKey, KeyError> {
+        PublicKey::from_spki_der(&pem_body(pem, "PUBLIC KEY").ok_or(KeyError::BadPem)?)
+    }
+
+    /// The hash this key's signatures use when nothing else says which:
+    /// the one matched to the curve's strength, as Sigstore does.
+    pub fn default_hash(&self) -> Hash {
+        match self {
+            PublicKey::P384(_) => Hash::Sha384,
+            PublicKey::P256(_) | PublicKey::Ed25519(_) => Hash::Sha256,
+        }
+    }
+
+    /// Verifies `signature` (DER for ECDSA, 64 raw bytes for Ed25519) over
+    /// `message`, hashing with the curve's default hash.
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), KeyError> {
+        self.verify_with(self.default_hash(), message, signature)
+    }
+
+    /// Verifies with an explicitly named hash (ignored for Ed25519, which
+    /// hashes internally).
+    pub fn verify_with(&self, hash: Hash, message: &[u8], signature: &[u8]) -> Result<(), KeyError> {
+        match self {
+            PublicKey::P256(key) => {
+                let sig = p256::ecdsa::DerSignature::try_from(signature)
+                    .map_err(|_| KeyError::BadSignature)?;
+                let sig =
+                    p256::ecdsa::Signature::try_from(sig).map_err(|_| KeyError::BadSignature)?;
+                key.verify_prehash(&hash.digest(message), &sig)
+                    .map_err(|_| KeyError::Mismatch)
+            }
+            PublicKey::P384(key) => {
+                let sig = p384::ecdsa::DerSignature::try_from(signature)
+                    .map_err(|_| KeyError::BadSignature)?;
+                let sig =
+                    p384::ecdsa::Signature::try_from(sig).map_err(|_| KeyError::BadSignature)?;
+                key.verify_prehash(&hash.digest(message), &sig)
+                    .map_err(|_| KeyError::Mismatch)
+            }
+            PublicKey::Ed25519(key) => {
+                let sig = ed25519_dalek::Signature::from_slice(signature)
+                    .map_err(|_| KeyError::BadSignature)?;
+                key.verify(message, &sig).map_err(|_| KeyError::Mismatch)
+            }
+        }
+    }
+}
+
+/// The decoded body of the first PEM block labelled `label`, or `None`.
+pub fn pem_body(pem: &[u8], label: &str) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(pem).ok()?;
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = text.find(&begin)? + begin.len();
+    let stop = start + text[start..].find(&end)?;
+    let b64: String = text[start..stop]
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    STANDARD.decode(b64).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use p256::pkcs8::EncodePublicKey as _;
+    use signature::Signer as _;
+
+    fn p256_pair() -> (p256::ecdsa::SigningKey, PublicKey) {
+        let sk = p256::ecdsa::SigningKey::from_bytes(&[7u8; 32].into()).expect("scalar");
+        let der = sk.verifying_key().to_public_key_der().expect("spki");
+        (sk, PublicKey::from_spki_der(der.as_bytes()).expect("p256"))
+    }
+
+    #[test]
+    fn p256_signature_verifies_and_a_flipped_message_does_not() {
+        let (sk, key) = p256_pair();
+        let sig: p256::ecdsa::Signature = sk.sign(b"hello");
+        let der = sig.to_der();
+        assert_eq!(key.verify(b"hello", der.as_bytes()), Ok(()));
+        assert_eq!(key.verify(b"hellp", der.as_bytes()), Err(KeyError::Mismatch));
+        assert_eq!(
+            key.verify_with(Hash::Sha384, b"hello", der.as_bytes()),
+            Err(KeyError::Mismatch)
+        );
+        assert_eq!(key.verify(b"hello", b"junk"), Err(KeyError::BadSignature));
+    }
+
+    #[test]
+    fn p384_and_ed25519_keys_are_read_and_verify() {
+        let sk = p384::ecdsa::SigningKey::from_bytes(&[9u8; 48].into()).expect("scalar");
+        let der = sk.verifying_key().to_public_key_der().expect("spki");
+        let key = PublicKey::from_spki_der(der.as_bytes()).expect("p384");
+        assert_eq!(key.default_hash(), Hash::Sha384);
+        let sig: p384::ecdsa::Signature = sk.sign(b"m");
+        assert_eq!(key.verify(b"m", sig.to_der().as_bytes()), Ok(()));
+
+        let ed = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
+        let der = ed.verifying_key().to_public_key_der().expect("spki");
+        let key = PublicKey::from_spki_der(der.as_bytes()).expect("ed25519");
+        let sig = ed.sign(b"m");
+        assert_eq!(key.verify(b"m", &sig.to_bytes()), Ok(()));
+        assert_eq!(key.verify(b"n", &sig.to_bytes()), Err(KeyError::Mismatch));
+    }
+
+    #[test]
+    fn pem_keys_are_read_and_garbage_is_refused() {
+        let (_, key) = p256_pair();
+        let PublicKey::P256(vk) = &key else {
+            panic!("p256 expected")
+        };
+        let pem = vk
+            .to_public_key_pem(p256::pkcs8::LineEnding::LF)
+            .expect("pem");
+        assert!(matches!(
+            PublicKey::from_pem(pem.as_bytes()),
+            Ok(PublicKey::P256(_))
+        ));
+        assert_eq!(
+            PublicKey::from_pem(b"-----BEGIN PUBLIC KEY-----\n!!\n-----END PUBLIC KEY-----").err(),
+            Some(KeyError::BadPem)
+        );
+        assert_eq!(
+            PublicKey::from_spki_der(b"\x30\x00").err(),
+            Some(KeyError::Unsupported)
+        );
+    }
+}
