@@ -32,7 +32,7 @@ impl Hash {
 }
 
 /// A verifying key of one of the kinds Sigstore uses.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PublicKey {
     /// ECDSA over NIST P-256.
     P256(p256::ecdsa::VerifyingKey),
@@ -95,14 +95,37 @@ impl PublicKey {
 
     /// Verifies with an explicitly named hash (ignored for Ed25519, which
     /// hashes internally).
-    pub fn verify_with(&self, hash: Hash, message: &[u8], signature: &[u8]) -> Result<(), KeyError> {
+    pub fn verify_with(
+        &self,
+        hash: Hash,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), KeyError> {
+        match self {
+            PublicKey::Ed25519(_) => self.verify_raw(message, signature),
+            _ => self.verify_digest(&hash.digest(message), signature),
+        }
+    }
+
+    /// Verifies an ECDSA signature over an already computed digest, as a
+    /// message-signature bundle carries it. Ed25519 cannot sign a digest
+    /// (it hashes internally), so an Ed25519 key refuses.
+    pub fn verify_digest(&self, digest: &[u8], signature: &[u8]) -> Result<(), KeyError> {
+        match self {
+            PublicKey::Ed25519(_) => Err(KeyError::Mismatch),
+            _ => self.verify_raw(digest, signature),
+        }
+    }
+
+    /// ECDSA: `input` is the digest; Ed25519: `input` is the message.
+    fn verify_raw(&self, input: &[u8], signature: &[u8]) -> Result<(), KeyError> {
         match self {
             PublicKey::P256(key) => {
                 let sig = p256::ecdsa::DerSignature::try_from(signature)
                     .map_err(|_| KeyError::BadSignature)?;
                 let sig =
                     p256::ecdsa::Signature::try_from(sig).map_err(|_| KeyError::BadSignature)?;
-                key.verify_prehash(&hash.digest(message), &sig)
+                key.verify_prehash(input, &sig)
                     .map_err(|_| KeyError::Mismatch)
             }
             PublicKey::P384(key) => {
@@ -110,13 +133,13 @@ impl PublicKey {
                     .map_err(|_| KeyError::BadSignature)?;
                 let sig =
                     p384::ecdsa::Signature::try_from(sig).map_err(|_| KeyError::BadSignature)?;
-                key.verify_prehash(&hash.digest(message), &sig)
+                key.verify_prehash(input, &sig)
                     .map_err(|_| KeyError::Mismatch)
             }
             PublicKey::Ed25519(key) => {
                 let sig = ed25519_dalek::Signature::from_slice(signature)
                     .map_err(|_| KeyError::BadSignature)?;
-                key.verify(message, &sig).map_err(|_| KeyError::Mismatch)
+                key.verify(input, &sig).map_err(|_| KeyError::Mismatch)
             }
         }
     }
@@ -154,7 +177,10 @@ mod tests {
         let sig: p256::ecdsa::Signature = sk.sign(b"hello");
         let der = sig.to_der();
         assert_eq!(key.verify(b"hello", der.as_bytes()), Ok(()));
-        assert_eq!(key.verify(b"hellp", der.as_bytes()), Err(KeyError::Mismatch));
+        assert_eq!(
+            key.verify(b"hellp", der.as_bytes()),
+            Err(KeyError::Mismatch)
+        );
         assert_eq!(
             key.verify_with(Hash::Sha384, b"hello", der.as_bytes()),
             Err(KeyError::Mismatch)

@@ -7,8 +7,13 @@
 //! one check and its error type; [`verify`] runs them in order and says which
 //! one failed.
 
+pub mod bundle;
+pub mod certificate;
+pub mod dsse;
 pub mod keys;
 pub mod merkle;
 pub mod sct;
 pub mod timestamp;
+pub mod tlog;
 pub mod trust_root;
+pub mod verify;

@@ -1,1 +1,1055 @@
-//! (being written)
+//! RFC 3161 signed timestamps, as Sigstore bundles carry them in
+//! `verificationMaterial.timestampVerificationData.rfc3161Timestamps`.
+//!
+//! A timestamp authority (TSA) countersigns the artifact signature: the
+//! token's TSTInfo holds a hash of the signature bytes and the time the TSA
+//! saw them. Rekor v2 bundles carry no integrated time, so such a token is
+//! what shows the short-lived signing certificate was used while valid.
+//!
+//! The token is CMS `SignedData` (RFC 5652) around a `TSTInfo` (RFC 3161).
+//! It is read element by element on `der`'s reader: no `cms` release on
+//! der 0.8 is final yet, and the signature must be checked over the signed
+//! attributes exactly as sent, not as a decoder would re-encode them.
+
+use const_oid::ObjectIdentifier;
+use der::asn1::AnyRef;
+use der::{Decode as _, Encode as _, Reader as _, SliceReader, Tag, TagNumber, Tagged as _};
+use jiff::Timestamp;
+use sha2::Digest as _;
+use x509_cert::Certificate;
+use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, SubjectKeyIdentifier};
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+
+use super::keys::{Hash, KeyError, PublicKey};
+use super::trust_root::Authority;
+
+/// The largest token accepted; real ones, certificates included, are a few
+/// kilobytes.
+pub const MAX_TOKEN_LEN: usize = 64 * 1024;
+/// At most this many elements are read from any one SET or SEQUENCE.
+const MAX_ITEMS: usize = 64;
+/// Authority chains longer than this are ignored.
+const MAX_CHAIN: usize = 8;
+
+const fn oid(dotted: &str) -> ObjectIdentifier {
+    ObjectIdentifier::new_unwrap(dotted)
+}
+const ID_SIGNED_DATA: ObjectIdentifier = oid("1.2.840.113549.1.7.2");
+const ID_CT_TST_INFO: ObjectIdentifier = oid("1.2.840.113549.1.9.16.1.4");
+const ID_CONTENT_TYPE: ObjectIdentifier = oid("1.2.840.113549.1.9.3");
+const ID_MESSAGE_DIGEST: ObjectIdentifier = oid("1.2.840.113549.1.9.4");
+const ID_SHA256: ObjectIdentifier = oid("2.16.840.1.101.3.4.2.1");
+const ID_SHA384: ObjectIdentifier = oid("2.16.840.1.101.3.4.2.2");
+const ID_SHA512: ObjectIdentifier = oid("2.16.840.1.101.3.4.2.3");
+const ECDSA_WITH_SHA256: ObjectIdentifier = oid("1.2.840.10045.4.3.2");
+const ECDSA_WITH_SHA384: ObjectIdentifier = oid("1.2.840.10045.4.3.3");
+/// Some CMS signers name the bare key type instead of ecdsa-with-SHA*; the
+/// hash then comes from the digest algorithm.
+const ID_EC_PUBLIC_KEY: ObjectIdentifier = oid("1.2.840.10045.2.1");
+const KP_TIME_STAMPING: ObjectIdentifier = oid("1.3.6.1.5.5.7.3.8");
+
+/// Why a signed timestamp was not accepted; each variant is one check.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimestampError {
+    /// The token is larger than [`MAX_TOKEN_LEN`].
+    #[error("timestamp token is larger than {MAX_TOKEN_LEN} bytes")]
+    TooLarge,
+    /// The token, or a certificate in it, is not DER of its ASN.1 type.
+    #[error("timestamp token does not parse: {0}")]
+    Malformed(#[from] der::Error),
+    /// A TimeStampResp whose status is neither granted nor granted with
+    /// modifications.
+    #[error("timestamp response status {0} is not granted")]
+    NotGranted(i64),
+    /// The ContentInfo does not hold CMS SignedData.
+    #[error("timestamp token is not cms signed data")]
+    NotSignedData,
+    /// The SignedData does not encapsulate an id-ct-TSTInfo.
+    #[error("timestamp token does not encapsulate a tstinfo")]
+    NotTstInfo,
+    /// The message imprint's hash is not SHA-256, SHA-384 or SHA-512.
+    #[error("unsupported message imprint hash algorithm {0}")]
+    UnsupportedImprintAlgorithm(ObjectIdentifier),
+    /// The message imprint is not the hash of the signature.
+    #[error("message imprint does not match the signature")]
+    ImprintMismatch,
+    /// The SignedData does not have exactly one SignerInfo.
+    #[error("timestamp token has {0} signer infos, expected exactly one")]
+    SignerCount(usize),
+    /// The SignerInfo has no signed attributes, so nothing binds its
+    /// signature to the TSTInfo.
+    #[error("timestamp signer info has no signed attributes")]
+    MissingSignedAttributes,
+    /// The signer's digest or signature algorithm is not ECDSA with SHA-256
+    /// or SHA-384, or the two name different hashes.
+    #[error("unsupported timestamp signature algorithm {0}")]
+    UnsupportedSignatureAlgorithm(ObjectIdentifier),
+    /// The content-type signed attribute is missing, repeated or not
+    /// id-ct-TSTInfo.
+    #[error("content-type signed attribute is missing or not id-ct-tstinfo")]
+    ContentTypeAttribute,
+    /// The message-digest signed attribute is missing, repeated or not the
+    /// hash of the TSTInfo.
+    #[error("message-digest signed attribute is missing or does not match the tstinfo")]
+    MessageDigestMismatch,
+    /// No certificate (in the token, or first in an authority's chain)
+    /// matches the SignerInfo's signer identifier.
+    #[error("timestamp signing certificate not found")]
+    SignerCertificateNotFound,
+    /// The SignerInfo signature does not verify with the signing
+    /// certificate's key.
+    #[error("timestamp signature does not verify: {0}")]
+    BadSignature(KeyError),
+    /// The signing certificate lacks the id-kp-timeStamping key purpose.
+    #[error("timestamp signing certificate lacks the timestamping extended key usage")]
+    MissingTimestampingEku,
+    /// genTime lies outside the validity of the signing certificate or of a
+    /// certificate it chains through.
+    #[error("timestamp time {0} is outside the tsa certificate validity")]
+    OutsideCertificateValidity(Timestamp),
+    /// The signing certificate does not chain to any trusted authority.
+    #[error("timestamp signing certificate does not chain to a trusted timestamp authority")]
+    UntrustedAuthority,
+    /// The authority it chains to was not trusted at genTime.
+    #[error("timestamp time {0} is outside the timestamp authority's validity window")]
+    OutsideAuthorityValidity(Timestamp),
+}
+
+/// Verifies an RFC 3161 `token_der` (a TimeStampToken, or a TimeStampResp
+/// wrapping one) over the artifact `signature` bytes against the trusted
+/// timestamp `authorities`, and returns the time the TSA vouches for.
+pub fn verify_timestamp(
+    token_der: &[u8],
+    signature: &[u8],
+    authorities: &[Authority],
+) -> Result<Timestamp, TimestampError> {
+    use TimestampError as E;
+    if token_der.len() > MAX_TOKEN_LEN {
+        return Err(E::TooLarge);
+    }
+    let token = parse_token(token_der)?;
+    let (imprint_alg, imprint, gen_time) = parse_tst_info(token.tst_info)?;
+    let expected = hash_with(imprint_alg, signature);
+    match expected {
+        None => return Err(E::UnsupportedImprintAlgorithm(imprint_alg)),
+        Some(expected) if expected != imprint => return Err(E::ImprintMismatch),
+        Some(_) => {}
+    }
+
+    let [signer] = token.signer_infos.as_slice() else {
+        return Err(E::SignerCount(token.signer_infos.len()));
+    };
+    let signer = parse_signer_info(signer.raw)?;
+    let attrs = signer.signed_attrs.ok_or(E::MissingSignedAttributes)?;
+    let hash = signer_hash(&signer)?;
+    let tst_digest = hash_with(signer.digest_alg, token.tst_info).unwrap_or_default();
+    check_signed_attributes(attrs.value, &tst_digest)?;
+
+    let (leaf_der, leaf) = find_signer(&token.certificates, &signer.sid, authorities)?;
+    let key = match spki_key(&leaf).map_err(E::BadSignature)? {
+        PublicKey::Ed25519(_) => return Err(E::BadSignature(KeyError::Unsupported)),
+        key => key,
+    };
+    // RFC 5652 §5.4: the signature covers the attributes encoded as a SET
+    // OF, not under the [0] IMPLICIT tag they travel with.
+    let signed = AnyRef::new(Tag::Set, attrs.value)?.to_der()?;
+    key.verify_with(hash, &signed, signer.signature)
+        .map_err(E::BadSignature)?;
+
+    let eku = leaf.tbs_certificate().get_extension::<ExtendedKeyUsage>();
+    if !matches!(eku, Ok(Some((_, ref eku))) if eku.0.contains(&KP_TIME_STAMPING)) {
+        return Err(E::MissingTimestampingEku);
+    }
+    if !valid_at(&leaf, gen_time) {
+        return Err(E::OutsideCertificateValidity(gen_time));
+    }
+    check_chain(leaf_der, &leaf, gen_time, authorities)?;
+    Ok(gen_time)
+}
+
+/// One DER element: its tag, its contents and its whole encoding.
+#[derive(Debug, Clone, Copy)]
+struct Tlv<'a> {
+    tag: Tag,
+    value: &'a [u8],
+    raw: &'a [u8],
+}
+
+/// A cursor over the elements inside a constructed value.
+struct Items<'a> {
+    reader: SliceReader<'a>,
+    read: usize,
+}
+
+impl<'a> Items<'a> {
+    fn new(value: &'a [u8]) -> der::Result<Self> {
+        Ok(Items {
+            reader: SliceReader::new(value)?,
+            read: 0,
+        })
+    }
+
+    /// The elements inside `raw`, which must be exactly one `tag` element.
+    fn of(raw: &'a [u8], tag: Tag) -> der::Result<Self> {
+        let any = AnyRef::from_der(raw)?;
+        any.tag().assert_eq(tag)?;
+        Items::new(any.value())
+    }
+
+    fn peek(&self) -> der::Result<Tag> {
+        Tag::peek(&self.reader)
+    }
+
+    /// The next element, whatever its tag.
+    fn any(&mut self) -> der::Result<Tlv<'a>> {
+        self.read += 1;
+        if self.read > MAX_ITEMS {
+            return Err(der::ErrorKind::Overlength.into());
+        }
+        let raw = self.reader.tlv_bytes()?;
+        let any = AnyRef::from_der(raw)?;
+        Ok(Tlv {
+            tag: any.tag(),
+            value: any.value(),
+            raw,
+        })
+    }
+
+    /// The next element, which must have tag `tag`.
+    fn next(&mut self, tag: Tag) -> der::Result<Tlv<'a>> {
+        let tlv = self.any()?;
+        tlv.tag.assert_eq(tag)?;
+        Ok(tlv)
+    }
+
+    /// The elements inside the next element, which must have tag `tag`.
+    fn open(&mut self, tag: Tag) -> der::Result<Items<'a>> {
+        Items::new(self.next(tag)?.value)
+    }
+
+    /// The next element if it is there and has tag `tag` (an OPTIONAL).
+    fn optional(&mut self, tag: Tag) -> der::Result<Option<Tlv<'a>>> {
+        if self.reader.is_finished() || self.peek()? != tag {
+            return Ok(None);
+        }
+        self.any().map(Some)
+    }
+
+    fn oid(&mut self) -> der::Result<ObjectIdentifier> {
+        ObjectIdentifier::from_der(self.next(Tag::ObjectIdentifier)?.raw)
+    }
+
+    /// The OID of the next element, an AlgorithmIdentifier; parameters are
+    /// ignored, as hash and ECDSA identifiers omit them or give NULL.
+    fn algorithm(&mut self) -> der::Result<ObjectIdentifier> {
+        let mut alg = self.open(Tag::Sequence)?;
+        let oid = alg.oid()?;
+        alg.rest()?;
+        Ok(oid)
+    }
+
+    /// All remaining elements.
+    fn rest(mut self) -> der::Result<Vec<Tlv<'a>>> {
+        let mut all = Vec::new();
+        while !self.reader.is_finished() {
+            all.push(self.any()?);
+        }
+        Ok(all)
+    }
+
+    /// Fails if anything is left unread.
+    fn finish(self) -> der::Result<()> {
+        self.reader.finish()
+    }
+}
+
+fn context(number: u32, constructed: bool) -> Tag {
+    Tag::ContextSpecific {
+        constructed,
+        number: TagNumber(number),
+    }
+}
+
+/// The parts of a TimeStampToken the checks need.
+struct Token<'a> {
+    /// The eContent octets: the DER TSTInfo, as message-digest hashes it.
+    tst_info: &'a [u8],
+    /// Raw DER of the certificates the token carries.
+    certificates: Vec<&'a [u8]>,
+    signer_infos: Vec<Tlv<'a>>,
+}
+
+/// Reads a TimeStampToken, or a TimeStampResp around one (RFC 3161 §2.4.2).
+fn parse_token(der: &[u8]) -> Result<Token<'_>, TimestampError> {
+    let mut outer = Items::of(der, Tag::Sequence)?;
+    // A TimeStampResp starts with its PKIStatusInfo, a bare token (a
+    // ContentInfo) with its content type.
+    let mut content_info = if outer.peek()? == Tag::Sequence {
+        let status = i64::from_der(outer.open(Tag::Sequence)?.next(Tag::Integer)?.raw)?;
+        // 0 is granted, 1 granted with modifications: only these carry one.
+        if !matches!(status, 0 | 1) {
+            return Err(TimestampError::NotGranted(status));
+        }
+        let token = outer.open(Tag::Sequence)?;
+        outer.finish()?;
+        token
+    } else {
+        outer
+    };
+    if content_info.oid()? != ID_SIGNED_DATA {
+        return Err(TimestampError::NotSignedData);
+    }
+    let mut explicit = content_info.open(context(0, true))?;
+    content_info.finish()?;
+    let mut sd = explicit.open(Tag::Sequence)?;
+    explicit.finish()?;
+    sd.next(Tag::Integer)?; // version
+    sd.next(Tag::Set)?; // digestAlgorithms: the SignerInfo names its own
+    let mut encap = sd.open(Tag::Sequence)?;
+    let certificates = match sd.optional(context(0, true))? {
+        Some(certs) => Items::new(certs.value)?.rest()?,
+        None => Vec::new(),
+    };
+    sd.optional(context(1, true))?; // crls
+    let signer_infos = sd.open(Tag::Set)?.rest()?;
+    sd.finish()?;
+
+    if encap.oid()? != ID_CT_TST_INFO {
+        return Err(TimestampError::NotTstInfo);
+    }
+    let mut content = encap.open(context(0, true))?;
+    let tst_info = content.next(Tag::OctetString)?.value;
+    content.finish()?;
+    encap.finish()?;
+    // Other CertificateChoices (attribute certificates and the like) cannot
+    // be the signer's certificate.
+    let certificates = certificates
+        .iter()
+        .filter(|c| c.tag == Tag::Sequence)
+        .map(|c| c.raw);
+    Ok(Token {
+        tst_info,
+        certificates: certificates.collect(),
+        signer_infos,
+    })
+}
+
+/// The message imprint's algorithm and digest, and genTime, of a TSTInfo.
+fn parse_tst_info(der: &[u8]) -> Result<(ObjectIdentifier, &[u8], Timestamp), TimestampError> {
+    let mut tst = Items::of(der, Tag::Sequence)?;
+    tst.next(Tag::Integer)?; // version
+    tst.oid()?; // policy
+    let mut imprint = tst.open(Tag::Sequence)?;
+    let alg = imprint.algorithm()?;
+    let digest = imprint.next(Tag::OctetString)?.value;
+    imprint.finish()?;
+    tst.next(Tag::Integer)?; // serialNumber
+    let gen_time = parse_generalized_time(tst.next(Tag::GeneralizedTime)?.value)
+        .ok_or(der::Error::from(der::ErrorKind::DateTime))?;
+    tst.rest()?; // accuracy, ordering, nonce, tsa, extensions: not needed
+    Ok((alg, digest, gen_time))
+}
+
+/// Reads `YYYYMMDDhhmmss[.f*]Z`, the only GeneralizedTime form RFC 3161
+/// allows; `der`'s own type rejects the fraction some TSAs send.
+fn parse_generalized_time(text: &[u8]) -> Option<Timestamp> {
+    let body = std::str::from_utf8(text).ok()?.strip_suffix('Z')?;
+    let (whole, fraction) = body.split_once('.').unwrap_or((body, "0"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if whole.len() != 14 || !digits(whole) || !digits(fraction) {
+        return None;
+    }
+    let field = |at: usize| whole.get(at..at + 2)?.parse::<i8>().ok();
+    let year = whole.get(..4)?.parse::<i16>().ok()?;
+    // Precision past nanoseconds is dropped, not rounded.
+    let fraction = fraction.get(..fraction.len().min(9))?;
+    let scale = 10i32.pow(u32::try_from(9 - fraction.len()).ok()?);
+    let nanos = fraction.parse::<i32>().ok()?.checked_mul(scale)?;
+    let (month, day, hour, minute, second) =
+        (field(4)?, field(6)?, field(8)?, field(10)?, field(12)?);
+    let dt = jiff::civil::DateTime::new(year, month, day, hour, minute, second, nanos).ok()?;
+    jiff::tz::Offset::UTC.to_timestamp(dt).ok()
+}
+
+/// How a SignerInfo names its certificate (RFC 5652 §5.3).
+enum SignerId<'a> {
+    /// issuerAndSerialNumber: raw DER Name and INTEGER.
+    IssuerSerial { issuer: &'a [u8], serial: &'a [u8] },
+    /// subjectKeyIdentifier.
+    KeyId(&'a [u8]),
+}
+
+struct SignerInfo<'a> {
+    sid: SignerId<'a>,
+    digest_alg: ObjectIdentifier,
+    signed_attrs: Option<Tlv<'a>>,
+    signature_alg: ObjectIdentifier,
+    signature: &'a [u8],
+}
+
+fn parse_signer_info(der: &[u8]) -> der::Result<SignerInfo<'_>> {
+    let mut si = Items::of(der, Tag::Sequence)?;
+    si.next(Tag::Integer)?; // version
+    let sid = si.any()?;
+    let sid = if sid.tag == Tag::Sequence {
+        let mut parts = Items::new(sid.value)?;
+        let issuer = parts.next(Tag::Sequence)?.raw;
+        let serial = parts.next(Tag::Integer)?.raw;
+        parts.finish()?;
+        SignerId::IssuerSerial { issuer, serial }
+    } else {
+        sid.tag.assert_eq(context(0, false))?;
+        SignerId::KeyId(sid.value)
+    };
+    let digest_alg = si.algorithm()?;
+    let signed_attrs = si.optional(context(0, true))?;
+    let signature_alg = si.algorithm()?;
+    let signature = si.next(Tag::OctetString)?.value;
+    si.optional(context(1, true))?; // unsignedAttrs
+    si.finish()?;
+    Ok(SignerInfo {
+        sid,
+        digest_alg,
+        signed_attrs,
+        signature_alg,
+        signature,
+    })
+}
+
+/// The hash the signer's digest algorithm names, which its ECDSA signature
+/// algorithm must agree with.
+fn signer_hash(signer: &SignerInfo<'_>) -> Result<Hash, TimestampError> {
+    let unsupported = TimestampError::UnsupportedSignatureAlgorithm;
+    let hash = match signer.digest_alg {
+        ID_SHA256 => Hash::Sha256,
+        ID_SHA384 => Hash::Sha384,
+        other => return Err(unsupported(other)),
+    };
+    match signer.signature_alg {
+        ECDSA_WITH_SHA256 if hash == Hash::Sha256 => Ok(hash),
+        ECDSA_WITH_SHA384 if hash == Hash::Sha384 => Ok(hash),
+        ID_EC_PUBLIC_KEY => Ok(hash),
+        other => Err(unsupported(other)),
+    }
+}
+
+/// Checks content-type and message-digest among the signed attributes (the
+/// contents of their SET OF Attribute).
+fn check_signed_attributes(attrs: &[u8], tst_digest: &[u8]) -> Result<(), TimestampError> {
+    let mut parsed = Vec::new();
+    for attr in Items::new(attrs)?.rest()? {
+        let mut attr = Items::of(attr.raw, Tag::Sequence)?;
+        let oid = attr.oid()?;
+        parsed.push((oid, attr.open(Tag::Set)?.rest()?));
+        attr.finish()?;
+    }
+    // RFC 5652 §11: each occurs once, with a single value.
+    let single = |oid| match parsed.iter().filter(|(o, _)| *o == oid).collect::<Vec<_>>()[..] {
+        [(_, values)] if values.len() == 1 => values.first().copied(),
+        _ => None,
+    };
+    let content_type = single(ID_CONTENT_TYPE).map(|v| ObjectIdentifier::from_der(v.raw));
+    if content_type != Some(Ok(ID_CT_TST_INFO)) {
+        return Err(TimestampError::ContentTypeAttribute);
+    }
+    let digest = single(ID_MESSAGE_DIGEST).filter(|v| v.tag == Tag::OctetString);
+    if digest.is_none_or(|v| v.value != tst_digest) {
+        return Err(TimestampError::MessageDigestMismatch);
+    }
+    Ok(())
+}
+
+/// The certificate the SignerInfo names, with its DER: from the token's
+/// certificates when it carries any, else first in an authority's chain
+/// (Sigstore trusted roots list the TSA's own certificate there).
+fn find_signer<'a>(
+    token_certs: &[&'a [u8]],
+    sid: &SignerId<'_>,
+    authorities: &'a [Authority],
+) -> Result<(&'a [u8], Certificate), TimestampError> {
+    if token_certs.is_empty() {
+        return authorities
+            .iter()
+            .filter_map(|a| a.chain.first())
+            .filter_map(|der| Some((der.as_slice(), Certificate::from_der(der).ok()?)))
+            .find(|(_, cert)| names(sid, cert))
+            .ok_or(TimestampError::SignerCertificateNotFound);
+    }
+    for der in token_certs {
+        let cert = Certificate::from_der(der)?;
+        if names(sid, &cert) {
+            return Ok((der, cert));
+        }
+    }
+    Err(TimestampError::SignerCertificateNotFound)
+}
+
+/// Whether `sid` identifies `cert`.
+fn names(sid: &SignerId<'_>, cert: &Certificate) -> bool {
+    let tbs = cert.tbs_certificate();
+    match *sid {
+        SignerId::IssuerSerial { issuer, serial } => {
+            Name::from_der(issuer).is_ok_and(|n| &n == tbs.issuer())
+                && SerialNumber::from_der(serial).is_ok_and(|s| &s == tbs.serial_number())
+        }
+        SignerId::KeyId(id) => matches!(tbs.get_extension::<SubjectKeyIdentifier>(),
+            Ok(Some((_, ski))) if ski.0.as_bytes() == id),
+    }
+}
+
+/// Checks that `leaf` chains to one of `authorities`, every certificate on
+/// the way valid at `at`, and that authority trusted at `at`.
+fn check_chain(
+    leaf_der: &[u8],
+    leaf: &Certificate,
+    at: Timestamp,
+    authorities: &[Authority],
+) -> Result<(), TimestampError> {
+    let mut outcome = TimestampError::UntrustedAuthority;
+    for authority in authorities {
+        // A trusted chain may start with the TSA certificate itself, as
+        // Sigstore's do, or with its issuer. An empty one trusts nothing.
+        let issuers = match authority.chain.split_first() {
+            None => continue,
+            _ if authority.chain.len() > MAX_CHAIN => continue,
+            Some((first, rest)) if first == leaf_der => rest,
+            Some(_) => &authority.chain[..],
+        };
+        match chains_to(leaf_der, leaf, issuers, at) {
+            Ok(()) if authority.valid_for.contains(at) => return Ok(()),
+            Ok(()) => outcome = TimestampError::OutsideAuthorityValidity(at),
+            Err(err @ TimestampError::OutsideCertificateValidity(_))
+                if outcome == TimestampError::UntrustedAuthority =>
+            {
+                outcome = err;
+            }
+            Err(_) => {}
+        }
+    }
+    Err(outcome)
+}
+
+/// Checks that each certificate from `leaf` up was issued by the next of
+/// `issuers`, the last being the trust anchor, and that all are valid at
+/// `at`.
+fn chains_to(
+    leaf_der: &[u8],
+    leaf: &Certificate,
+    issuers: &[Vec<u8>],
+    at: Timestamp,
+) -> Result<(), TimestampError> {
+    let mut child = (leaf_der, leaf.clone());
+    let mut in_validity = true;
+    for issuer_der in issuers {
+        let issuer = Certificate::from_der(issuer_der)
+            .ok()
+            .filter(|issuer| issued_by(child.0, &child.1, issuer))
+            .ok_or(TimestampError::UntrustedAuthority)?;
+        in_validity &= valid_at(&issuer, at);
+        child = (issuer_der, issuer);
+    }
+    match in_validity {
+        true => Ok(()),
+        false => Err(TimestampError::OutsideCertificateValidity(at)),
+    }
+}
+
+/// Whether CA `issuer` issued `cert`: the names match and its key verifies
+/// the ECDSA signature over the TBSCertificate bytes as received.
+fn issued_by(cert_der: &[u8], cert: &Certificate, issuer: &Certificate) -> bool {
+    let is_ca = matches!(issuer.tbs_certificate().get_extension::<BasicConstraints>(),
+        Ok(Some((_, bc))) if bc.ca);
+    let hash = match cert.signature_algorithm().oid {
+        ECDSA_WITH_SHA256 => Hash::Sha256,
+        ECDSA_WITH_SHA384 => Hash::Sha384,
+        _ => return false,
+    };
+    let tbs = Items::of(cert_der, Tag::Sequence).and_then(|mut c| c.any());
+    is_ca
+        && cert.tbs_certificate().issuer() == issuer.tbs_certificate().subject()
+        && match (tbs, cert.signature().as_bytes(), spki_key(issuer)) {
+            (Ok(tbs), Some(sig), Ok(key)) => key.verify_with(hash, tbs.raw, sig).is_ok(),
+            _ => false,
+        }
+}
+
+fn spki_key(cert: &Certificate) -> Result<PublicKey, KeyError> {
+    let spki = cert.tbs_certificate().subject_public_key_info();
+    PublicKey::from_spki_der(&spki.to_der().map_err(|_| KeyError::Unsupported)?)
+}
+
+/// Whether `at` lies within `cert`'s notBefore..=notAfter.
+fn valid_at(cert: &Certificate, at: Timestamp) -> bool {
+    let validity = cert.tbs_certificate().validity();
+    let to_ts = |t: x509_cert::time::Time| {
+        Timestamp::from_second(i64::try_from(t.to_unix_duration().as_secs()).ok()?).ok()
+    };
+    match (to_ts(validity.not_before), to_ts(validity.not_after)) {
+        (Some(start), Some(end)) => start <= at && at <= end,
+        _ => false,
+    }
+}
+
+/// `data` hashed with the SHA-2 function `alg` names, if it names one.
+fn hash_with(alg: ObjectIdentifier, data: &[u8]) -> Option<Vec<u8>> {
+    match alg {
+        ID_SHA256 => Some(sha2::Sha256::digest(data).to_vec()),
+        ID_SHA384 => Some(sha2::Sha384::digest(data).to_vec()),
+        ID_SHA512 => Some(sha2::Sha512::digest(data).to_vec()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::trust_root::ValidFor;
+    use super::*;
+    use TimestampError as E;
+    use der::asn1::UtcTime;
+    use signature::Signer;
+    use std::str::FromStr as _;
+    use x509_cert::builder::{Builder as _, CertificateBuilder, profile::BuilderProfile};
+    use x509_cert::spki::{SubjectPublicKeyInfoOwned as Spki, SubjectPublicKeyInfoRef as SpkiRef};
+    use x509_cert::time::{Time, Validity};
+
+    const SIG: &[u8] = b"artifact signature bytes";
+    const GEN_TIME: &str = "2025-06-01T12:00:00Z";
+    type Sign = Box<dyn Fn(&[u8]) -> Vec<u8>>;
+
+    /// Subject and issuer; [`issue`] adds the extensions.
+    struct Names(&'static str);
+
+    impl BuilderProfile for Names {
+        fn get_issuer(&self, _: &Name) -> Name {
+            Name::from_str("CN=root").expect("name")
+        }
+        fn get_subject(&self) -> Name {
+            Name::from_str(self.0).expect("name")
+        }
+        fn build_extensions(
+            &self,
+            _: SpkiRef<'_>,
+            _: SpkiRef<'_>,
+            _: &x509_cert::TbsCertificate,
+        ) -> x509_cert::builder::Result<Vec<x509_cert::ext::Extension>> {
+            Ok(Vec::new())
+        }
+    }
+
+    /// A certificate signed by `ca`, valid between the two Unix times: a CA
+    /// if `ca_cert`, else a leaf, with the timestamping purpose if `eku`.
+    fn issue(
+        spki: Spki,
+        (from, to): (u64, u64),
+        ca_cert: bool,
+        eku: bool,
+        ca: &p384::ecdsa::SigningKey,
+    ) -> Vec<u8> {
+        let time = |t| {
+            Time::UtcTime(
+                UtcTime::from_unix_duration(std::time::Duration::from_secs(t)).expect("time"),
+            )
+        };
+        let (name, serial) = if ca_cert {
+            ("CN=root", 1u32)
+        } else {
+            ("CN=tsa", 7)
+        };
+        let mut b = CertificateBuilder::new(
+            Names(name),
+            SerialNumber::from(serial),
+            Validity::new(time(from), time(to)),
+            spki,
+        )
+        .expect("builder");
+        if ca_cert {
+            b.add_extension((
+                true,
+                &BasicConstraints {
+                    ca: true,
+                    path_len_constraint: None,
+                },
+            ))
+            .expect("ext");
+        }
+        if eku {
+            b.add_extension((true, &ExtendedKeyUsage(vec![KP_TIME_STAMPING])))
+                .expect("ext");
+        }
+        b.build::<_, p384::ecdsa::DerSignature>(ca)
+            .expect("cert")
+            .to_der()
+            .expect("der")
+    }
+
+    macro_rules! leaf_key {
+        ($curve:ident, $seed:expr) => {{
+            let key = $curve::ecdsa::SigningKey::from_bytes(&$seed.into()).expect("key");
+            let spki = Spki::from_key(key.verifying_key()).expect("spki");
+            let sign: Sign = Box::new(move |m| {
+                Signer::<$curve::ecdsa::DerSignature>::sign(&key, m)
+                    .as_bytes()
+                    .to_vec()
+            });
+            (spki, sign)
+        }};
+    }
+
+    /// A test TSA: root and leaf DER, the leaf's signer and its digest and
+    /// signature algorithms.
+    struct Tsa {
+        root: Vec<u8>,
+        leaf: Vec<u8>,
+        sign: Sign,
+        algs: (ObjectIdentifier, ObjectIdentifier),
+    }
+
+    /// A P-384 root from `root_seed` and a P-256 (or P-384) TSA under it,
+    /// valid through 2025.
+    fn make_tsa(root_seed: u8, p384_leaf: bool, eku: bool) -> Tsa {
+        let ca = p384::ecdsa::SigningKey::from_bytes(&[root_seed; 48].into()).expect("key");
+        let root_spki = Spki::from_key(ca.verifying_key()).expect("spki");
+        let root = issue(root_spki, (1_700_000_000, 2_000_000_000), true, false, &ca);
+        let ((spki, sign), algs) = match p384_leaf {
+            true => (leaf_key!(p384, [0x44; 48]), (ID_SHA384, ECDSA_WITH_SHA384)),
+            false => (leaf_key!(p256, [0x22; 32]), (ID_SHA256, ECDSA_WITH_SHA256)),
+        };
+        let leaf = issue(spki, (1_735_689_600, 1_767_225_600), false, eku, &ca);
+        Tsa {
+            root,
+            leaf,
+            sign,
+            algs,
+        }
+    }
+
+    fn trust(chain: &[&Vec<u8>]) -> Vec<Authority> {
+        let chain = chain.iter().map(|c| c.to_vec()).collect();
+        vec![Authority {
+            chain,
+            valid_for: ValidFor::default(),
+        }]
+    }
+
+    /// How to build a test token; [`VALID`] makes a good one.
+    #[derive(Clone, Copy)]
+    struct Opts {
+        gen_time: &'static str,
+        imprinted: &'static [u8],
+        imprint_alg: ObjectIdentifier,
+        content_type: ObjectIdentifier,
+        embed_cert: bool,
+        response_status: Option<u8>,
+        signed_attrs: bool,
+        signers: usize,
+        tamper_tst: bool,
+        flip_signature: bool,
+    }
+
+    const VALID: Opts = Opts {
+        gen_time: "20250601120000Z",
+        imprinted: SIG,
+        imprint_alg: ID_SHA256,
+        content_type: ID_CT_TST_INFO,
+        embed_cert: true,
+        response_status: None,
+        signed_attrs: true,
+        signers: 1,
+        tamper_tst: false,
+        flip_signature: false,
+    };
+
+    /// DER of one element; contents under 64 KiB.
+    fn tlv(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
+        let body = parts.concat();
+        let [hi, lo] = u16::try_from(body.len()).expect("short").to_be_bytes();
+        let head = match body.len() {
+            0..0x80 => vec![tag, lo],
+            0x80..0x100 => vec![tag, 0x81, lo],
+            _ => vec![tag, 0x82, hi, lo],
+        };
+        [head, body].concat()
+    }
+
+    fn token(tsa: &Tsa, o: Opts) -> Vec<u8> {
+        let seq = |parts: &[&[u8]]| tlv(0x30, parts);
+        let id = |oid: ObjectIdentifier| oid.to_der().expect("oid");
+        let alg = |oid| seq(&[&id(oid)]);
+        let digest = |alg, data: &[u8]| hash_with(alg, data).unwrap_or_else(|| vec![0; 20]);
+        let imprint = seq(&[
+            &alg(o.imprint_alg),
+            &tlv(4, &[&digest(o.imprint_alg, o.imprinted)]),
+        ]);
+        let gen_time = tlv(0x18, &[o.gen_time.as_bytes()]);
+        let mut tst = seq(&[
+            &[2, 1, 1],
+            &id(oid("1.2.3")),
+            &imprint,
+            &[2, 1, 9],
+            &gen_time,
+        ]);
+        let (digest_alg, sig_alg) = tsa.algs;
+        let attrs = [
+            seq(&[&id(ID_CONTENT_TYPE), &tlv(0x31, &[&id(o.content_type)])]),
+            seq(&[
+                &id(ID_MESSAGE_DIGEST),
+                &tlv(0x31, &[&tlv(4, &[&digest(digest_alg, &tst)])]),
+            ]),
+        ]
+        .concat();
+        let mut sig = (tsa.sign)(&tlv(0x31, &[&attrs]));
+        if o.tamper_tst {
+            *tst.iter_mut().rev().nth(1).expect("digit") ^= 1; // genTime's last digit
+        }
+        if o.flip_signature {
+            *sig.last_mut().expect("sig") ^= 1;
+        }
+        let sid = seq(&[
+            &Name::from_str("CN=root")
+                .expect("name")
+                .to_der()
+                .expect("der"),
+            &[2, 1, 7],
+        ]);
+        let attrs = if o.signed_attrs {
+            tlv(0xA0, &[&attrs])
+        } else {
+            Vec::new()
+        };
+        let signer = seq(&[
+            &[2, 1, 1],
+            &sid,
+            &alg(digest_alg),
+            &attrs,
+            &alg(sig_alg),
+            &tlv(4, &[&sig]),
+        ]);
+        let certs = if o.embed_cert {
+            tlv(0xA0, &[&tsa.leaf])
+        } else {
+            Vec::new()
+        };
+        let encap = seq(&[&id(ID_CT_TST_INFO), &tlv(0xA0, &[&tlv(4, &[&tst])])]);
+        let signers = tlv(0x31, &vec![signer.as_slice(); o.signers]);
+        let signed_data = seq(&[
+            &[2, 1, 3],
+            &tlv(0x31, &[&alg(digest_alg)]),
+            &encap,
+            &certs,
+            &signers,
+        ]);
+        let content_info = seq(&[&id(ID_SIGNED_DATA), &tlv(0xA0, &[&signed_data])]);
+        match o.response_status {
+            Some(status) => seq(&[&seq(&[&[2, 1, status]]), &content_info]),
+            None => content_info,
+        }
+    }
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().expect("timestamp")
+    }
+
+    #[test]
+    fn valid_tokens_verify_and_return_gen_time() {
+        let tsa = make_tsa(0x11, false, true);
+        let (root, leaf_and_root) = (trust(&[&tsa.root]), trust(&[&tsa.leaf, &tsa.root]));
+        assert_eq!(
+            verify_timestamp(&token(&tsa, VALID), SIG, &root),
+            Ok(at(GEN_TIME))
+        );
+        // The TSA listed first in the trusted chain, embedded in the token or not.
+        assert_eq!(
+            verify_timestamp(&token(&tsa, VALID), SIG, &leaf_and_root),
+            Ok(at(GEN_TIME))
+        );
+        let bare = Opts {
+            response_status: Some(0),
+            embed_cert: false,
+            ..VALID
+        };
+        assert_eq!(
+            verify_timestamp(&token(&tsa, bare), SIG, &leaf_and_root),
+            Ok(at(GEN_TIME))
+        );
+
+        let tsa = make_tsa(0x11, true, true);
+        let opts = Opts {
+            imprint_alg: ID_SHA512,
+            gen_time: "20250601120000.25Z",
+            ..VALID
+        };
+        let got = verify_timestamp(&token(&tsa, opts), SIG, &trust(&[&tsa.root]));
+        assert_eq!(got, Ok(at("2025-06-01T12:00:00.25Z")));
+    }
+
+    #[test]
+    fn each_failed_check_has_its_own_error() {
+        let tsa = make_tsa(0x11, false, true);
+        let (sha1, late) = (oid("1.3.14.3.2.26"), at("2027-01-01T00:00:00Z"));
+        let cases = [
+            (
+                Opts {
+                    imprinted: b"another signature",
+                    ..VALID
+                },
+                E::ImprintMismatch,
+            ),
+            (
+                Opts {
+                    imprint_alg: sha1,
+                    ..VALID
+                },
+                E::UnsupportedImprintAlgorithm(sha1),
+            ),
+            (
+                Opts {
+                    response_status: Some(2),
+                    ..VALID
+                },
+                E::NotGranted(2),
+            ),
+            (
+                Opts {
+                    signers: 0,
+                    ..VALID
+                },
+                E::SignerCount(0),
+            ),
+            (
+                Opts {
+                    signers: 2,
+                    ..VALID
+                },
+                E::SignerCount(2),
+            ),
+            (
+                Opts {
+                    signed_attrs: false,
+                    ..VALID
+                },
+                E::MissingSignedAttributes,
+            ),
+            (
+                Opts {
+                    content_type: ID_SIGNED_DATA,
+                    ..VALID
+                },
+                E::ContentTypeAttribute,
+            ),
+            (
+                Opts {
+                    tamper_tst: true,
+                    ..VALID
+                },
+                E::MessageDigestMismatch,
+            ),
+            (
+                Opts {
+                    flip_signature: true,
+                    ..VALID
+                },
+                E::BadSignature(KeyError::Mismatch),
+            ),
+            (
+                Opts {
+                    embed_cert: false,
+                    ..VALID
+                },
+                E::SignerCertificateNotFound,
+            ),
+            (
+                Opts {
+                    gen_time: "20270101000000Z",
+                    ..VALID
+                },
+                E::OutsideCertificateValidity(late),
+            ),
+        ];
+        for (opts, want) in cases {
+            let got = verify_timestamp(&token(&tsa, opts), SIG, &trust(&[&tsa.root]));
+            assert_eq!(got, Err(want.clone()), "expected {want}");
+        }
+    }
+
+    #[test]
+    fn untrusted_or_unfit_tsa_is_refused() {
+        let tsa = make_tsa(0x11, false, true);
+        let der = token(&tsa, VALID);
+        let other = make_tsa(0x33, false, true);
+        let got = verify_timestamp(&der, SIG, &trust(&[&other.root]));
+        assert_eq!(got, Err(E::UntrustedAuthority));
+        assert_eq!(verify_timestamp(&der, SIG, &[]), Err(E::UntrustedAuthority));
+        assert_eq!(
+            verify_timestamp(&der, SIG, &trust(&[])),
+            Err(E::UntrustedAuthority)
+        );
+
+        let window = ValidFor {
+            start: Some(at("2025-07-01T00:00:00Z")),
+            end: None,
+        };
+        let late = vec![Authority {
+            chain: vec![tsa.root.clone()],
+            valid_for: window,
+        }];
+        let got = verify_timestamp(&der, SIG, &late);
+        assert_eq!(got, Err(E::OutsideAuthorityValidity(at(GEN_TIME))));
+
+        let no_eku = make_tsa(0x11, false, false);
+        let got = verify_timestamp(&token(&no_eku, VALID), SIG, &trust(&[&no_eku.root]));
+        assert_eq!(got, Err(E::MissingTimestampingEku));
+    }
+
+    #[test]
+    fn truncated_garbage_and_oversized_input_is_refused_without_panicking() {
+        let tsa = make_tsa(0x11, false, true);
+        let root = trust(&[&tsa.root]);
+        let der = token(
+            &tsa,
+            Opts {
+                response_status: Some(0),
+                ..VALID
+            },
+        );
+        let garbage: [&[u8]; 4] = [
+            b"\x30\x00",
+            b"\x30\x03\x02\x01\x00",
+            b"not a token",
+            &[0xff; 300],
+        ];
+        for input in (0..der.len()).map(|len| &der[..len]).chain(garbage) {
+            let got = verify_timestamp(input, SIG, &root);
+            assert!(matches!(got, Err(E::Malformed(_))), "{input:02x?}: {got:?}");
+        }
+        let huge = vec![0x30; MAX_TOKEN_LEN + 1];
+        assert_eq!(verify_timestamp(&huge, SIG, &root), Err(E::TooLarge));
+        // A corrupted byte fails cleanly or, where no check covers it
+        // (version, digestAlgorithms), still verifies; it never panics.
+        for i in (0..der.len()).step_by(3) {
+            let mut bad = der.clone();
+            bad[i] ^= 0x5a;
+            let _ = verify_timestamp(&bad, SIG, &root);
+        }
+    }
+
+    #[test]
+    fn generalized_time_forms() {
+        let parse = |s: &str| parse_generalized_time(s.as_bytes());
+        assert_eq!(parse("20250601120000Z"), Some(at(GEN_TIME)));
+        let precise = parse("20250601120000.1234567891Z");
+        assert_eq!(precise, Some(at("2025-06-01T12:00:00.123456789Z")));
+        let bad = [
+            "20250601120000",
+            "20250601120000+0100",
+            "202506011200Z",
+            "20251301120000Z",
+        ];
+        for bad in
+            bad.into_iter()
+                .chain(["20250601120000.Z", "+0250601120000Z", "2025-6-01120000Z"])
+        {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+    }
+}
