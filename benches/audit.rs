@@ -50,6 +50,7 @@ fn bench(c: &mut Criterion) {
                 vec![Audited {
                     evidence: Default::default(),
                     evidence_notes: Vec::new(),
+                    provenance: Vec::new(),
                     lockfile: lock,
                     config: None,
                     fail_on: policy.fail_on,

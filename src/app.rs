@@ -19,6 +19,7 @@ use crate::registry::client::{Client, ClientOptions};
 use crate::registry::fetch::{Fetcher, PackageKey};
 use crate::registry::npmrc::NpmConfig;
 use crate::report::{self, Audited, Format, RenderOptions, Report};
+use crate::sigstore::trust_root::TrustedRoot;
 
 /// Exit code: nothing fails the policy.
 pub const EXIT_PASS: u8 = 0;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Audit(args)) => audit(args),
         Some(Command::Explain(args)) => explain(&args),
         Some(Command::Cache(args)) => cache_command(&args),
+        Some(Command::VerifyBundle(args)) => crate::verify_bundle::run(&args),
         None => audit(cli.audit),
     }
 }
@@ -72,6 +74,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
     };
     let explicit = args.config.as_deref().map(config::load).transpose()?;
     let cache = cache_dir(args.cache_dir.as_deref()).map(|d| Cache::new(&d));
+    let root = trusted_root(args.trusted_root.as_deref())?;
     let today = Date::today();
     let mut notes = Vec::new();
     let mut files: Vec<PathBuf> = Vec::with_capacity(paths.len());
@@ -108,12 +111,13 @@ fn audit(args: AuditArgs) -> Result<u8> {
                     .collect()
             }),
         };
-        let evidence = registry_evidence(&lockfile, &args, cache.as_ref())?;
+        let evidence = registry_evidence(&lockfile, &args, cache.as_ref(), &root)?;
         let findings = checks::run(&lockfile, &ctx, Some(&evidence));
         let policy = Policy::new(&config, args.fail_on, today);
         let outcome = policy::apply(&policy, findings);
         audited.push(Audited {
             evidence: evidence.summary(&lockfile),
+            provenance: evidence.verified_provenance(&lockfile),
             evidence_notes: evidence.notes,
             lockfile,
             config: config.path.as_ref().map(|p| p.display().to_string()),
@@ -143,6 +147,7 @@ fn registry_evidence(
     lockfile: &lockfile::Lockfile,
     args: &AuditArgs,
     cache: Option<&Cache>,
+    root: &TrustedRoot,
 ) -> Result<Evidence> {
     let project = lockfile.path.parent().filter(|p| !p.as_os_str().is_empty());
     let npm = NpmConfig::from_process_env(
@@ -189,7 +194,26 @@ fn registry_evidence(
         .into_iter()
         .map(|r| (r.clone(), fetcher.keys(r)))
         .collect();
-    Ok(evidence::gather(lockfile, &per_entry, &packages, &keys))
+    let mut evidence = evidence::gather(lockfile, &per_entry, &packages, &keys);
+    let attestations = evidence::attestations_wanted(lockfile, &evidence);
+    if !attestations.is_empty() {
+        let fetched = fetcher.attestations(&attestations);
+        evidence::add_provenance(lockfile, &mut evidence, &fetched, &keys, root);
+    }
+    Ok(evidence)
+}
+
+/// The Sigstore trusted root: `--trusted-root`, else the embedded one.
+pub(crate) fn trusted_root(path: Option<&Path>) -> Result<TrustedRoot> {
+    match path {
+        Some(path) => {
+            let body =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            TrustedRoot::from_json(&body, jiff::Timestamp::now())
+                .with_context(|| format!("{}: unusable trusted root", path.display()))
+        }
+        None => TrustedRoot::public_good().context("embedded trusted root"),
+    }
 }
 
 /// A progress bar on standard error: packages fetched, total, rate.
@@ -240,7 +264,7 @@ bytes: {}
 }
 
 /// Writes to standard output; a closed pipe (`| head`) is not an error.
-fn write_stdout(text: &str) -> Result<()> {
+pub(crate) fn write_stdout(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {

@@ -31,6 +31,45 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Show or clear the registry cache.
     Cache(CacheArgs),
+    /// Verify one artifact against one Sigstore bundle (offline).
+    VerifyBundle(VerifyBundleArgs),
+}
+
+/// Arguments of `lockproof verify-bundle`.
+#[derive(Debug, Args)]
+pub struct VerifyBundleArgs {
+    /// The Sigstore bundle (JSON, media type v0.1 to v0.3).
+    #[arg(long, value_name = "FILE")]
+    pub bundle: PathBuf,
+
+    /// The signer's certificate identity (SAN) that must match exactly,
+    /// e.g. a workflow URI.
+    #[arg(
+        long,
+        value_name = "ID",
+        required_unless_present = "key",
+        requires = "certificate_oidc_issuer"
+    )]
+    pub certificate_identity: Option<String>,
+
+    /// The OIDC issuer that must match exactly, e.g.
+    /// https://token.actions.githubusercontent.com.
+    #[arg(long, value_name = "URL", requires = "certificate_identity")]
+    pub certificate_oidc_issuer: Option<String>,
+
+    /// Verify against this public key (PEM) instead of a certificate
+    /// identity, as for npm publish attestations.
+    #[arg(long, value_name = "PEM", conflicts_with_all = ["certificate_identity", "certificate_oidc_issuer"])]
+    pub key: Option<PathBuf>,
+
+    /// Sigstore trusted root [default: the embedded public-good root].
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+
+    /// The artifact: a file path, or a digest `sha256:<hex>` / `sha512:<hex>`.
+    /// For an in-toto bundle it must be a subject of the statement.
+    #[arg(value_name = "FILE_OR_DIGEST")]
+    pub artifact: String,
 }
 
 /// Arguments of `lockproof cache`.
@@ -103,6 +142,11 @@ pub struct AuditArgs {
         hide_env_values = true
     )]
     pub cache_dir: Option<PathBuf>,
+
+    /// Sigstore trusted root for provenance [default: the embedded
+    /// public-good root].
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
 
     /// Parallel requests to the registry.
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]

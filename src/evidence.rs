@@ -11,11 +11,15 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use url::Url;
 
-use crate::lockfile::{Entry, Lockfile, SourceKind};
-use crate::registry::fetch::{KeysOutcome, PackageKey, PackageOutcome};
+use crate::lockfile::{Entry, IntegrityField, Lockfile, SourceKind};
+use crate::provenance::{self, Provenance};
+use crate::registry::fetch::{
+    AttestationKey, AttestationsOutcome, KeysOutcome, PackageKey, PackageOutcome,
+};
 use crate::registry::npmrc::NpmConfig;
 use crate::registry::packument::VersionRecord;
 use crate::signatures::{self, KeySet, Verdict};
+use crate::sigstore::trust_root::TrustedRoot;
 
 /// The three states of one kind of evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -60,6 +64,8 @@ pub struct EntryEvidence {
     pub metadata: Metadata,
     /// Its signatures.
     pub signatures: Signatures,
+    /// Its provenance attestations.
+    pub provenance: Provenance,
 }
 
 impl EntryEvidence {
@@ -69,6 +75,15 @@ impl EntryEvidence {
             Metadata::Found(_) => State::Present,
             Metadata::VersionMissing | Metadata::PackageMissing => State::Absent,
             Metadata::Unknown(_) => State::Unknown,
+        }
+    }
+
+    /// State of the provenance.
+    pub fn provenance_state(&self) -> State {
+        match &self.provenance {
+            Provenance::Absent => State::Absent,
+            Provenance::Unknown(_) | Provenance::FetchFailed(_) => State::Unknown,
+            _ => State::Present,
         }
     }
 
@@ -168,10 +183,24 @@ pub fn gather(
                 }
                 _ => Signatures::Unknown("no version document".to_string()),
             };
+            // A registry that strips signatures strips attestations too
+            // (DESIGN.md, "Registries in the wild"): their absence there
+            // says nothing.
+            let provenance = match (&metadata, signs.get(&key.registry)) {
+                (Metadata::Found(r), Some(true)) if r.attestations.is_some() => {
+                    Provenance::Unknown("attestations not fetched".to_string())
+                }
+                (Metadata::Found(_), Some(true)) => Provenance::Absent,
+                (Metadata::Found(_), _) => {
+                    Provenance::Unknown("the registry does not serve attestations".to_string())
+                }
+                _ => Provenance::Unknown("no version document".to_string()),
+            };
             Some(EntryEvidence {
                 registry: key.registry.clone(),
                 metadata,
                 signatures,
+                provenance,
             })
         })
         .collect();
@@ -179,8 +208,8 @@ pub fn gather(
         .into_iter()
         .map(|(registry, n)| {
             format!(
-                "registry {registry} does not serve signatures (no keys, no dist.signatures): \
-                 {n} entries unverifiable"
+                "registry {registry} does not serve signatures or attestations (no keys, no \
+                 dist.signatures): {n} entries unverifiable"
             )
         })
         .collect();
@@ -216,6 +245,138 @@ fn judge(
         sigs,
         published,
     ))
+}
+
+/// The attestations key of an entry whose version document points to
+/// attestations: `Ok((key, pointer))`, or `Err(why)` when the lockfile
+/// gives nothing they could be bound to.
+fn attestation_key(
+    entry: &Entry,
+    ev: &EntryEvidence,
+) -> Option<Result<(AttestationKey, String), String>> {
+    let Metadata::Found(record) = &ev.metadata else {
+        return None;
+    };
+    let pointer = record.attestations.as_ref()?;
+    let sha512 = match &entry.integrity {
+        IntegrityField::Valid(i) => provenance::sha512_of(i),
+        _ => None,
+    };
+    Some(match (sha512, &entry.version) {
+        (Some(sha512), Some(version)) => Ok((
+            AttestationKey {
+                registry: ev.registry.clone(),
+                name: entry.name.clone(),
+                version: version.clone(),
+                sha512,
+            },
+            pointer.url.clone(),
+        )),
+        _ => Err("the lockfile states no sha512 integrity, which attestations are bound to".into()),
+    })
+}
+
+/// The attestations to fetch: entries whose version document points to
+/// some, keyed with the lockfile sha512 they must be about.
+pub fn attestations_wanted(
+    lockfile: &Lockfile,
+    evidence: &Evidence,
+) -> BTreeMap<AttestationKey, String> {
+    lockfile
+        .entries
+        .iter()
+        .zip(&evidence.entries)
+        .filter_map(|(entry, ev)| attestation_key(entry, ev.as_ref()?)?.ok())
+        .collect()
+}
+
+/// Verifies fetched attestations into each entry's provenance evidence, in
+/// parallel. `keys` are the registry key sets (for publish attestations).
+pub fn add_provenance(
+    lockfile: &Lockfile,
+    evidence: &mut Evidence,
+    fetched: &BTreeMap<AttestationKey, AttestationsOutcome>,
+    keys: &BTreeMap<Url, KeysOutcome>,
+    root: &TrustedRoot,
+) {
+    use rayon::prelude::*;
+    let now = jiff::Timestamp::now();
+    let judged: Vec<(usize, Provenance)> = lockfile
+        .entries
+        .par_iter()
+        .zip(evidence.entries.par_iter())
+        .enumerate()
+        .filter_map(|(i, (entry, ev))| {
+            let key = match attestation_key(entry, ev.as_ref()?)? {
+                Ok((key, _)) => key,
+                Err(why) => return Some((i, Provenance::Unknown(why))),
+            };
+            let key_set = match keys.get(&key.registry) {
+                Some(KeysOutcome::Served(k) | KeysOutcome::NotServed(Some(k))) => Some(k),
+                _ => None,
+            };
+            let provenance = match fetched.get(&key) {
+                Some(AttestationsOutcome::Served(body)) => provenance::judge(
+                    body,
+                    &key.name,
+                    &key.version,
+                    &key.sha512,
+                    root,
+                    key_set,
+                    now,
+                ),
+                Some(AttestationsOutcome::NotFound) => Provenance::FetchFailed(
+                    "the version document points to attestations the registry does not serve (404)"
+                        .to_string(),
+                ),
+                Some(AttestationsOutcome::Failed(why)) => Provenance::FetchFailed(why.clone()),
+                Some(AttestationsOutcome::NotCached) => {
+                    Provenance::Unknown("offline, and not in the cache".to_string())
+                }
+                None => Provenance::Unknown("attestations not fetched".to_string()),
+            };
+            Some((i, provenance))
+        })
+        .collect();
+    for (i, provenance) in judged {
+        if let Some(Some(ev)) = evidence.entries.get_mut(i) {
+            ev.provenance = provenance;
+        }
+    }
+}
+
+/// An entry whose provenance verified, with what it says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifiedProvenance {
+    /// The entry's path in the lockfile.
+    pub path: String,
+    /// Package name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// What the verified provenance says.
+    #[serde(flatten)]
+    pub facts: provenance::ProvenanceFacts,
+}
+
+impl Evidence {
+    /// The entries whose provenance verified, in lockfile order.
+    pub fn verified_provenance(&self, lockfile: &Lockfile) -> Vec<VerifiedProvenance> {
+        lockfile
+            .entries
+            .iter()
+            .zip(&self.entries)
+            .filter_map(|(entry, ev)| match &ev.as_ref()?.provenance {
+                Provenance::Verified(facts) => Some(VerifiedProvenance {
+                    path: entry.path.clone(),
+                    name: entry.name.clone(),
+                    version: entry.version.clone().unwrap_or_default(),
+                    facts: (**facts).clone(),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 /// Entries per evidence state.
@@ -267,6 +428,8 @@ pub struct EvidenceSummary {
     pub registry: StateCounts,
     /// Registry signatures.
     pub signatures: StateCounts,
+    /// Provenance attestations.
+    pub provenance: StateCounts,
     /// Entries whose evidence is unknown, grouped by reason.
     pub not_judged: Vec<NotJudged>,
 }
@@ -280,6 +443,7 @@ impl Evidence {
             let Some(ev) = ev else { continue };
             s.registry.add(ev.metadata_state());
             s.signatures.add(ev.signature_state());
+            s.provenance.add(ev.provenance_state());
             if let Metadata::Unknown(why) = &ev.metadata {
                 groups
                     .entry(("registry", why.clone()))
@@ -288,6 +452,11 @@ impl Evidence {
             } else if let Signatures::Unknown(why) = &ev.signatures {
                 groups
                     .entry(("signatures", why.clone()))
+                    .or_default()
+                    .push(entry.path.clone());
+            } else if let Provenance::Unknown(why) | Provenance::FetchFailed(why) = &ev.provenance {
+                groups
+                    .entry(("provenance", why.clone()))
                     .or_default()
                     .push(entry.path.clone());
             }

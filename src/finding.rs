@@ -151,6 +151,18 @@ codes! {
         "The version is signed only by a key that had expired when it was published.";
     FetchFailed => "fetch-failed", Medium,
         "What the registry says about the entry could not be fetched; its evidence is unknown.";
+    ProvenanceInvalid => "provenance-invalid", Critical,
+        "The version's SLSA provenance attestation does not verify.";
+    ProvenanceSubjectMismatch => "provenance-subject-mismatch", Critical,
+        "A verified attestation is about another package or other bytes than the lockfile's.";
+    PublishAttestationInvalid => "publish-attestation-invalid", High,
+        "The version's npm publish attestation does not verify.";
+    ProvenanceAbsent => "provenance-absent", Info,
+        "The version has no provenance attestation on a registry that serves them.";
+    ProvenanceRepositoryMismatch => "provenance-repository-mismatch", Medium,
+        "The provenance was built from another repository than the package's `repository` field.";
+    ProvenanceUntrustedBuild => "provenance-untrusted-build", Low,
+        "The provenance was built from a ref that is not a tag or main branch, or on a self-hosted runner.";
 }
 
 impl Code {

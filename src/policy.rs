@@ -102,9 +102,15 @@ impl Outcome {
 /// (`fetch-failed`) is reported but does not fail the gate unless the
 /// policy says so: a flaky network must not block every build, and a strict
 /// gate sets `fetch-failed = "deny"`.
+///
+/// Most published versions have no provenance, so `provenance-absent` is
+/// allowed by default: the report counts it (and the evidence summary shows
+/// how many entries lack provenance) without listing each. A project that
+/// requires provenance raises it, e.g. `provenance-absent = "deny"`.
 pub fn default_level(code: Code) -> Option<Level> {
     match code {
         Code::FetchFailed => Some(Level::Warn),
+        Code::ProvenanceAbsent => Some(Level::Allow),
         _ => None,
     }
 }

@@ -7,6 +7,7 @@
 mod format;
 mod integrity;
 mod names;
+mod provenance;
 mod registry;
 mod scripts;
 mod source;
@@ -69,6 +70,7 @@ pub fn run(lockfile: &Lockfile, ctx: &Context, evidence: Option<&Evidence>) -> V
                 .and_then(Option::as_ref)
             {
                 registry::check(&mut f, ev);
+                provenance::check(&mut f, ev);
             }
             found
         })

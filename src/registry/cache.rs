@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Folder of this cache layout under the cache root.
-pub const LAYOUT: &str = "v1";
+pub const LAYOUT: &str = "v2";
 
 /// A cached value with what is needed to revalidate it.
 #[derive(Debug, Clone, Serialize, Deserialize)]

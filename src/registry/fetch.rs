@@ -19,6 +19,8 @@ use crate::signatures::KeySet;
 const PACKUMENTS: &str = "packuments";
 /// Cache kind of key sets.
 const KEYS: &str = "keys";
+/// Cache kind of attestation bodies, keyed by the integrity they are for.
+const ATTESTATIONS: &str = "attestations";
 /// The full packument: `_npmUser` and `time` are not in the abbreviated one.
 const ACCEPT_FULL: &str = "application/json";
 
@@ -45,6 +47,49 @@ pub enum PackageOutcome {
     Failed(String),
     /// `--offline` and not in the cache.
     NotCached,
+}
+
+/// One version's attestations to fetch.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AttestationKey {
+    /// Registry base URL.
+    pub registry: Url,
+    /// Package name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// The lockfile's sha512 (hex) the attestations must be about. Bodies
+    /// are cached under it: attestations of published bytes never change,
+    /// and a cached body is verified again on every run, so the cache
+    /// cannot vouch for anything by itself.
+    pub sha512: String,
+}
+
+/// What became of one version's attestations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttestationsOutcome {
+    /// The `/-/npm/v1/attestations/…` body.
+    Served(String),
+    /// The registry answered 404.
+    NotFound,
+    /// Nothing usable: the reason.
+    Failed(String),
+    /// `--offline` and not in the cache.
+    NotCached,
+}
+
+/// The attestations URL under the configured registry. Only the part of
+/// the version document's `url` from `-/npm/v1/attestations/` on is used,
+/// so a tampered document cannot point lockproof (and its credentials) at
+/// another host.
+pub fn attestations_url(registry: &Url, pointer: &str) -> Option<Url> {
+    const MARK: &str = "-/npm/v1/attestations/";
+    let start = pointer.find(MARK)?;
+    let rest = pointer.get(start..)?;
+    if rest.contains(['?', '#']) || rest.contains("..") {
+        return None;
+    }
+    registry.join(rest).ok()
 }
 
 /// What became of the registry's key set.
@@ -92,28 +137,91 @@ impl Fetcher<'_> {
                 .collect();
         }
         let work: Vec<(&PackageKey, &BTreeSet<String>)> = wanted.iter().collect();
+        self.parallel(&work, |(key, versions)| {
+            ((*key).clone(), self.package(key, versions))
+        })
+    }
+
+    /// Runs `f` over `work` in parallel, advancing the progress bar once
+    /// per item: on the machine's cores offline (local reads), with
+    /// `--jobs` workers online (the work waits on I/O).
+    fn parallel<T: Sync, K: Ord + Send, V: Send>(
+        &self,
+        work: &[T],
+        f: impl Fn(&T) -> (K, V) + Sync,
+    ) -> BTreeMap<K, V> {
         let run = || {
             work.par_iter()
-                .map(|(key, versions)| {
-                    let outcome = self.package(key, versions);
+                .map(|item| {
+                    let out = f(item);
                     if let Some(bar) = &self.progress {
                         bar.inc(1);
                     }
-                    ((*key).clone(), outcome)
+                    out
                 })
                 .collect::<BTreeMap<_, _>>()
         };
         if self.client.is_none() {
-            // Offline work is local reads: the machine's cores suffice.
             return run();
         }
-        // Network work waits on I/O: as many workers as `--jobs`.
         match rayon::ThreadPoolBuilder::new()
             .num_threads(self.jobs.max(1))
             .build()
         {
             Ok(pool) => pool.install(run),
             Err(_) => run(),
+        }
+    }
+
+    /// Fetches the attestations of every key, each from the cache when it
+    /// holds them (they never change for the same integrity).
+    pub fn attestations(
+        &self,
+        wanted: &BTreeMap<AttestationKey, String>,
+    ) -> BTreeMap<AttestationKey, AttestationsOutcome> {
+        let work: Vec<(&AttestationKey, &String)> = wanted.iter().collect();
+        self.parallel(&work, |(key, pointer)| {
+            ((*key).clone(), self.attestation(key, pointer))
+        })
+    }
+
+    fn attestation(&self, key: &AttestationKey, pointer: &str) -> AttestationsOutcome {
+        let cache_key = format!(
+            "{}\n{}@{}\n{}",
+            key.registry, key.name, key.version, key.sha512
+        );
+        if let Some(c) = self
+            .cache
+            .and_then(|c| c.read::<String>(ATTESTATIONS, &cache_key))
+        {
+            return AttestationsOutcome::Served(c.value);
+        }
+        let Some(client) = self.client else {
+            return AttestationsOutcome::NotCached;
+        };
+        let Some(url) = attestations_url(&key.registry, pointer) else {
+            return AttestationsOutcome::Failed(format!(
+                "the version document's attestations URL {pointer:?} is not an npm attestations path"
+            ));
+        };
+        match client.get(&url, "application/json") {
+            Ok(body) => match String::from_utf8(body) {
+                Ok(text) => {
+                    if let Some(cache) = self.cache {
+                        let entry = Cached {
+                            url: url.to_string(),
+                            etag: None,
+                            last_modified: None,
+                            value: text.clone(),
+                        };
+                        let _ = cache.write(ATTESTATIONS, &cache_key, &entry);
+                    }
+                    AttestationsOutcome::Served(text)
+                }
+                Err(_) => AttestationsOutcome::Failed(format!("{url}: body is not UTF-8")),
+            },
+            Err(FetchError::NotFound { .. }) => AttestationsOutcome::NotFound,
+            Err(e) => AttestationsOutcome::Failed(e.to_string()),
         }
     }
 
@@ -219,6 +327,23 @@ impl Fetcher<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attestation_urls_keep_only_the_npm_path_under_the_configured_registry() {
+        let r = Url::parse("https://mirror.example.com/npm/").unwrap();
+        assert_eq!(
+            attestations_url(
+                &r,
+                "https://evil.example/-/npm/v1/attestations/@s%2fp@1.0.0"
+            )
+            .unwrap()
+            .as_str(),
+            "https://mirror.example.com/npm/-/npm/v1/attestations/@s%2fp@1.0.0"
+        );
+        assert_eq!(attestations_url(&r, "https://x/other/path"), None);
+        assert_eq!(attestations_url(&r, "/-/npm/v1/attestations/../../x"), None);
+        assert_eq!(attestations_url(&r, "/-/npm/v1/attestations/a@1?x=y"), None);
+    }
 
     #[test]
     fn packument_urls_encode_the_scope_slash() {

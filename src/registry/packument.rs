@@ -95,6 +95,9 @@ pub struct VersionRecord {
     /// `_npmUser`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub npm_user: Option<NpmUser>,
+    /// `repository` (its URL), as the package declares it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
     /// `time[version]`, as the registry wrote it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<String>,
@@ -254,6 +257,18 @@ struct VersionDoc {
     deprecated: Option<String>,
     #[serde(default)]
     scripts: BTreeMap<String, IgnoredString>,
+    #[serde(default)]
+    repository: Option<Repository>,
+}
+
+/// `repository` is a URL string or `{type, url, directory}`; anything else
+/// is not a repository lockproof can compare.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Repository {
+    Url(String),
+    Object { url: Option<String> },
+    Other(IgnoredAny),
 }
 
 #[derive(Deserialize, Default)]
@@ -312,6 +327,10 @@ impl VersionDoc {
                 provenance_predicate: a.provenance.and_then(|p| p.predicate_type),
             }),
             npm_user: self.npm_user,
+            repository: match self.repository {
+                Some(Repository::Url(url) | Repository::Object { url: Some(url) }) => Some(url),
+                _ => None,
+            },
             published: None,
             deprecated: self.deprecated,
             install_scripts: INSTALL_SCRIPTS

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::evidence::{EvidenceSummary, StateCounts};
+use crate::evidence::{EvidenceSummary, StateCounts, VerifiedProvenance};
 use crate::finding::Severity;
 use crate::lockfile::{Lockfile, LockfileVersion, SourceKind};
 use crate::policy::{IgnoredFinding, Judged, Outcome, PolicyNote};
@@ -142,6 +142,8 @@ pub struct LockfileSummary {
     pub unverifiable: Vec<Unverifiable>,
     /// Evidence states of its registry entries.
     pub evidence: EvidenceSummary,
+    /// Entries whose provenance verified: where and how each was built.
+    pub provenance: Vec<VerifiedProvenance>,
 }
 
 /// Totals over every lockfile.
@@ -174,6 +176,8 @@ pub struct EvidenceTotals {
     pub registry: StateCounts,
     /// Registry signatures.
     pub signatures: StateCounts,
+    /// Provenance attestations.
+    pub provenance: StateCounts,
 }
 
 /// The result of an audit.
@@ -209,6 +213,8 @@ pub struct Audited {
     pub evidence: EvidenceSummary,
     /// Registry-wide facts about its evidence.
     pub evidence_notes: Vec<String>,
+    /// Its entries whose provenance verified.
+    pub provenance: Vec<VerifiedProvenance>,
     /// The lockfile.
     pub lockfile: Lockfile,
     /// The config file applied, if any.
@@ -219,8 +225,8 @@ pub struct Audited {
     pub outcome: Outcome,
 }
 
-const NOT_CHECKED: &str = "provenance attestations and staged-publish evidence were not checked: \
-     this version of lockproof does not verify them yet";
+const NOT_CHECKED: &str = "staged-publish evidence and trust downgrades were not checked, and no \
+     tarball was downloaded: this version of lockproof does not do that yet";
 
 fn unverifiable_reason(kind: SourceKind) -> &'static str {
     match kind {
@@ -279,8 +285,10 @@ impl Report {
             }
             summary.evidence.registry += a.evidence.registry;
             summary.evidence.signatures += a.evidence.signatures;
+            summary.evidence.provenance += a.evidence.provenance;
             lockfiles.push(LockfileSummary {
                 evidence: a.evidence,
+                provenance: a.provenance,
                 path: a.lockfile.path.display().to_string(),
                 lockfile_version: a.lockfile.version,
                 config: a.config,
@@ -320,7 +328,7 @@ impl Report {
                 version: env!("CARGO_PKG_VERSION"),
             },
             passed: summary.failing == 0,
-            checks: vec!["lockfile", "registry", "signatures"],
+            checks: vec!["lockfile", "registry", "signatures", "provenance"],
             notes: {
                 notes.push(NOT_CHECKED.to_string());
                 notes
@@ -367,7 +375,7 @@ impl Report {
     }
 
     /// Evidence states, as `registry 104 present, 0 absent, 0 unknown;
-    /// signatures …`.
+    /// signatures …; provenance …`.
     pub fn evidence_line(&self) -> String {
         let e = &self.summary.evidence;
         let states = |c: &StateCounts| {
@@ -377,9 +385,10 @@ impl Report {
             )
         };
         format!(
-            "registry metadata {}; registry signatures {}",
+            "registry metadata {}; registry signatures {}; provenance {}",
             states(&e.registry),
-            states(&e.signatures)
+            states(&e.signatures),
+            states(&e.provenance)
         )
     }
 

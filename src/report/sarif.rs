@@ -152,6 +152,12 @@ pub(super) fn render(report: &Report) -> String {
             }},
             "invocations": [{"executionSuccessful": true}],
             "results": results,
+            "properties": {
+                "lockfiles": report.lockfiles.iter().map(|l| json!({
+                    "path": l.path,
+                    "provenance": l.provenance,
+                })).collect::<Vec<_>>(),
+            },
         }],
     });
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();

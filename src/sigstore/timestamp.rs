@@ -58,8 +58,7 @@ pub enum TimestampError {
     /// The token, or a certificate in it, is not DER of its ASN.1 type.
     #[error("timestamp token does not parse: {0}")]
     Malformed(#[from] der::Error),
-    /// A TimeStampResp whose status is neither granted nor granted with
-    /// modifications.
+    /// A TimeStampResp whose status is not granted (with or without mods).
     #[error("timestamp response status {0} is not granted")]
     NotGranted(i64),
     /// The ContentInfo does not hold CMS SignedData.
@@ -77,35 +76,30 @@ pub enum TimestampError {
     /// The SignedData does not have exactly one SignerInfo.
     #[error("timestamp token has {0} signer infos, expected exactly one")]
     SignerCount(usize),
-    /// The SignerInfo has no signed attributes, so nothing binds its
-    /// signature to the TSTInfo.
+    /// The SignerInfo has no signed attributes to bind it to the TSTInfo.
     #[error("timestamp signer info has no signed attributes")]
     MissingSignedAttributes,
-    /// The signer's digest or signature algorithm is not ECDSA with SHA-256
-    /// or SHA-384, or the two name different hashes.
+    /// The signer's digest and signature algorithms are not ECDSA over one
+    /// hash, SHA-256 or SHA-384.
     #[error("unsupported timestamp signature algorithm {0}")]
     UnsupportedSignatureAlgorithm(ObjectIdentifier),
-    /// The content-type signed attribute is missing, repeated or not
-    /// id-ct-TSTInfo.
+    /// The content-type signed attribute is missing, repeated or not TSTInfo.
     #[error("content-type signed attribute is missing or not id-ct-tstinfo")]
     ContentTypeAttribute,
-    /// The message-digest signed attribute is missing, repeated or not the
-    /// hash of the TSTInfo.
+    /// The message-digest signed attribute is missing, repeated or wrong.
     #[error("message-digest signed attribute is missing or does not match the tstinfo")]
     MessageDigestMismatch,
-    /// No certificate (in the token, or first in an authority's chain)
+    /// No certificate (in the token, else first in an authority's chain)
     /// matches the SignerInfo's signer identifier.
     #[error("timestamp signing certificate not found")]
     SignerCertificateNotFound,
-    /// The SignerInfo signature does not verify with the signing
-    /// certificate's key.
+    /// The SignerInfo signature does not verify with the signer's key.
     #[error("timestamp signature does not verify: {0}")]
     BadSignature(KeyError),
     /// The signing certificate lacks the id-kp-timeStamping key purpose.
     #[error("timestamp signing certificate lacks the timestamping extended key usage")]
     MissingTimestampingEku,
-    /// genTime lies outside the validity of the signing certificate or of a
-    /// certificate it chains through.
+    /// genTime is outside the validity of a certificate on the TSA's chain.
     #[error("timestamp time {0} is outside the tsa certificate validity")]
     OutsideCertificateValidity(Timestamp),
     /// The signing certificate does not chain to any trusted authority.
@@ -128,8 +122,8 @@ pub fn verify_timestamp(
     if token_der.len() > MAX_TOKEN_LEN {
         return Err(E::TooLarge);
     }
-    let token = parse_token(token_der)?;
-    let (imprint_alg, imprint, gen_time) = parse_tst_info(token.tst_info)?;
+    let (tst_info, certificates, signer_infos) = parse_token(token_der)?;
+    let (imprint_alg, imprint, gen_time) = parse_tst_info(tst_info)?;
     let expected = hash_with(imprint_alg, signature);
     match expected {
         None => return Err(E::UnsupportedImprintAlgorithm(imprint_alg)),
@@ -137,16 +131,16 @@ pub fn verify_timestamp(
         Some(_) => {}
     }
 
-    let [signer] = token.signer_infos.as_slice() else {
-        return Err(E::SignerCount(token.signer_infos.len()));
+    let [signer] = signer_infos.as_slice() else {
+        return Err(E::SignerCount(signer_infos.len()));
     };
     let signer = parse_signer_info(signer.raw)?;
     let attrs = signer.signed_attrs.ok_or(E::MissingSignedAttributes)?;
     let hash = signer_hash(&signer)?;
-    let tst_digest = hash_with(signer.digest_alg, token.tst_info).unwrap_or_default();
+    let tst_digest = hash_with(signer.digest_alg, tst_info).unwrap_or_default();
     check_signed_attributes(attrs.value, &tst_digest)?;
 
-    let (leaf_der, leaf) = find_signer(&token.certificates, &signer.sid, authorities)?;
+    let (leaf_der, leaf) = find_signer(&certificates, &signer.sid, authorities)?;
     let key = match spki_key(&leaf).map_err(E::BadSignature)? {
         PublicKey::Ed25519(_) => return Err(E::BadSignature(KeyError::Unsupported)),
         key => key,
@@ -197,10 +191,6 @@ impl<'a> Items<'a> {
         Items::new(any.value())
     }
 
-    fn peek(&self) -> der::Result<Tag> {
-        Tag::peek(&self.reader)
-    }
-
     /// The next element, whatever its tag.
     fn any(&mut self) -> der::Result<Tlv<'a>> {
         self.read += 1;
@@ -230,7 +220,7 @@ impl<'a> Items<'a> {
 
     /// The next element if it is there and has tag `tag` (an OPTIONAL).
     fn optional(&mut self, tag: Tag) -> der::Result<Option<Tlv<'a>>> {
-        if self.reader.is_finished() || self.peek()? != tag {
+        if self.reader.is_finished() || Tag::peek(&self.reader)? != tag {
             return Ok(None);
         }
         self.any().map(Some)
@@ -271,21 +261,17 @@ fn context(number: u32, constructed: bool) -> Tag {
     }
 }
 
-/// The parts of a TimeStampToken the checks need.
-struct Token<'a> {
-    /// The eContent octets: the DER TSTInfo, as message-digest hashes it.
-    tst_info: &'a [u8],
-    /// Raw DER of the certificates the token carries.
-    certificates: Vec<&'a [u8]>,
-    signer_infos: Vec<Tlv<'a>>,
-}
+/// The parts of a TimeStampToken, or of a TimeStampResp around one (RFC
+/// 3161 §2.4.2), that the checks need: the eContent octets (the DER TSTInfo,
+/// as message-digest hashes it), the raw DER of the certificates it carries,
+/// and its SignerInfos.
+type Token<'a> = (&'a [u8], Vec<&'a [u8]>, Vec<Tlv<'a>>);
 
-/// Reads a TimeStampToken, or a TimeStampResp around one (RFC 3161 §2.4.2).
 fn parse_token(der: &[u8]) -> Result<Token<'_>, TimestampError> {
     let mut outer = Items::of(der, Tag::Sequence)?;
     // A TimeStampResp starts with its PKIStatusInfo, a bare token (a
     // ContentInfo) with its content type.
-    let mut content_info = if outer.peek()? == Tag::Sequence {
+    let mut content_info = if Tag::peek(&outer.reader)? == Tag::Sequence {
         let status = i64::from_der(outer.open(Tag::Sequence)?.next(Tag::Integer)?.raw)?;
         // 0 is granted, 1 granted with modifications: only these carry one.
         if !matches!(status, 0 | 1) {
@@ -324,15 +310,12 @@ fn parse_token(der: &[u8]) -> Result<Token<'_>, TimestampError> {
     encap.finish()?;
     // Other CertificateChoices (attribute certificates and the like) cannot
     // be the signer's certificate.
-    let certificates = certificates
-        .iter()
-        .filter(|c| c.tag == Tag::Sequence)
-        .map(|c| c.raw);
-    Ok(Token {
+    let certificates = certificates.iter().filter(|c| c.tag == Tag::Sequence);
+    Ok((
         tst_info,
-        certificates: certificates.collect(),
+        certificates.map(|c| c.raw).collect(),
         signer_infos,
-    })
+    ))
 }
 
 /// The message imprint's algorithm and digest, and genTime, of a TSTInfo.
@@ -506,8 +489,9 @@ fn check_chain(
     at: Timestamp,
     authorities: &[Authority],
 ) -> Result<(), TimestampError> {
-    let mut outcome = TimestampError::UntrustedAuthority;
-    for authority in authorities {
+    use TimestampError as E;
+    let mut outcome = E::UntrustedAuthority;
+    'authorities: for authority in authorities {
         // A trusted chain may start with the TSA certificate itself, as
         // Sigstore's do, or with its issuer. An empty one trusts nothing.
         let issuers = match authority.chain.split_first() {
@@ -516,43 +500,25 @@ fn check_chain(
             Some((first, rest)) if first == leaf_der => rest,
             Some(_) => &authority.chain[..],
         };
-        match chains_to(leaf_der, leaf, issuers, at) {
-            Ok(()) if authority.valid_for.contains(at) => return Ok(()),
-            Ok(()) => outcome = TimestampError::OutsideAuthorityValidity(at),
-            Err(err @ TimestampError::OutsideCertificateValidity(_))
-                if outcome == TimestampError::UntrustedAuthority =>
-            {
-                outcome = err;
-            }
-            Err(_) => {}
+        // Each certificate from the leaf up is issued by the next; the last
+        // is the trust anchor.
+        let (mut child, mut in_validity) = ((leaf_der, leaf.clone()), true);
+        for issuer_der in issuers {
+            let issuer = Certificate::from_der(issuer_der).ok();
+            let Some(issuer) = issuer.filter(|i| issued_by(child.0, &child.1, i)) else {
+                continue 'authorities;
+            };
+            in_validity &= valid_at(&issuer, at);
+            child = (issuer_der, issuer);
         }
+        outcome = match (in_validity, authority.valid_for.contains(at)) {
+            (true, true) => return Ok(()),
+            (true, false) => E::OutsideAuthorityValidity(at),
+            (false, _) if outcome == E::UntrustedAuthority => E::OutsideCertificateValidity(at),
+            (false, _) => outcome,
+        };
     }
     Err(outcome)
-}
-
-/// Checks that each certificate from `leaf` up was issued by the next of
-/// `issuers`, the last being the trust anchor, and that all are valid at
-/// `at`.
-fn chains_to(
-    leaf_der: &[u8],
-    leaf: &Certificate,
-    issuers: &[Vec<u8>],
-    at: Timestamp,
-) -> Result<(), TimestampError> {
-    let mut child = (leaf_der, leaf.clone());
-    let mut in_validity = true;
-    for issuer_der in issuers {
-        let issuer = Certificate::from_der(issuer_der)
-            .ok()
-            .filter(|issuer| issued_by(child.0, &child.1, issuer))
-            .ok_or(TimestampError::UntrustedAuthority)?;
-        in_validity &= valid_at(&issuer, at);
-        child = (issuer_der, issuer);
-    }
-    match in_validity {
-        true => Ok(()),
-        false => Err(TimestampError::OutsideCertificateValidity(at)),
-    }
 }
 
 /// Whether CA `issuer` issued `cert`: the names match and its key verifies
@@ -607,25 +573,37 @@ mod tests {
     use super::*;
     use TimestampError as E;
     use der::asn1::UtcTime;
+    use p384::ecdsa::{DerSignature as RootSig, SigningKey as RootKey};
     use signature::Signer;
     use std::str::FromStr as _;
+    use std::time::Duration;
     use x509_cert::builder::{Builder as _, CertificateBuilder, profile::BuilderProfile};
     use x509_cert::spki::{SubjectPublicKeyInfoOwned as Spki, SubjectPublicKeyInfoRef as SpkiRef};
     use x509_cert::time::{Time, Validity};
 
     const SIG: &[u8] = b"artifact signature bytes";
     const GEN_TIME: &str = "2025-06-01T12:00:00Z";
+    const SHA1: ObjectIdentifier = oid("1.3.14.3.2.26");
+    /// Certificate lifetimes in Unix seconds: 2023 to 2033, and 2025.
+    const CA_LIFE: (u64, u64) = (1_700_000_000, 2_000_000_000);
+    const TSA_LIFE: (u64, u64) = (1_735_689_600, 1_767_225_600);
     type Sign = Box<dyn Fn(&[u8]) -> Vec<u8>>;
+    type Edit = fn(&mut Opts);
 
-    /// Subject and issuer; [`issue`] adds the extensions.
+    fn name(dn: &str) -> Name {
+        Name::from_str(dn).expect("name")
+    }
+
+    /// Certificates named `self.0`, issued by `CN=root`; [`issue`] adds the
+    /// extensions.
     struct Names(&'static str);
 
     impl BuilderProfile for Names {
         fn get_issuer(&self, _: &Name) -> Name {
-            Name::from_str("CN=root").expect("name")
+            name("CN=root")
         }
         fn get_subject(&self) -> Name {
-            Name::from_str(self.0).expect("name")
+            name(self.0)
         }
         fn build_extensions(
             &self,
@@ -637,61 +615,38 @@ mod tests {
         }
     }
 
-    /// A certificate signed by `ca`, valid between the two Unix times: a CA
-    /// if `ca_cert`, else a leaf, with the timestamping purpose if `eku`.
-    fn issue(
-        spki: Spki,
-        (from, to): (u64, u64),
-        ca_cert: bool,
-        eku: bool,
-        ca: &p384::ecdsa::SigningKey,
-    ) -> Vec<u8> {
-        let time = |t| {
-            Time::UtcTime(
-                UtcTime::from_unix_duration(std::time::Duration::from_secs(t)).expect("time"),
-            )
-        };
-        let (name, serial) = if ca_cert {
-            ("CN=root", 1u32)
-        } else {
-            ("CN=tsa", 7)
-        };
-        let mut b = CertificateBuilder::new(
-            Names(name),
-            SerialNumber::from(serial),
-            Validity::new(time(from), time(to)),
-            spki,
-        )
-        .expect("builder");
-        if ca_cert {
-            b.add_extension((
-                true,
-                &BasicConstraints {
-                    ca: true,
-                    path_len_constraint: None,
-                },
-            ))
-            .expect("ext");
+    /// A certificate for `cn` (the root, a CA, or the TSA leaf, with the
+    /// timestamping purpose if `eku`), signed by `ca`, valid between two Unix
+    /// times.
+    fn issue(spki: Spki, cn: &'static str, eku: bool, ca: &RootKey, at: (u64, u64)) -> Vec<u8> {
+        let time =
+            |t| Time::UtcTime(UtcTime::from_unix_duration(Duration::from_secs(t)).expect("t"));
+        let root = cn == "CN=root";
+        let serial = if root { 1u32 } else { 7 };
+        let validity = Validity::new(time(at.0), time(at.1));
+        let builder = CertificateBuilder::new(Names(cn), serial.into(), validity, spki);
+        let mut builder = builder.expect("builder");
+        if root {
+            let bc = BasicConstraints {
+                ca: true,
+                path_len_constraint: None,
+            };
+            builder.add_extension((true, &bc)).expect("ext");
         }
         if eku {
-            b.add_extension((true, &ExtendedKeyUsage(vec![KP_TIME_STAMPING])))
-                .expect("ext");
+            let eku = ExtendedKeyUsage(vec![KP_TIME_STAMPING]);
+            builder.add_extension((true, &eku)).expect("ext");
         }
-        b.build::<_, p384::ecdsa::DerSignature>(ca)
-            .expect("cert")
-            .to_der()
-            .expect("der")
+        let cert = builder.build::<_, RootSig>(ca).expect("cert");
+        cert.to_der().expect("der")
     }
 
     macro_rules! leaf_key {
         ($curve:ident, $seed:expr) => {{
             let key = $curve::ecdsa::SigningKey::from_bytes(&$seed.into()).expect("key");
             let spki = Spki::from_key(key.verifying_key()).expect("spki");
-            let sign: Sign = Box::new(move |m| {
-                Signer::<$curve::ecdsa::DerSignature>::sign(&key, m)
-                    .as_bytes()
-                    .to_vec()
-            });
+            let raw = move |m: &[u8]| Signer::<$curve::ecdsa::DerSignature>::sign(&key, m);
+            let sign: Sign = Box::new(move |m| raw(m).as_bytes().to_vec());
             (spki, sign)
         }};
     }
@@ -705,17 +660,16 @@ mod tests {
         algs: (ObjectIdentifier, ObjectIdentifier),
     }
 
-    /// A P-384 root from `root_seed` and a P-256 (or P-384) TSA under it,
-    /// valid through 2025.
-    fn make_tsa(root_seed: u8, p384_leaf: bool, eku: bool) -> Tsa {
-        let ca = p384::ecdsa::SigningKey::from_bytes(&[root_seed; 48].into()).expect("key");
+    /// A P-384 root from `seed` and a P-256 (or P-384) TSA leaf under it.
+    fn make_tsa(seed: u8, p384_leaf: bool, eku: bool) -> Tsa {
+        let ca = RootKey::from_bytes(&[seed; 48].into()).expect("key");
         let root_spki = Spki::from_key(ca.verifying_key()).expect("spki");
-        let root = issue(root_spki, (1_700_000_000, 2_000_000_000), true, false, &ca);
+        let root = issue(root_spki, "CN=root", false, &ca, CA_LIFE);
         let ((spki, sign), algs) = match p384_leaf {
             true => (leaf_key!(p384, [0x44; 48]), (ID_SHA384, ECDSA_WITH_SHA384)),
             false => (leaf_key!(p256, [0x22; 32]), (ID_SHA256, ECDSA_WITH_SHA256)),
         };
-        let leaf = issue(spki, (1_735_689_600, 1_767_225_600), false, eku, &ca);
+        let leaf = issue(spki, "CN=tsa", eku, &ca, TSA_LIFE);
         Tsa {
             root,
             leaf,
@@ -725,11 +679,11 @@ mod tests {
     }
 
     fn trust(chain: &[&Vec<u8>]) -> Vec<Authority> {
-        let chain = chain.iter().map(|c| c.to_vec()).collect();
-        vec![Authority {
-            chain,
-            valid_for: ValidFor::default(),
-        }]
+        let (chain, valid_for) = (
+            chain.iter().map(|c| c.to_vec()).collect(),
+            ValidFor::default(),
+        );
+        vec![Authority { chain, valid_for }]
     }
 
     /// How to build a test token; [`VALID`] makes a good one.
@@ -737,28 +691,34 @@ mod tests {
     struct Opts {
         gen_time: &'static str,
         imprinted: &'static [u8],
-        imprint_alg: ObjectIdentifier,
+        alg: ObjectIdentifier,
         content_type: ObjectIdentifier,
         embed_cert: bool,
-        response_status: Option<u8>,
+        status: Option<u8>,
         signed_attrs: bool,
         signers: usize,
         tamper_tst: bool,
-        flip_signature: bool,
+        flip_sig: bool,
     }
 
     const VALID: Opts = Opts {
         gen_time: "20250601120000Z",
         imprinted: SIG,
-        imprint_alg: ID_SHA256,
+        alg: ID_SHA256,
         content_type: ID_CT_TST_INFO,
         embed_cert: true,
-        response_status: None,
+        status: None,
         signed_attrs: true,
         signers: 1,
         tamper_tst: false,
-        flip_signature: false,
+        flip_sig: false,
     };
+
+    fn with(edit: impl FnOnce(&mut Opts)) -> Opts {
+        let mut opts = VALID;
+        edit(&mut opts);
+        opts
+    }
 
     /// DER of one element; contents under 64 KiB.
     fn tlv(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
@@ -773,77 +733,40 @@ mod tests {
     }
 
     fn token(tsa: &Tsa, o: Opts) -> Vec<u8> {
-        let seq = |parts: &[&[u8]]| tlv(0x30, parts);
-        let id = |oid: ObjectIdentifier| oid.to_der().expect("oid");
+        let (seq, set) = (|p: &[&[u8]]| tlv(0x30, p), |p: &[&[u8]]| tlv(0x31, p));
+        let (octets, id) = (
+            |b: &[u8]| tlv(4, &[b]),
+            |o: ObjectIdentifier| o.to_der().expect("oid"),
+        );
         let alg = |oid| seq(&[&id(oid)]);
-        let digest = |alg, data: &[u8]| hash_with(alg, data).unwrap_or_else(|| vec![0; 20]);
-        let imprint = seq(&[
-            &alg(o.imprint_alg),
-            &tlv(4, &[&digest(o.imprint_alg, o.imprinted)]),
-        ]);
+        let hash = |alg, data: &[u8]| hash_with(alg, data).unwrap_or_else(|| vec![0; 20]);
+        let keep = |on: bool, der: Vec<u8>| if on { der } else { Vec::new() };
+        let (dig, sig_alg) = tsa.algs;
+        let int1: &[u8] = &[2, 1, 1];
+
+        let imprint = seq(&[&alg(o.alg), &octets(&hash(o.alg, o.imprinted))]);
         let gen_time = tlv(0x18, &[o.gen_time.as_bytes()]);
-        let mut tst = seq(&[
-            &[2, 1, 1],
-            &id(oid("1.2.3")),
-            &imprint,
-            &[2, 1, 9],
-            &gen_time,
-        ]);
-        let (digest_alg, sig_alg) = tsa.algs;
-        let attrs = [
-            seq(&[&id(ID_CONTENT_TYPE), &tlv(0x31, &[&id(o.content_type)])]),
-            seq(&[
-                &id(ID_MESSAGE_DIGEST),
-                &tlv(0x31, &[&tlv(4, &[&digest(digest_alg, &tst)])]),
-            ]),
-        ]
-        .concat();
-        let mut sig = (tsa.sign)(&tlv(0x31, &[&attrs]));
+        let mut tst = seq(&[int1, &id(oid("1.2.3")), &imprint, int1, &gen_time]);
+        let content_type = seq(&[&id(ID_CONTENT_TYPE), &set(&[&id(o.content_type)])]);
+        let digest = seq(&[&id(ID_MESSAGE_DIGEST), &set(&[&octets(&hash(dig, &tst))])]);
+        let attrs = [content_type, digest].concat();
+        let mut sig = (tsa.sign)(&set(&[&attrs]));
         if o.tamper_tst {
             *tst.iter_mut().rev().nth(1).expect("digit") ^= 1; // genTime's last digit
         }
-        if o.flip_signature {
+        if o.flip_sig {
             *sig.last_mut().expect("sig") ^= 1;
         }
-        let sid = seq(&[
-            &Name::from_str("CN=root")
-                .expect("name")
-                .to_der()
-                .expect("der"),
-            &[2, 1, 7],
-        ]);
-        let attrs = if o.signed_attrs {
-            tlv(0xA0, &[&attrs])
-        } else {
-            Vec::new()
-        };
-        let signer = seq(&[
-            &[2, 1, 1],
-            &sid,
-            &alg(digest_alg),
-            &attrs,
-            &alg(sig_alg),
-            &tlv(4, &[&sig]),
-        ]);
-        let certs = if o.embed_cert {
-            tlv(0xA0, &[&tsa.leaf])
-        } else {
-            Vec::new()
-        };
-        let encap = seq(&[&id(ID_CT_TST_INFO), &tlv(0xA0, &[&tlv(4, &[&tst])])]);
-        let signers = tlv(0x31, &vec![signer.as_slice(); o.signers]);
-        let signed_data = seq(&[
-            &[2, 1, 3],
-            &tlv(0x31, &[&alg(digest_alg)]),
-            &encap,
-            &certs,
-            &signers,
-        ]);
+        let sid = seq(&[&name("CN=root").to_der().expect("der"), &[2, 1, 7]]);
+        let attrs = keep(o.signed_attrs, tlv(0xA0, &[&attrs]));
+        let signer = seq(&[int1, &sid, &alg(dig), &attrs, &alg(sig_alg), &octets(&sig)]);
+        let certs = keep(o.embed_cert, tlv(0xA0, &[&tsa.leaf]));
+        let encap = seq(&[&id(ID_CT_TST_INFO), &tlv(0xA0, &[&octets(&tst)])]);
+        let (digest_algs, signers) = (set(&[&alg(dig)]), set(&vec![&signer[..]; o.signers]));
+        let signed_data = seq(&[&[2, 1, 3], &digest_algs, &encap, &certs, &signers]);
         let content_info = seq(&[&id(ID_SIGNED_DATA), &tlv(0xA0, &[&signed_data])]);
-        match o.response_status {
-            Some(status) => seq(&[&seq(&[&[2, 1, status]]), &content_info]),
-            None => content_info,
-        }
+        let status = o.status.map(|s| seq(&[&[2, 1, s]]));
+        status.map_or(content_info.clone(), |s| seq(&[&s, &content_info]))
     }
 
     fn at(s: &str) -> Timestamp {
@@ -853,32 +776,16 @@ mod tests {
     #[test]
     fn valid_tokens_verify_and_return_gen_time() {
         let tsa = make_tsa(0x11, false, true);
-        let (root, leaf_and_root) = (trust(&[&tsa.root]), trust(&[&tsa.leaf, &tsa.root]));
-        assert_eq!(
-            verify_timestamp(&token(&tsa, VALID), SIG, &root),
-            Ok(at(GEN_TIME))
-        );
-        // The TSA listed first in the trusted chain, embedded in the token or not.
-        assert_eq!(
-            verify_timestamp(&token(&tsa, VALID), SIG, &leaf_and_root),
-            Ok(at(GEN_TIME))
-        );
-        let bare = Opts {
-            response_status: Some(0),
-            embed_cert: false,
-            ..VALID
-        };
-        assert_eq!(
-            verify_timestamp(&token(&tsa, bare), SIG, &leaf_and_root),
-            Ok(at(GEN_TIME))
-        );
+        let check = |opts, trust| verify_timestamp(&token(&tsa, opts), SIG, trust);
+        let (root, both) = (trust(&[&tsa.root]), trust(&[&tsa.leaf, &tsa.root]));
+        assert_eq!(check(VALID, &root), Ok(at(GEN_TIME)));
+        // The TSA itself first in the trusted chain, embedded in the token or not.
+        assert_eq!(check(VALID, &both), Ok(at(GEN_TIME)));
+        let bare = with(|o| (o.status, o.embed_cert) = (Some(0), false));
+        assert_eq!(check(bare, &both), Ok(at(GEN_TIME)));
 
         let tsa = make_tsa(0x11, true, true);
-        let opts = Opts {
-            imprint_alg: ID_SHA512,
-            gen_time: "20250601120000.25Z",
-            ..VALID
-        };
+        let opts = with(|o| (o.alg, o.gen_time) = (ID_SHA512, "20250601120000.25Z"));
         let got = verify_timestamp(&token(&tsa, opts), SIG, &trust(&[&tsa.root]));
         assert_eq!(got, Ok(at("2025-06-01T12:00:00.25Z")));
     }
@@ -886,88 +793,25 @@ mod tests {
     #[test]
     fn each_failed_check_has_its_own_error() {
         let tsa = make_tsa(0x11, false, true);
-        let (sha1, late) = (oid("1.3.14.3.2.26"), at("2027-01-01T00:00:00Z"));
-        let cases = [
+        let late = at("2027-01-01T00:00:00Z");
+        let cases: [(Edit, E); 11] = [
+            (|o| o.imprinted = b"another signature", E::ImprintMismatch),
+            (|o| o.alg = SHA1, E::UnsupportedImprintAlgorithm(SHA1)),
+            (|o| o.status = Some(2), E::NotGranted(2)),
+            (|o| o.signers = 0, E::SignerCount(0)),
+            (|o| o.signers = 2, E::SignerCount(2)),
+            (|o| o.signed_attrs = false, E::MissingSignedAttributes),
+            (|o| o.content_type = ID_SIGNED_DATA, E::ContentTypeAttribute),
+            (|o| o.tamper_tst = true, E::MessageDigestMismatch),
+            (|o| o.flip_sig = true, E::BadSignature(KeyError::Mismatch)),
+            (|o| o.embed_cert = false, E::SignerCertificateNotFound),
             (
-                Opts {
-                    imprinted: b"another signature",
-                    ..VALID
-                },
-                E::ImprintMismatch,
-            ),
-            (
-                Opts {
-                    imprint_alg: sha1,
-                    ..VALID
-                },
-                E::UnsupportedImprintAlgorithm(sha1),
-            ),
-            (
-                Opts {
-                    response_status: Some(2),
-                    ..VALID
-                },
-                E::NotGranted(2),
-            ),
-            (
-                Opts {
-                    signers: 0,
-                    ..VALID
-                },
-                E::SignerCount(0),
-            ),
-            (
-                Opts {
-                    signers: 2,
-                    ..VALID
-                },
-                E::SignerCount(2),
-            ),
-            (
-                Opts {
-                    signed_attrs: false,
-                    ..VALID
-                },
-                E::MissingSignedAttributes,
-            ),
-            (
-                Opts {
-                    content_type: ID_SIGNED_DATA,
-                    ..VALID
-                },
-                E::ContentTypeAttribute,
-            ),
-            (
-                Opts {
-                    tamper_tst: true,
-                    ..VALID
-                },
-                E::MessageDigestMismatch,
-            ),
-            (
-                Opts {
-                    flip_signature: true,
-                    ..VALID
-                },
-                E::BadSignature(KeyError::Mismatch),
-            ),
-            (
-                Opts {
-                    embed_cert: false,
-                    ..VALID
-                },
-                E::SignerCertificateNotFound,
-            ),
-            (
-                Opts {
-                    gen_time: "20270101000000Z",
-                    ..VALID
-                },
+                |o| o.gen_time = "20270101000000Z",
                 E::OutsideCertificateValidity(late),
             ),
         ];
-        for (opts, want) in cases {
-            let got = verify_timestamp(&token(&tsa, opts), SIG, &trust(&[&tsa.root]));
+        for (edit, want) in cases {
+            let got = verify_timestamp(&token(&tsa, with(edit)), SIG, &trust(&[&tsa.root]));
             assert_eq!(got, Err(want.clone()), "expected {want}");
         }
     }
@@ -1005,19 +849,8 @@ mod tests {
     fn truncated_garbage_and_oversized_input_is_refused_without_panicking() {
         let tsa = make_tsa(0x11, false, true);
         let root = trust(&[&tsa.root]);
-        let der = token(
-            &tsa,
-            Opts {
-                response_status: Some(0),
-                ..VALID
-            },
-        );
-        let garbage: [&[u8]; 4] = [
-            b"\x30\x00",
-            b"\x30\x03\x02\x01\x00",
-            b"not a token",
-            &[0xff; 300],
-        ];
+        let der = token(&tsa, with(|o| o.status = Some(0)));
+        let garbage: [&[u8]; 4] = [b"\x30\x00", b"\x30\x03\x02\x01\x00", b"junk", &[0xff; 300]];
         for input in (0..der.len()).map(|len| &der[..len]).chain(garbage) {
             let got = verify_timestamp(input, SIG, &root);
             assert!(matches!(got, Err(E::Malformed(_))), "{input:02x?}: {got:?}");
@@ -1037,18 +870,11 @@ mod tests {
     fn generalized_time_forms() {
         let parse = |s: &str| parse_generalized_time(s.as_bytes());
         assert_eq!(parse("20250601120000Z"), Some(at(GEN_TIME)));
-        let precise = parse("20250601120000.1234567891Z");
-        assert_eq!(precise, Some(at("2025-06-01T12:00:00.123456789Z")));
-        let bad = [
-            "20250601120000",
-            "20250601120000+0100",
-            "202506011200Z",
-            "20251301120000Z",
-        ];
-        for bad in
-            bad.into_iter()
-                .chain(["20250601120000.Z", "+0250601120000Z", "2025-6-01120000Z"])
-        {
+        let precise = at("2025-06-01T12:00:00.123456789Z");
+        assert_eq!(parse("20250601120000.1234567891Z"), Some(precise));
+        let bad = ["20250601120000", "20250601120000+0100", "202506011200Z"];
+        let worse = ["20251301120000Z", "20250601120000.Z", "+0250601120000Z"];
+        for bad in bad.into_iter().chain(worse) {
             assert_eq!(parse(bad), None, "{bad}");
         }
     }

@@ -114,7 +114,7 @@ pub enum VerifyError {
     #[error("signature: {0}")]
     Signature(KeyError),
     /// The certificate's identity is not the expected one.
-    #[error("certificate {field} is {found:?}, expected {expected:?}")]
+    #[error("certificate {field} is {}, expected {expected:?}", found.as_deref().map_or("absent".to_owned(), |f| format!("{f:?}")))]
     Identity {
         /// SAN or issuer.
         field: &'static str,

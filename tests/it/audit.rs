@@ -279,7 +279,10 @@ fn offline_flag_is_accepted_and_the_report_says_what_was_not_checked() {
             .any(|n| n.contains("registry evidence unknown for 2 entries (offline")),
         "{notes:?}"
     );
-    assert!(notes.iter().any(|n| n.contains("provenance")), "{notes:?}");
+    assert!(
+        notes.iter().any(|n| n.contains("staged-publish")),
+        "{notes:?}"
+    );
 }
 
 #[test]

@@ -10,4 +10,6 @@ mod fake_registry;
 mod formats;
 mod policy;
 mod registry;
+mod sigstore;
+mod sigstore_pki;
 mod util;

@@ -12,18 +12,18 @@ use crate::fake_registry::{FakeRegistry, FakeVersion, Route, TestKey, lockfile, 
 use crate::util::lockproof;
 
 /// A temporary project folder with a lockfile and a cache folder.
-struct Project {
+pub(crate) struct Project {
     dir: tempfile::TempDir,
 }
 
 impl Project {
-    fn new(lock: &str) -> Self {
+    pub(crate) fn new(lock: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("package-lock.json"), lock).unwrap();
         Self { dir }
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
@@ -32,7 +32,7 @@ impl Project {
     }
 
     /// Audits online against `reg` with `extra` arguments.
-    fn audit(&self, reg: &FakeRegistry, extra: &[&str]) -> (i32, Value, Output) {
+    pub(crate) fn audit(&self, reg: &FakeRegistry, extra: &[&str]) -> (i32, Value, Output) {
         let cache = self.cache();
         // Quick failure unless the test sets its own limits.
         let mut limits = Vec::new();
@@ -69,13 +69,13 @@ impl Project {
 }
 
 /// `(code, package)` pairs of the findings, sorted.
-fn found(report: &Value) -> Vec<(String, String)> {
+pub(crate) fn found(report: &Value) -> Vec<(String, String)> {
     let mut v: Vec<_> = crate::util::codes(report);
     v.sort();
     v
 }
 
-fn keys_body(keys: &[(&TestKey, Option<&str>)]) -> String {
+pub(crate) fn keys_body(keys: &[(&TestKey, Option<&str>)]) -> String {
     json!({"keys": keys.iter().map(|(k, e)| k.keys_entry(*e)).collect::<Vec<_>>()}).to_string()
 }
 

@@ -1,0 +1,535 @@
+//! Sigstore verification as a user meets it: `lockproof verify-bundle` on
+//! bundles from the test PKI (every media type and log kind verifies; each
+//! check, broken alone, is refused with that check named), and provenance
+//! checks on lockfile entries against the fake registry.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha512};
+
+use crate::fake_registry::{FakeRegistry, FakeVersion, Route, TestKey, lockfile, packument, sri};
+use crate::registry::{Project, found};
+use crate::sigstore_pki::{
+    BundleSpec, Identity, LogKind, LogSig, Media, NPM_PUBLISH, Pki, SLSA_V1, Sct, Signer,
+};
+use crate::util::lockproof;
+
+/// A folder with the PKI's trusted root, npm key and artifact.
+struct World {
+    pki: Pki,
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    fn new() -> Self {
+        let pki = Pki::new();
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("root.json"), pki.trusted_root_json()).expect("root");
+        let keys: Value = serde_json::from_str(&pki.npm_keys_json()).expect("keys");
+        let der = STANDARD
+            .decode(keys["keys"][0]["key"].as_str().expect("key"))
+            .expect("b64");
+        let pem = format!(
+            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+            STANDARD.encode(der)
+        );
+        std::fs::write(dir.path().join("npm.pem"), pem).expect("pem");
+        std::fs::write(dir.path().join("artifact.tgz"), b"octo-pkg-1.0.0.tgz").expect("artifact");
+        World { pki, dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Runs `verify-bundle` on `bundle` against the artifact file;
+    /// returns (exit code, stdout + stderr).
+    fn verify(&self, bundle: &Value, key: bool) -> (i32, String) {
+        std::fs::write(self.path("bundle.json"), bundle.to_string()).expect("bundle");
+        let root = self.path("root.json");
+        let mut cmd = lockproof();
+        cmd.args(["verify-bundle", "--bundle"])
+            .arg(self.path("bundle.json"))
+            .arg("--trusted-root")
+            .arg(&root);
+        if key {
+            cmd.arg("--key").arg(self.path("npm.pem"));
+        } else {
+            let id = Identity::default();
+            cmd.args([
+                "--certificate-identity",
+                &id.san_uri,
+                "--certificate-oidc-issuer",
+                &id.issuer,
+            ]);
+        }
+        let out = cmd.arg(self.path("artifact.tgz")).output().expect("run");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code().unwrap_or(-1), text)
+    }
+}
+
+#[test]
+fn every_media_type_and_log_kind_verifies() {
+    let w = World::new();
+    for media in [Media::V01, Media::V02, Media::V03] {
+        for kind in [
+            LogKind::Intoto002,
+            LogKind::Dsse001,
+            LogKind::HashedRekord001,
+        ] {
+            for signer in [Signer::Fulcio(Identity::default()), Signer::NpmKey] {
+                let key = matches!(signer, Signer::NpmKey);
+                let spec = BundleSpec {
+                    media,
+                    kind,
+                    signer,
+                    inclusion_proof: media != Media::V01,
+                    ..BundleSpec::default()
+                };
+                let (code, text) = w.verify(&w.pki.bundle(&spec), key);
+                assert_eq!(code, 0, "{media:?} {kind:?} key={key}: {text}");
+                assert!(text.starts_with("verified: "), "{text}");
+            }
+        }
+    }
+}
+
+/// Each case breaks one check and names the words the refusal must carry.
+#[test]
+fn each_broken_check_is_refused_and_named() {
+    let w = World::new();
+    let base = BundleSpec::default();
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "leaf from an untrusted CA",
+            w.pki.bundle(&BundleSpec {
+                untrusted_ca: true,
+                ..base.clone()
+            }),
+            "does not chain to a trusted Fulcio CA",
+        ),
+        (
+            "leaf expired at log time",
+            w.pki.bundle(&BundleSpec {
+                not_after: Some(base.integrated_time - 1),
+                ..base.clone()
+            }),
+            "leaf certificate was not valid",
+        ),
+        (
+            "no code-signing EKU",
+            w.pki.bundle(&BundleSpec {
+                code_signing_eku: false,
+                ..base.clone()
+            }),
+            "code-signing",
+        ),
+        (
+            "no SCT",
+            w.pki.bundle(&BundleSpec {
+                sct: Sct::Absent,
+                ..base.clone()
+            }),
+            "certificate transparency",
+        ),
+        (
+            "SCT from an unknown CT log",
+            w.pki.bundle(&BundleSpec {
+                sct: Sct::UnknownLog,
+                ..base.clone()
+            }),
+            "certificate transparency",
+        ),
+        (
+            "SET by another key",
+            w.pki.bundle(&BundleSpec {
+                set: LogSig::WrongKey,
+                ..base.clone()
+            }),
+            "signed entry timestamp",
+        ),
+        (
+            "checkpoint by another key",
+            w.pki.bundle(&BundleSpec {
+                checkpoint: LogSig::WrongKey,
+                ..base.clone()
+            }),
+            "inclusion proof",
+        ),
+        (
+            "v0.2 without inclusion proof",
+            w.pki.bundle(&BundleSpec {
+                media: Media::V02,
+                inclusion_proof: false,
+                ..base.clone()
+            }),
+            "requires an inclusion proof",
+        ),
+        (
+            "no SET and no proof",
+            w.pki.bundle(&BundleSpec {
+                media: Media::V01,
+                inclusion_proof: false,
+                set: LogSig::Absent,
+                ..base.clone()
+            }),
+            "neither a signed entry timestamp nor an inclusion proof",
+        ),
+        (
+            "wrong identity",
+            w.pki.bundle(&BundleSpec {
+                signer: Signer::Fulcio(Identity {
+                    san_uri: "https://github.com/evil/x/.github/workflows/r.yml@refs/heads/main"
+                        .into(),
+                    ..Identity::default()
+                }),
+                ..base.clone()
+            }),
+            "certificate SAN",
+        ),
+        (
+            "another artifact",
+            w.pki.bundle(&BundleSpec {
+                subject_sha512_hex: "00".repeat(64),
+                ..base.clone()
+            }),
+            "not a subject",
+        ),
+    ];
+    let mut mutated = Vec::new();
+    let good = w.pki.bundle(&base);
+    let edit = |f: &dyn Fn(&mut Value)| {
+        let mut b = good.clone();
+        f(&mut b);
+        b
+    };
+    mutated.push((
+        "DSSE signature",
+        edit(&|b| flip(&mut b["dsseEnvelope"]["signatures"][0]["sig"])),
+        "signature",
+    ));
+    mutated.push((
+        "payload changed after signing",
+        edit(&|b| b["dsseEnvelope"]["payloadType"] = json!("application/json")),
+        "signature",
+    ));
+    mutated.push((
+        "log body of another entry",
+        edit(&|b| flip(&mut b["verificationMaterial"]["tlogEntries"][0]["canonicalizedBody"])),
+        "transparency log",
+    ));
+    mutated.push((
+        "unknown log",
+        edit(&|b| flip(&mut b["verificationMaterial"]["tlogEntries"][0]["logId"]["keyId"])),
+        "not in the trusted root",
+    ));
+    mutated.push((
+        "integrated time",
+        edit(&|b| {
+            b["verificationMaterial"]["tlogEntries"][0]["integratedTime"] = json!("1760000001")
+        }),
+        "signed entry timestamp",
+    ));
+    mutated.push((
+        "inclusion proof hash",
+        edit(&|b| {
+            flip(&mut b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["hashes"][0])
+        }),
+        "inclusion proof",
+    ));
+    mutated.push((
+        "unsupported media type",
+        edit(&|b| b["mediaType"] = json!("application/vnd.dev.sigstore.bundle+json;version=9")),
+        "unsupported bundle media type",
+    ));
+    for (what, bundle, expect) in cases.into_iter().chain(mutated) {
+        let (code, text) = w.verify(&bundle, false);
+        assert_eq!(code, 1, "{what} was accepted: {text}");
+        assert!(text.contains(expect), "{what}: {text:?} lacks {expect:?}");
+    }
+}
+
+#[test]
+fn a_publish_attestation_needs_the_right_key() {
+    let w = World::new();
+    let spec = BundleSpec {
+        media: Media::V02,
+        signer: Signer::NpmKey,
+        predicate_type: NPM_PUBLISH.into(),
+        ..BundleSpec::default()
+    };
+    let bundle = w.pki.bundle(&spec);
+    assert_eq!(w.verify(&bundle, true).0, 0);
+    let (code, text) = w.verify(&bundle, false);
+    assert_eq!(code, 1);
+    assert!(text.contains("policy expects a certificate"), "{text}");
+}
+
+fn flip(v: &mut Value) {
+    let mut bytes = STANDARD
+        .decode(v.as_str().unwrap_or_default())
+        .expect("base64");
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 1;
+    *v = json!(STANDARD.encode(bytes));
+}
+
+// ---- provenance checks on lockfile entries, against the fake registry ----
+
+/// Hex sha512 of what `sri(content)` hashes.
+fn sha512_hex(content: &str) -> String {
+    Sha512::digest(content.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// An attestations body for `name@version` about `sha512`, provenance
+/// signed as `identity`.
+fn attestations(pki: &Pki, name: &str, version: &str, sha512: &str, identity: Identity) -> Value {
+    let provenance = BundleSpec {
+        subject_name: format!("pkg:npm/{name}@{version}"),
+        subject_sha512_hex: sha512.into(),
+        signer: Signer::Fulcio(identity),
+        ..BundleSpec::default()
+    };
+    let publish = BundleSpec {
+        media: Media::V02,
+        signer: Signer::NpmKey,
+        predicate_type: NPM_PUBLISH.into(),
+        ..provenance.clone()
+    };
+    json!({"attestations": [
+        {"predicateType": SLSA_V1, "bundle": pki.bundle(&provenance)},
+        {"predicateType": NPM_PUBLISH, "bundle": pki.bundle(&publish)},
+    ]})
+}
+
+/// A signing registry whose packages each carry attestations (or not),
+/// keys = the signature key and the PKI's npm key.
+struct Attested {
+    reg: FakeRegistry,
+    root: tempfile::NamedTempFile,
+}
+
+fn attested(pki: &Pki, packages: &[(&str, Option<Value>, Value)]) -> Attested {
+    let key = TestKey::new(1);
+    let reg = FakeRegistry::start();
+    let npm: Value = serde_json::from_str(&pki.npm_keys_json()).expect("keys");
+    let mut keys: Value =
+        serde_json::from_str(&crate::registry::keys_body(&[(&key, None)])).expect("keys");
+    keys["keys"]
+        .as_array_mut()
+        .expect("array")
+        .push(npm["keys"][0].clone());
+    reg.route("/-/npm/v1/keys", Route::Json(keys.to_string()));
+    for (name, body, extra) in packages {
+        let mut v = FakeVersion::signed(name, "1.0.0", &key);
+        let mut extra = extra.clone();
+        if let Some(body) = body {
+            let path = format!("/-/npm/v1/attestations/{name}@1.0.0");
+            extra["dist_attestations"] = json!(format!("https://registry.npmjs.org{path}"));
+            reg.route(&path, Route::Json(body.to_string()));
+        }
+        v.extra = extra;
+        let mut doc: Value = serde_json::from_str(&packument(name, &[v])).expect("packument");
+        if let Some(url) = doc["versions"]["1.0.0"]
+            .as_object_mut()
+            .and_then(|d| d.remove("dist_attestations"))
+        {
+            doc["versions"]["1.0.0"]["dist"]["attestations"] =
+                json!({"url": url, "provenance": {"predicateType": SLSA_V1}});
+        }
+        reg.route(&format!("/{name}"), Route::Json(doc.to_string()));
+    }
+    let root = tempfile::NamedTempFile::new().expect("root");
+    std::fs::write(root.path(), pki.trusted_root_json()).expect("root");
+    Attested { reg, root }
+}
+
+fn audit(att: &Attested, names: &[&str]) -> (i32, Value) {
+    let integrities: Vec<String> = names.iter().map(|n| sri(&format!("{n}@1.0.0"))).collect();
+    let entries: Vec<(&str, &str, &str)> = names
+        .iter()
+        .zip(&integrities)
+        .map(|(n, i)| (*n, "1.0.0", i.as_str()))
+        .collect();
+    let project = Project::new(&lockfile(&entries));
+    let root = path_str(att.root.path());
+    let (code, report, _) = project.audit(&att.reg, &["--trusted-root", &root]);
+    (code, report)
+}
+
+fn path_str(p: &Path) -> String {
+    p.display().to_string()
+}
+
+#[test]
+fn provenance_checks_fire_each_on_its_case_only() {
+    let pki = Pki::new();
+    let about = |name: &str| sha512_hex(&format!("{name}@1.0.0"));
+    let good = |name: &str| {
+        Some(attestations(
+            &pki,
+            name,
+            "1.0.0",
+            &about(name),
+            Identity::default(),
+        ))
+    };
+    let mut bad_sig = attestations(
+        &pki,
+        "badsig",
+        "1.0.0",
+        &about("badsig"),
+        Identity::default(),
+    );
+    flip(&mut bad_sig["attestations"][0]["bundle"]["dsseEnvelope"]["signatures"][0]["sig"]);
+    let mut bad_publish = attestations(
+        &pki,
+        "badpub",
+        "1.0.0",
+        &about("badpub"),
+        Identity::default(),
+    );
+    flip(&mut bad_publish["attestations"][1]["bundle"]["dsseEnvelope"]["signatures"][0]["sig"]);
+    let feature = Identity {
+        source_ref: "refs/heads/feature".into(),
+        runner_env: "github-hosted".into(),
+        ..Identity::default()
+    };
+    let repo = json!({"repository": {"type": "git", "url": "git+https://github.com/octo-org/octo-pkg.git"}});
+    let att = attested(
+        &pki,
+        &[
+            ("verified", good("verified"), repo.clone()),
+            ("noprov", None, json!({})),
+            ("badsig", Some(bad_sig), json!({})),
+            ("badpub", Some(bad_publish), json!({})),
+            (
+                "otherbytes",
+                Some(attestations(
+                    &pki,
+                    "otherbytes",
+                    "1.0.0",
+                    &"ab".repeat(64),
+                    Identity::default(),
+                )),
+                json!({}),
+            ),
+            (
+                "othername",
+                Some(attestations(
+                    &pki,
+                    "evil",
+                    "1.0.0",
+                    &about("othername"),
+                    Identity::default(),
+                )),
+                json!({}),
+            ),
+            (
+                "elsewhere",
+                good("elsewhere"),
+                json!({"repository": "github:someone-else/octo-pkg"}),
+            ),
+            (
+                "featurebuild",
+                Some(attestations(
+                    &pki,
+                    "featurebuild",
+                    "1.0.0",
+                    &about("featurebuild"),
+                    feature,
+                )),
+                json!({}),
+            ),
+        ],
+    );
+    let names = [
+        "verified",
+        "noprov",
+        "badsig",
+        "badpub",
+        "otherbytes",
+        "othername",
+        "elsewhere",
+        "featurebuild",
+    ];
+    let (code, report) = audit(&att, &names);
+    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        let mut v: Vec<_> = v
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        found(&report),
+        pairs(&[
+            ("provenance-invalid", "badsig"),
+            ("publish-attestation-invalid", "badpub"),
+            ("provenance-subject-mismatch", "otherbytes"),
+            ("provenance-subject-mismatch", "othername"),
+            ("provenance-repository-mismatch", "elsewhere"),
+            ("provenance-untrusted-build", "featurebuild"),
+        ])
+    );
+    assert_eq!(code, 1);
+    // provenance-absent is allowed by default: counted, not listed.
+    assert_eq!(
+        report["suppressed"]["provenance-absent"], 1,
+        "{}",
+        report["suppressed"]
+    );
+    let ev = &report["summary"]["evidence"]["provenance"];
+    assert_eq!(ev["absent"], 1, "{ev}");
+    assert_eq!(ev["present"], 7, "{ev}");
+    let listed = &report["lockfiles"][0]["provenance"];
+    let verified: Vec<&str> = listed
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(
+        verified,
+        ["elsewhere", "featurebuild", "verified"],
+        "{listed}"
+    );
+    let v = &listed[2];
+    let id = Identity::default();
+    assert_eq!(v["source_repository"], json!(id.source_repo));
+    assert_eq!(v["source_ref"], json!(id.source_ref));
+    assert_eq!(v["source_commit"], json!(id.source_digest));
+    assert_eq!(v["workflow"], json!(id.build_signer));
+    assert_eq!(v["publish_attestation"], json!(true));
+}
+
+#[test]
+fn unreachable_attestations_are_unknown_never_verified_and_cached_bodies_are_reverified() {
+    let pki = Pki::new();
+    let body = attestations(
+        &pki,
+        "pkg",
+        "1.0.0",
+        &sha512_hex("pkg@1.0.0"),
+        Identity::default(),
+    );
+    let att = attested(&pki, &[("pkg", Some(body), json!({}))]);
+    att.reg
+        .route("/-/npm/v1/attestations/pkg@1.0.0", Route::Status(500));
+    let (code, report) = audit(&att, &["pkg"]);
+    assert_eq!(found(&report), vec![("fetch-failed".into(), "pkg".into())]);
+    assert_eq!(report["summary"]["evidence"]["provenance"]["unknown"], 1);
+    assert_eq!(code, 0, "fetch-failed warns by default");
+}
