@@ -26,6 +26,10 @@ pub struct Cached<T> {
     pub etag: Option<String>,
     /// `Last-Modified` of the response.
     pub last_modified: Option<String>,
+    /// Until when (unix seconds) the value may be used without asking the
+    /// registry, from `Cache-Control: max-age`.
+    #[serde(default)]
+    pub fresh_until: Option<i64>,
     /// The value.
     pub value: T,
 }
@@ -167,6 +171,7 @@ mod tests {
             url: "u".into(),
             etag: Some("\"e\"".into()),
             last_modified: None,
+            fresh_until: None,
             value: 7u32,
         };
         cache.write("k", "a", &entry).unwrap();

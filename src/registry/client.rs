@@ -56,6 +56,31 @@ pub struct Response<T> {
     pub etag: Option<String>,
     /// `Last-Modified`, for revalidation.
     pub last_modified: Option<String>,
+    /// Seconds the answer stays fresh (`Cache-Control: max-age`), capped
+    /// at [`MAX_FRESHNESS`]; `None` when the server allows no reuse
+    /// without revalidation.
+    pub max_age: Option<u64>,
+}
+
+/// The longest a cached answer is reused without asking the registry, so a
+/// registry that asks for long caching cannot hide a fix (a deprecation, a
+/// security placeholder) from lockproof for long.
+pub const MAX_FRESHNESS: u64 = 3600;
+
+/// `max-age` of a `Cache-Control` header; `no-cache`, `no-store` and
+/// `must-revalidate`-with-zero mean none.
+pub fn max_age(cache_control: &str) -> Option<u64> {
+    let mut age = None;
+    for directive in cache_control.split(',').map(str::trim) {
+        let lower = directive.to_ascii_lowercase();
+        if lower == "no-cache" || lower == "no-store" {
+            return None;
+        }
+        if let Some(n) = lower.strip_prefix("max-age=") {
+            age = n.trim_matches('"').parse::<u64>().ok();
+        }
+    }
+    age.filter(|n| *n > 0).map(|n| n.min(MAX_FRESHNESS))
 }
 
 /// Why a fetch gave nothing usable. Messages name the URL (never a
@@ -269,6 +294,7 @@ impl Client {
         };
         let etag = header("etag");
         let last_modified = header("last-modified");
+        let max_age = header("cache-control").and_then(|c| max_age(&c));
         match status {
             200 => {}
             304 => {
@@ -277,6 +303,7 @@ impl Client {
                     body: None,
                     etag,
                     last_modified,
+                    max_age,
                 });
             }
             404 | 410 => return Attempt::Fatal(FetchError::NotFound { url: shown, status }),
@@ -308,6 +335,7 @@ impl Client {
                 body: Some(body),
                 etag,
                 last_modified,
+                max_age,
             }),
             Err(BodyError::Io(e)) => Attempt::Retry {
                 error: FetchError::Network {
@@ -383,4 +411,21 @@ fn load_cafile(path: &Path) -> Result<Vec<Certificate<'static>>, FetchError> {
         )));
     }
     Ok(certs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_control_max_age_is_read_capped_and_refused_when_caching_is_not_allowed() {
+        assert_eq!(max_age("public, max-age=300"), Some(300));
+        assert_eq!(max_age("Max-Age=60"), Some(60));
+        assert_eq!(max_age("max-age=999999"), Some(MAX_FRESHNESS));
+        assert_eq!(max_age("no-cache, max-age=300"), None);
+        assert_eq!(max_age("max-age=300, no-store"), None);
+        assert_eq!(max_age("max-age=0"), None);
+        assert_eq!(max_age("max-age=abc"), None);
+        assert_eq!(max_age("public"), None);
+    }
 }

@@ -212,6 +212,7 @@ impl Fetcher<'_> {
                             url: url.to_string(),
                             etag: None,
                             last_modified: None,
+                            fresh_until: None,
                             value: text.clone(),
                         };
                         let _ = cache.write(ATTESTATIONS, &cache_key, &entry);
@@ -238,9 +239,18 @@ impl Fetcher<'_> {
                 _ => PackageOutcome::NotCached,
             };
         };
+        let now = jiff::Timestamp::now().as_second();
+        if let Some(c) = &cached
+            && covers
+            && c.fresh_until.is_some_and(|until| now < until)
+        {
+            return PackageOutcome::Record(c.value.clone());
+        }
         let Some(url) = packument_url(&key.registry, &key.name) else {
             return PackageOutcome::Failed(format!("cannot form a URL for {:?}", key.name));
         };
+        let fresh_until =
+            |max_age: Option<u64>| max_age.and_then(|a| i64::try_from(a).ok()).map(|a| now + a);
         // Revalidate only a record that answers for every wanted version;
         // otherwise the body is needed anyway.
         let (etag, modified) = match &cached {
@@ -266,6 +276,7 @@ impl Fetcher<'_> {
                 body: Some(record),
                 etag,
                 last_modified,
+                max_age,
                 ..
             }) => {
                 if let Some(cache) = self.cache {
@@ -273,14 +284,26 @@ impl Fetcher<'_> {
                         url: url.to_string(),
                         etag,
                         last_modified,
+                        fresh_until: fresh_until(max_age),
                         value: record.clone(),
                     };
                     let _ = cache.write(PACKUMENTS, &cache_key, &entry);
                 }
                 PackageOutcome::Record(record)
             }
-            Ok(Response { body: None, .. }) => match cached {
-                Some(c) => PackageOutcome::Record(c.value),
+            Ok(Response {
+                body: None,
+                max_age,
+                ..
+            }) => match cached {
+                Some(mut c) => {
+                    // A 304 renews the freshness the registry grants.
+                    c.fresh_until = fresh_until(max_age);
+                    if let Some(cache) = self.cache {
+                        let _ = cache.write(PACKUMENTS, &cache_key, &c);
+                    }
+                    PackageOutcome::Record(c.value)
+                }
                 None => PackageOutcome::Failed(format!("{url}: 304 without a cached copy")),
             },
             Err(FetchError::NotFound { .. }) => PackageOutcome::NotFound,
@@ -310,6 +333,7 @@ impl Fetcher<'_> {
                             url: url.to_string(),
                             etag: None,
                             last_modified: None,
+                            fresh_until: None,
                             value: text,
                         };
                         let _ = cache.write(KEYS, &cache_key, &entry);

@@ -19,6 +19,9 @@ use sha2::{Digest, Sha512};
 pub enum Route {
     /// 200 with this JSON body and ETag; 304 when `If-None-Match` matches.
     Json(String),
+    /// As `Json`, with `Cache-Control: public, max-age=N` (what
+    /// registry.npmjs.org sends, N = 300).
+    Fresh(String, u32),
     /// This status with an empty body.
     Status(u16),
     /// 429 with `Retry-After: 1` for the first `n` requests, then the route.
@@ -31,6 +34,35 @@ pub enum Route {
     Truncated(String),
     /// 200 with a body of this many bytes.
     Oversized(usize),
+}
+
+fn json_response(
+    request: tiny_http::Request,
+    seen: &Seen,
+    body: String,
+    max_age: Option<u32>,
+) -> std::io::Result<()> {
+    let etag = etag_of(&body);
+    let mut headers = vec![tiny_http::Header::from_bytes("ETag", etag.clone()).unwrap()];
+    if let Some(age) = max_age {
+        headers.push(
+            tiny_http::Header::from_bytes("Cache-Control", format!("public, max-age={age}"))
+                .unwrap(),
+        );
+    }
+    if seen.if_none_match.as_deref() == Some(etag.as_str()) {
+        let mut resp = tiny_http::Response::empty(304);
+        for h in headers {
+            resp.add_header(h);
+        }
+        return request.respond(resp);
+    }
+    let mut resp = tiny_http::Response::from_string(body)
+        .with_header(tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap());
+    for h in headers {
+        resp.add_header(h);
+    }
+    request.respond(resp)
 }
 
 /// One request as the server saw it.
@@ -171,21 +203,8 @@ fn answer(request: tiny_http::Request, state: &Mutex<State>) {
         }
     }
     let _ = match route {
-        Route::Json(body) => {
-            let etag = etag_of(&body);
-            if seen.if_none_match.as_deref() == Some(etag.as_str()) {
-                request.respond(tiny_http::Response::empty(304))
-            } else {
-                request.respond(
-                    tiny_http::Response::from_string(body)
-                        .with_header(tiny_http::Header::from_bytes("ETag", etag).unwrap())
-                        .with_header(
-                            tiny_http::Header::from_bytes("Content-Type", "application/json")
-                                .unwrap(),
-                        ),
-                )
-            }
-        }
+        Route::Json(body) => json_response(request, &seen, body, None),
+        Route::Fresh(body, max_age) => json_response(request, &seen, body, Some(max_age)),
         Route::Status(code) => request.respond(tiny_http::Response::empty(code)),
         Route::Slow(delay, body) => {
             std::thread::sleep(delay);

@@ -458,6 +458,37 @@ fn the_cache_revalidates_and_serves_offline_runs() {
 }
 
 #[test]
+fn a_fresh_cached_packument_is_used_without_asking_the_registry() {
+    let key = TestKey::new(1);
+    let reg = FakeRegistry::start();
+    reg.route("/-/npm/v1/keys", Route::Json(keys_body(&[(&key, None)])));
+    for name in ["alpha", "beta"] {
+        let doc = packument(
+            name,
+            &[FakeVersion::signed(
+                name,
+                if name == "alpha" { "1.0.0" } else { "2.0.0" },
+                &key,
+            )],
+        );
+        reg.route(&format!("/{name}"), Route::Fresh(doc, 300));
+    }
+    let project = Project::new(&clean_lock());
+    let (code, first, _) = project.audit(&reg, &[]);
+    assert_eq!(code, 0);
+    let asked = |reg: &FakeRegistry| reg.seen().iter().filter(|s| s.path == "/alpha").count();
+    assert_eq!(asked(&reg), 1);
+    let (code, second, _) = project.audit(&reg, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        asked(&reg),
+        1,
+        "within max-age the cached packument is used as is"
+    );
+    assert_eq!(first["summary"], second["summary"]);
+}
+
+#[test]
 fn offline_without_a_cache_says_which_entries_it_could_not_judge() {
     let project = Project::new(&clean_lock());
     let reg = FakeRegistry::start();
