@@ -7,7 +7,6 @@
 //! file; a file that does not parse is deleted and refetched, never trusted.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
@@ -84,7 +83,10 @@ impl Cache {
     fn path(&self, kind: &str, key: &str) -> PathBuf {
         let digest = Sha256::digest(key.as_bytes());
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        self.root.join(kind).join(format!("{hex}.json"))
+        // Two-level fan-out, as git and cacache do: parallel writers then
+        // rarely contend for one directory's lock.
+        let (fan, rest) = hex.split_at(2);
+        self.root.join(kind).join(fan).join(format!("{rest}.json"))
     }
 
     /// Reads the entry `key` of `kind`. A missing file is `None`; an
@@ -118,10 +120,10 @@ impl Cache {
             path.file_name().and_then(|n| n.to_str()).unwrap_or("entry"),
             std::process::id()
         ));
-        let mut file = fs::File::create(&tmp)?;
-        file.write_all(&bytes)?;
-        file.sync_all()?;
-        drop(file);
+        // No fsync: a file a crash leaves torn fails to parse and is
+        // discarded on read (see `read`), so durability buys nothing here,
+        // and an fsync per packument made cold runs disk-bound.
+        fs::write(&tmp, &bytes)?;
         fs::rename(&tmp, &path).inspect_err(|_| {
             let _ = fs::remove_file(&tmp);
         })
