@@ -14,6 +14,7 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 use super::bundle::{Content, TlogEntry};
+use super::dsse::pae;
 use super::keys::{KeyError, PublicKey, pem_body};
 use super::merkle::{self, Checkpoint, MerkleError};
 use super::trust_root::{LogKey, TrustedRoot};
@@ -200,6 +201,35 @@ fn check_body(entry: &TlogEntry, content: &Content, signer: Signer<'_>) -> Resul
             let sigs = one_signature(&v2["signatures"])?;
             same_signature(b64(&sigs["content"]), env)?;
             signer_matches_raw(&sigs["verifier"], signer)
+        }
+        ("hashedrekord", "0.0.2", content) => {
+            // Rekor v2 logs DSSE envelopes as hashedrekord too: the digest
+            // is then that of the PAE, which is what the signature covers.
+            let (digest, signature) = match content {
+                Content::Dsse(env) => match env.signatures.as_slice() {
+                    [one] => (
+                        Sha256::digest(pae(&env.payload_type, &env.payload)).to_vec(),
+                        &one.sig,
+                    ),
+                    _ => return Err(TlogError::BodyMismatch("not exactly one signature")),
+                },
+                Content::MessageSignature {
+                    digest, signature, ..
+                } => (digest.clone(), signature),
+            };
+            let v2 = &spec["hashedRekordV002"];
+            let logged = v2["data"]["digest"]
+                .as_str()
+                .and_then(|d| STANDARD.decode(d).ok());
+            if v2["data"]["algorithm"].as_str() != Some("SHA2_256")
+                || logged.as_deref() != Some(digest.as_slice())
+            {
+                return Err(TlogError::BodyMismatch("artifact digest"));
+            }
+            if b64(&v2["signature"]["content"]).as_ref() != Some(signature) {
+                return Err(TlogError::BodyMismatch("signature"));
+            }
+            signer_matches_raw(&v2["signature"]["verifier"], signer)
         }
         (
             "hashedrekord",

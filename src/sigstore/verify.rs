@@ -173,6 +173,20 @@ pub fn verify(
         .min()
         .copied()
         .ok_or(VerifyError::NoVerifiedTime)?;
+    // An entry without a signed integrated time (Rekor v2) is vouched for
+    // by its checkpoint only; its log key must have been valid at the
+    // times the timestamps vouch for.
+    for entry in bundle
+        .tlog_entries
+        .iter()
+        .filter(|e| e.integrated_time.is_none())
+    {
+        if let Some(log) = root.tlog(&entry.log_id)
+            && let Some(t) = times.iter().find(|t| !log.valid_for.contains(**t))
+        {
+            return Err(TlogError::LogKeyNotValid(*t).into());
+        }
+    }
 
     if let Some(leaf) = &leaf {
         let mut issuer = None;

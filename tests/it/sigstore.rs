@@ -13,7 +13,7 @@ use sha2::{Digest as _, Sha512};
 use crate::fake_registry::{FakeRegistry, FakeVersion, Route, TestKey, lockfile, packument, sri};
 use crate::registry::{Project, found};
 use crate::sigstore_pki::{
-    BundleSpec, Identity, LogKind, LogSig, Media, NPM_PUBLISH, Pki, SLSA_V1, Sct, Signer,
+    BundleSpec, Identity, LogKind, LogSig, Media, NPM_PUBLISH, Pki, SLSA_V1, Sct, Signer, Tsa,
 };
 use crate::util::lockproof;
 
@@ -532,4 +532,172 @@ fn unreachable_attestations_are_unknown_never_verified_and_cached_bodies_are_rev
     assert_eq!(found(&report), vec![("fetch-failed".into(), "pkg".into())]);
     assert_eq!(report["summary"]["evidence"]["provenance"]["unknown"], 1);
     assert_eq!(code, 0, "fetch-failed warns by default");
+}
+
+// ---- Rekor v2 entries and RFC 3161 signed timestamps ----
+
+/// A Rekor v2 `dsse` 0.0.2 bundle (v0.3, Ed25519 checkpoint, no SET, no
+/// integrated time, a signed timestamp from the trusted TSA).
+fn rekor_v2(signer: Signer) -> BundleSpec {
+    BundleSpec {
+        kind: LogKind::DsseV002,
+        signer,
+        ..BundleSpec::default()
+    }
+}
+
+/// `BundleSpec::default().integrated_time`, which the TSA stamps.
+const STAMPED: &str = "2025-10-09T08:53:20Z";
+
+#[test]
+fn rekor_v2_bundles_verify_at_their_signed_timestamp() {
+    let w = World::new();
+    for signer in [Signer::Fulcio(Identity::default()), Signer::NpmKey] {
+        let key = matches!(signer, Signer::NpmKey);
+        let bundle = w.pki.bundle(&rekor_v2(signer));
+        let entry = &bundle["verificationMaterial"]["tlogEntries"][0];
+        assert!(entry.get("integratedTime").is_none() && entry.get("inclusionPromise").is_none());
+        let (code, text) = w.verify(&bundle, key);
+        assert_eq!(code, 0, "key={key}: {text}");
+        // The TSA's time is the only one, so it is the signing time.
+        assert!(text.contains(&format!(" at {STAMPED}")), "{text}");
+        // Writers that print zero integers say "0": still no log time.
+        let mut zero = bundle.clone();
+        zero["verificationMaterial"]["tlogEntries"][0]["integratedTime"] = json!("0");
+        assert_eq!(w.verify(&zero, key).0, 0, "integratedTime \"0\"");
+    }
+}
+
+/// Each case breaks one piece of Rekor v2 evidence (or the timestamp that
+/// stands in for the log's time) and names the words of the refusal.
+#[test]
+fn rekor_v2_bundles_with_broken_evidence_are_refused_and_named() {
+    let w = World::new();
+    let base = rekor_v2(Signer::Fulcio(Identity::default()));
+    let cases: Vec<(&str, BundleSpec, &str)> = vec![
+        (
+            "no signed timestamp",
+            BundleSpec {
+                timestamp: Some(Tsa::Absent),
+                ..base.clone()
+            },
+            "no verified time",
+        ),
+        (
+            "timestamp over other bytes",
+            BundleSpec {
+                timestamp: Some(Tsa::WrongImprint),
+                ..base.clone()
+            },
+            "signed timestamp: message imprint",
+        ),
+        (
+            "timestamp from an untrusted TSA",
+            BundleSpec {
+                timestamp: Some(Tsa::Untrusted),
+                ..base.clone()
+            },
+            "signed timestamp: timestamp signing certificate does not chain",
+        ),
+        (
+            "checkpoint by another Ed25519 key",
+            BundleSpec {
+                checkpoint: LogSig::WrongKey,
+                ..base.clone()
+            },
+            "inclusion proof",
+        ),
+        (
+            "checkpoint left out",
+            BundleSpec {
+                checkpoint: LogSig::Absent,
+                ..base.clone()
+            },
+            "inclusionProof.checkpoint",
+        ),
+        (
+            "no inclusion proof",
+            BundleSpec {
+                inclusion_proof: false,
+                ..base.clone()
+            },
+            "requires an inclusion proof",
+        ),
+        (
+            "log entry for another payload",
+            BundleSpec {
+                log_other_payload: true,
+                ..base.clone()
+            },
+            "transparency log body does not match the bundle: payload hash",
+        ),
+        (
+            // The leaf expired before the TSA's time: the chain is checked
+            // at the timestamp, there being no log time.
+            "leaf expired at the timestamp",
+            BundleSpec {
+                not_after: Some(base.integrated_time - 1),
+                ..base.clone()
+            },
+            "leaf certificate was not valid",
+        ),
+    ];
+    for (what, spec, expect) in cases {
+        let (code, text) = w.verify(&w.pki.bundle(&spec), false);
+        assert_eq!(code, 1, "{what} was accepted: {text}");
+        assert!(text.contains(expect), "{what}: {text:?} lacks {expect:?}");
+    }
+}
+
+#[test]
+fn a_rekor_v1_bundle_may_also_carry_a_signed_timestamp() {
+    let w = World::new();
+    for signer in [Signer::Fulcio(Identity::default()), Signer::NpmKey] {
+        let key = matches!(signer, Signer::NpmKey);
+        let spec = BundleSpec {
+            signer,
+            timestamp: Some(Tsa::Valid),
+            ..BundleSpec::default()
+        };
+        let (code, text) = w.verify(&w.pki.bundle(&spec), key);
+        assert_eq!(code, 0, "key={key}: {text}");
+        // The token is checked, not merely carried, next to the SET.
+        let bad = BundleSpec {
+            timestamp: Some(Tsa::WrongImprint),
+            ..spec
+        };
+        let (code, text) = w.verify(&w.pki.bundle(&bad), key);
+        assert_eq!(code, 1, "key={key}: {text}");
+        assert!(text.contains("signed timestamp"), "{text}");
+    }
+}
+
+/// Since the 2026 Rekor v2 spec change (sigstore/architecture-docs#63)
+/// clients log DSSE envelopes as `hashedrekord` 0.0.2 over SHA-256 of the
+/// PAE, and the v2 log refuses new `dsse` entries; message signatures were
+/// always `hashedrekord` 0.0.2 there.
+#[test]
+fn rekor_v2_hashedrekord_bundles_verify() {
+    let w = World::new();
+    for kind in [LogKind::DsseHashedRekordV002, LogKind::HashedRekordV002] {
+        for signer in [Signer::Fulcio(Identity::default()), Signer::NpmKey] {
+            let key = matches!(signer, Signer::NpmKey);
+            let spec = BundleSpec {
+                kind,
+                ..rekor_v2(signer)
+            };
+            let (code, text) = w.verify(&w.pki.bundle(&spec), key);
+            assert_eq!(code, 0, "{kind:?} key={key}: {text}");
+            let other = BundleSpec {
+                log_other_payload: true,
+                ..spec
+            };
+            let (code, text) = w.verify(&w.pki.bundle(&other), key);
+            assert_eq!(code, 1, "{kind:?} key={key}: {text}");
+            assert!(
+                text.contains("transparency log body does not match"),
+                "{text}"
+            );
+        }
+    }
 }

@@ -1,6 +1,6 @@
-//! Rekor v1 as the public-good log writes it: canonicalized entry bodies,
-//! the signed entry timestamp, an RFC 6962 Merkle tree and signed-note
-//! checkpoints.
+//! Rekor as the public-good logs write it: v1 canonicalized entry bodies and
+//! signed entry timestamps, v2 (rekor-tiles) bodies, an RFC 6962 Merkle tree
+//! and signed-note checkpoints (ECDSA for v1, Ed25519 for v2).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -117,6 +117,59 @@ pub fn hashedrekord_body(artifact_sha256: &[u8], sig: &[u8], public_key_pem: &st
     .to_string()
 }
 
+/// How a Rekor v2 body names the signer: DER certificate or DER SPKI.
+#[derive(Debug, Clone, Copy)]
+pub enum V2Verifier<'a> {
+    Certificate(&'a [u8]),
+    PublicKey(&'a [u8]),
+}
+
+/// A rekor-tiles `Verifier` message in protobuf JSON (every signer here is
+/// an ECDSA P-256 key).
+fn v2_verifier(verifier: V2Verifier) -> Value {
+    let (field, der) = match verifier {
+        V2Verifier::Certificate(der) => ("x509Certificate", der),
+        V2Verifier::PublicKey(der) => ("publicKey", der),
+    };
+    json!({"keyDetails": "PKIX_ECDSA_P256_SHA_256", field: {"rawBytes": b64(der)}})
+}
+
+/// A rekor-tiles `HashOutput`: enum name and base64 digest, where v1 bodies
+/// had `sha256` and hex.
+fn v2_hash(digest: &[u8]) -> Value {
+    json!({"algorithm": "SHA2_256", "digest": b64(digest)})
+}
+
+// Rekor v2 stores `protojson.Marshal(entry)` run through RFC 8785 (JCS):
+// compact, keys sorted. serde_json's map is sorted and every key and value
+// here is ASCII, so `Value::to_string` gives exactly those bytes.
+
+/// A Rekor v2 `dsse` 0.0.2 body (deprecated in 2026, still in the log).
+pub fn dsse_v2_body(payload: &[u8], sig: &[u8], verifier: V2Verifier) -> String {
+    let signature = json!({"content": b64(sig), "verifier": v2_verifier(verifier)});
+    json!({
+        "apiVersion": "0.0.2",
+        "kind": "dsse",
+        "spec": {"dsseV002": {
+            "payloadHash": v2_hash(&Sha256::digest(payload)),
+            "signatures": [signature],
+        }},
+    })
+    .to_string()
+}
+
+/// A Rekor v2 `hashedrekord` 0.0.2 body over a SHA-256 digest: of the
+/// artifact for a message signature, of the PAE for a DSSE envelope.
+pub fn hashedrekord_v2_body(digest: &[u8], sig: &[u8], verifier: V2Verifier) -> String {
+    let signature = json!({"content": b64(sig), "verifier": v2_verifier(verifier)});
+    json!({
+        "apiVersion": "0.0.2",
+        "kind": "hashedrekord",
+        "spec": {"hashedRekordV002": {"data": v2_hash(digest), "signature": signature}},
+    })
+    .to_string()
+}
+
 /// The signed entry timestamp: the log's signature over the canonical JSON
 /// of body, time, log ID (hex) and index.
 pub fn set(key: &P256Key, body_b64: &str, time: i64, log_id: &[u8], index: u64) -> Vec<u8> {
@@ -171,6 +224,22 @@ pub fn audit_path(m: usize, leaves: &[[u8; 32]]) -> Vec<[u8; 32]> {
     };
     path.push(sibling);
     path
+}
+
+/// A Rekor v2 checkpoint: the bare origin (no tree ID), size, base64 root,
+/// blank line, and `— <origin> base64(key hint || Ed25519 signature)`. The
+/// hint is passed in so a test can name the trusted key while signing with
+/// another.
+pub fn checkpoint_v2(
+    key: &ed25519_dalek::SigningKey,
+    hint: &[u8],
+    origin: &str,
+    size: u64,
+    root: &[u8],
+) -> String {
+    let note = format!("{origin}\n{size}\n{}\n", b64(root));
+    let sig = [&hint[..4], &key.sign(note.as_bytes()).to_bytes()[..]].concat();
+    format!("{note}\n\u{2014} {origin} {}\n", b64(sig))
 }
 
 /// A signed-note checkpoint: `origin`, size, base64 root, blank line, and

@@ -1,6 +1,6 @@
-//! Certificates as Fulcio issues them, written as DER by hand so every byte
-//! (string types, extension order, criticality, the embedded SCT) is under
-//! the test's control.
+//! Certificates as Fulcio and a Sigstore timestamp authority issue them,
+//! written as DER by hand so every byte (string types, extension order,
+//! criticality, the embedded SCT) is under the test's control.
 
 use const_oid::ObjectIdentifier;
 use p256::ecdsa::SigningKey as P256Key;
@@ -43,7 +43,7 @@ fn bits(content: &[u8]) -> Vec<u8> {
 }
 
 /// An unsigned INTEGER from big-endian bytes.
-fn uint(bytes: &[u8]) -> Vec<u8> {
+pub fn uint(bytes: &[u8]) -> Vec<u8> {
     let pad = bytes.first().is_some_and(|b| b & 0x80 != 0);
     tlv(0x02, &[if pad { &[0u8][..] } else { &[] }, bytes].concat())
 }
@@ -78,6 +78,7 @@ fn key_id(spki: &[u8]) -> Vec<u8> {
 
 const ECDSA_SHA384: &str = "1.2.840.10045.4.3.3";
 const CODE_SIGNING: &str = "1.3.6.1.5.5.7.3.3";
+const TIME_STAMPING: &str = "1.3.6.1.5.5.7.3.8";
 pub const SCT_LIST: &str = "1.3.6.1.4.1.11129.2.4.2";
 
 /// What a certificate's TBS needs besides its extensions.
@@ -136,34 +137,40 @@ pub fn spki256(key: &P256Key) -> Vec<u8> {
         .into_vec()
 }
 
-/// A Fulcio CA pair: self-signed root and the intermediate it issues.
-pub fn ca_chain(root: &P384Key, inter: &P384Key, not_before: i64, not_after: i64) -> [Vec<u8>; 2] {
-    let (root_spki, inter_spki) = (spki384(root), spki384(inter));
-    let (root_name, inter_name) = (name("sigstore"), name("sigstore-intermediate"));
-    let ca_usage = ext("2.5.29.15", true, &tlv(0x03, &[0x01, 0x06]));
-    let root_tbs = Tbs {
-        serial: serial(&format!("root {root_spki:?}")),
-        issuer: &root_name,
-        subject: &root_name,
+/// A self-signed P-384 CA certificate named `cn`, with its name and SPKI.
+fn root_ca(key: &P384Key, cn: &str, not_before: i64, not_after: i64) -> [Vec<u8>; 3] {
+    let (spki, name) = (spki384(key), name(cn));
+    let t = Tbs {
+        serial: serial(&format!("root {spki:?}")),
+        issuer: &name,
+        subject: &name,
         not_before,
         not_after,
-        spki: &root_spki,
+        spki: &spki,
     };
-    let root_exts = [
-        ca_usage.clone(),
+    let exts = [
+        ext("2.5.29.15", true, &tlv(0x03, &[0x01, 0x06])),
         ext("2.5.29.19", true, &seq(&[vec![0x01, 0x01, 0xff]])),
-        ext("2.5.29.14", false, &tlv(0x04, &key_id(&root_spki))),
-        ext("2.5.29.35", false, &seq(&[tlv(0x80, &key_id(&root_spki))])),
+        ext("2.5.29.14", false, &tlv(0x04, &key_id(&spki))),
+        ext("2.5.29.35", false, &seq(&[tlv(0x80, &key_id(&spki))])),
     ];
+    [sign_cert(tbs(&t, &exts), key), name, spki]
+}
+
+/// A Fulcio CA pair: self-signed root and the intermediate it issues.
+pub fn ca_chain(root: &P384Key, inter: &P384Key, not_before: i64, not_after: i64) -> [Vec<u8>; 2] {
+    let [root_cert, root_name, root_spki] = root_ca(root, "sigstore", not_before, not_after);
+    let (inter_spki, inter_name) = (spki384(inter), name("sigstore-intermediate"));
     let inter_tbs = Tbs {
         serial: serial(&format!("intermediate {inter_spki:?}")),
         issuer: &root_name,
         subject: &inter_name,
+        not_before,
+        not_after,
         spki: &inter_spki,
-        ..root_tbs
     };
     let inter_exts = [
-        ca_usage,
+        ext("2.5.29.15", true, &tlv(0x03, &[0x01, 0x06])),
         ext("2.5.29.37", false, &seq(&[oid(CODE_SIGNING)])),
         ext(
             "2.5.29.19",
@@ -173,10 +180,32 @@ pub fn ca_chain(root: &P384Key, inter: &P384Key, not_before: i64, not_after: i64
         ext("2.5.29.14", false, &tlv(0x04, &key_id(&inter_spki))),
         ext("2.5.29.35", false, &seq(&[tlv(0x80, &key_id(&root_spki))])),
     ];
-    [
-        sign_cert(tbs(&root_tbs, &root_exts), root),
-        sign_cert(tbs(&inter_tbs, &inter_exts), root),
-    ]
+    [root_cert, sign_cert(tbs(&inter_tbs, &inter_exts), root)]
+}
+
+/// A timestamp authority as Sigstore's is laid out: a self-signed P-384
+/// root and the P-256 TSA certificate it issues, whose only purpose is
+/// timeStamping, marked critical as RFC 3161 §2.3 requires. Returns
+/// `[root, tsa]` DER.
+pub fn tsa_chain(root: &P384Key, tsa: &P256Key, not_before: i64, not_after: i64) -> [Vec<u8>; 2] {
+    let [root_cert, root_name, root_spki] =
+        root_ca(root, "sigstore-tsa-selfsigned", not_before, not_after);
+    let (spki, subject) = (spki256(tsa), name("sigstore-tsa"));
+    let t = Tbs {
+        serial: serial(&format!("tsa {spki:?}")),
+        issuer: &root_name,
+        subject: &subject,
+        not_before,
+        not_after,
+        spki: &spki,
+    };
+    let exts = [
+        ext("2.5.29.15", true, &tlv(0x03, &[0x07, 0x80])),
+        ext("2.5.29.37", true, &seq(&[oid(TIME_STAMPING)])),
+        ext("2.5.29.14", false, &tlv(0x04, &key_id(&spki))),
+        ext("2.5.29.35", false, &seq(&[tlv(0x80, &key_id(&root_spki))])),
+    ];
+    [root_cert, sign_cert(tbs(&t, &exts), root)]
 }
 
 /// The Fulcio extensions (1.3.6.1.4.1.57264.1.x): the deprecated ones (.1
