@@ -297,7 +297,12 @@ fn identity(cert: &Certificate) -> Result<Identity, CertError> {
             _ => None,
         });
     }
+    // Certificates before Fulcio's v2 extensions (early 2023) carry the
+    // GitHub workflow facts in .3 (commit), .5 (owner/repo) and .6 (ref).
     let mut legacy_issuer = None;
+    let mut legacy_commit = None;
+    let mut legacy_repository = None;
+    let mut legacy_ref = None;
     for ext in tbs.extensions().into_iter().flatten() {
         let oid = ext.extn_id.to_string();
         let Some(arc) = oid.strip_prefix(FULCIO) else {
@@ -315,6 +320,9 @@ fn identity(cert: &Certificate) -> Result<Identity, CertError> {
         };
         let slot = match arc {
             "1" => &mut legacy_issuer,
+            "3" => &mut legacy_commit,
+            "5" => &mut legacy_repository,
+            "6" => &mut legacy_ref,
             "8" => &mut id.issuer,
             "9" => &mut id.build_signer_uri,
             "11" => &mut id.runner_environment,
@@ -328,9 +336,12 @@ fn identity(cert: &Certificate) -> Result<Identity, CertError> {
         };
         *slot = Some(value);
     }
-    if id.issuer.is_none() {
-        id.issuer = legacy_issuer;
-    }
+    id.issuer = id.issuer.or(legacy_issuer);
+    id.source_repository_digest = id.source_repository_digest.or(legacy_commit);
+    id.source_repository_ref = id.source_repository_ref.or(legacy_ref);
+    id.source_repository_uri = id
+        .source_repository_uri
+        .or_else(|| legacy_repository.map(|r| format!("https://github.com/{r}")));
     Ok(id)
 }
 
