@@ -20,7 +20,6 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use jiff::Timestamp;
-use p256::ecdsa::signature::Verifier as _;
 use p256::ecdsa::{DerSignature, Signature as EcdsaSignature, VerifyingKey};
 use p256::pkcs8::DecodePublicKey as _;
 use serde::{Deserialize, Serialize};
@@ -191,8 +190,11 @@ impl RegistryKey {
         sig: &str,
     ) -> Result<(), SignatureError> {
         let sig = decode_signature(sig)?;
-        self.key
-            .verify(signed_message(name, version, integrity).as_bytes(), &sig)
+        crate::sigstore::keys::PublicKey::P256(self.key)
+            .verify(
+                signed_message(name, version, integrity).as_bytes(),
+                sig.to_der().as_bytes(),
+            )
             .map_err(|_| SignatureError::Mismatch)
     }
 }

@@ -173,8 +173,9 @@ impl TrustedRoot {
         {
             return Err(TrustRootError::MediaType(raw.media_type));
         }
-        let certificate_authorities = authorities(&raw.certificate_authorities, "CA")?;
-        let timestamp_authorities = authorities(&raw.timestamp_authorities, "timestamp authority")?;
+        let certificate_authorities = authorities(&raw.certificate_authorities, "CA", true)?;
+        let timestamp_authorities =
+            authorities(&raw.timestamp_authorities, "timestamp authority", false)?;
         let tlogs = logs(&raw.tlogs, "tlog")?;
         let ctlogs = logs(&raw.ctlogs, "ctlog")?;
         if certificate_authorities.is_empty() {
@@ -233,7 +234,14 @@ fn window(what: &str, raw: Option<&raw::Window>) -> Result<ValidFor, TrustRootEr
     })
 }
 
-fn authorities(raw: &[raw::Ca], kind: &str) -> Result<Vec<Authority>, TrustRootError> {
+/// `check_links`: verify the signatures inside each chain now, once (Fulcio
+/// CAs; the verifier then only checks the leaf's link). Timestamp
+/// authorities' chains are checked by the timestamp verifier itself.
+fn authorities(
+    raw: &[raw::Ca],
+    kind: &str,
+    check_links: bool,
+) -> Result<Vec<Authority>, TrustRootError> {
     raw.iter()
         .enumerate()
         .map(|(i, ca)| {
@@ -246,6 +254,9 @@ fn authorities(raw: &[raw::Ca], kind: &str) -> Result<Vec<Authority>, TrustRootE
                 .collect::<Result<Vec<_>, _>>()?;
             if chain.is_empty() {
                 return Err(field(what, "empty certificate chain"));
+            }
+            if check_links {
+                super::certificate::verify_authority(&chain).map_err(|e| field(&what, e))?;
             }
             Ok(Authority {
                 chain,
