@@ -57,6 +57,19 @@ pub struct VerifyBundleArgs {
     #[arg(long, value_name = "URL", requires = "certificate_identity")]
     pub certificate_oidc_issuer: Option<String>,
 
+    /// Require this source repository (Fulcio extension .12), e.g.
+    /// https://github.com/owner/repo.
+    #[arg(long, value_name = "URI", requires = "certificate_identity")]
+    pub certificate_source_repository: Option<String>,
+
+    /// Require this source ref (.14), e.g. refs/tags/v1.0.0.
+    #[arg(long, value_name = "REF", requires = "certificate_identity")]
+    pub certificate_source_ref: Option<String>,
+
+    /// Require this runner environment (.11): github-hosted or self-hosted.
+    #[arg(long, value_name = "ENV", requires = "certificate_identity")]
+    pub certificate_runner_environment: Option<String>,
+
     /// Verify against this public key (PEM) instead of a certificate
     /// identity, as for npm publish attestations.
     #[arg(long, value_name = "PEM", conflicts_with_all = ["certificate_identity", "certificate_oidc_issuer"])]

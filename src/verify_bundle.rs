@@ -16,7 +16,7 @@ use crate::cli::VerifyBundleArgs;
 use crate::report::escape;
 use crate::sigstore::bundle::Bundle;
 use crate::sigstore::keys::PublicKey;
-use crate::sigstore::verify::{Artifact, Policy, Verified, verify};
+use crate::sigstore::verify::{Artifact, Extension, Policy, Verified, verify};
 
 /// Runs the command; returns the exit code.
 pub fn run(args: &VerifyBundleArgs) -> Result<u8> {
@@ -36,13 +36,31 @@ pub fn run(args: &VerifyBundleArgs) -> Result<u8> {
         .iter()
         .map(|(alg, hex)| (*alg, hex.clone()))
         .collect();
+    let extensions: Vec<(Extension, &str)> = [
+        (
+            Extension::SourceRepository,
+            &args.certificate_source_repository,
+        ),
+        (Extension::SourceRef, &args.certificate_source_ref),
+        (
+            Extension::RunnerEnvironment,
+            &args.certificate_runner_environment,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(e, v)| v.as_deref().map(|v| (e, v)))
+    .collect();
     let policy = match (
         &key,
         &args.certificate_identity,
         &args.certificate_oidc_issuer,
     ) {
         (Some(key), _, _) => Policy::Key(key),
-        (None, Some(san), Some(issuer)) => Policy::Identity { san, issuer },
+        (None, Some(san), Some(issuer)) => Policy::Identity {
+            san,
+            issuer,
+            extensions: &extensions,
+        },
         _ => bail!("give --certificate-identity with --certificate-oidc-issuer, or --key"),
     };
     let outcome = Bundle::from_json(&bundle_text)

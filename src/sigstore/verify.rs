@@ -21,12 +21,15 @@ use crate::signatures::KeySet;
 /// Who must have signed.
 #[derive(Debug, Clone, Copy)]
 pub enum Policy<'a> {
-    /// A Fulcio certificate with exactly this SAN and OIDC issuer.
+    /// A Fulcio certificate with exactly this SAN and OIDC issuer, and
+    /// exactly these values of the named Fulcio extensions.
     Identity {
         /// Expected subject alternative name.
         san: &'a str,
         /// Expected OIDC issuer.
         issuer: &'a str,
+        /// Further required values, e.g. `(SourceRepository, "https://…")`.
+        extensions: &'a [(Extension, &'a str)],
     },
     /// Any Fulcio certificate from a trusted CA; the caller judges the
     /// identity it gets back (npm provenance: the identity is the finding).
@@ -36,6 +39,43 @@ pub enum Policy<'a> {
     Keys(&'a KeySet),
     /// Exactly this key (`verify-bundle --key`).
     Key(&'a PublicKey),
+}
+
+/// A Fulcio extension an identity policy can require.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extension {
+    /// Source repository URI (.12).
+    SourceRepository,
+    /// Source repository ref (.14).
+    SourceRef,
+    /// Source repository commit (.13).
+    SourceDigest,
+    /// Build signer URI (.9).
+    BuildSigner,
+    /// Runner environment (.11).
+    RunnerEnvironment,
+}
+
+impl Extension {
+    fn name(self) -> &'static str {
+        match self {
+            Extension::SourceRepository => "source repository",
+            Extension::SourceRef => "source ref",
+            Extension::SourceDigest => "source commit",
+            Extension::BuildSigner => "build signer",
+            Extension::RunnerEnvironment => "runner environment",
+        }
+    }
+
+    fn of(self, id: &Identity) -> Option<&String> {
+        match self {
+            Extension::SourceRepository => id.source_repository_uri.as_ref(),
+            Extension::SourceRef => id.source_repository_ref.as_ref(),
+            Extension::SourceDigest => id.source_repository_digest.as_ref(),
+            Extension::BuildSigner => id.build_signer_uri.as_ref(),
+            Extension::RunnerEnvironment => id.runner_environment.as_ref(),
+        }
+    }
 }
 
 /// What the bundle must be about.
@@ -305,7 +345,12 @@ fn signature_bytes(content: &Content) -> Result<&[u8], VerifyError> {
 }
 
 fn check_identity(identity: &Identity, policy: Policy<'_>) -> Result<(), VerifyError> {
-    let Policy::Identity { san, issuer } = policy else {
+    let Policy::Identity {
+        san,
+        issuer,
+        extensions,
+    } = policy
+    else {
         return Ok(());
     };
     if identity.san.as_deref() != Some(san) {
@@ -321,6 +366,16 @@ fn check_identity(identity: &Identity, policy: Policy<'_>) -> Result<(), VerifyE
             expected: issuer.to_owned(),
             found: identity.issuer.clone(),
         });
+    }
+    for (extension, want) in extensions {
+        let found = extension.of(identity);
+        if found.map(String::as_str) != Some(*want) {
+            return Err(VerifyError::Identity {
+                field: extension.name(),
+                expected: (*want).to_owned(),
+                found: found.cloned(),
+            });
+        }
     }
     Ok(())
 }

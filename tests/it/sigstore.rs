@@ -258,6 +258,47 @@ fn each_broken_check_is_refused_and_named() {
 }
 
 #[test]
+fn fulcio_extensions_can_be_required() {
+    let w = World::new();
+    let bundle = w.pki.bundle(&BundleSpec::default());
+    std::fs::write(w.path("bundle.json"), bundle.to_string()).expect("bundle");
+    let id = Identity::default();
+    let run = |extra: &[&str]| {
+        let out = lockproof()
+            .args(["verify-bundle", "--bundle"])
+            .arg(w.path("bundle.json"))
+            .arg("--trusted-root")
+            .arg(w.path("root.json"))
+            .args([
+                "--certificate-identity",
+                &id.san_uri,
+                "--certificate-oidc-issuer",
+                &id.issuer,
+            ])
+            .args(extra)
+            .arg(w.path("artifact.tgz"))
+            .output()
+            .expect("run");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let good = run(&[
+        "--certificate-source-repository",
+        &id.source_repo,
+        "--certificate-source-ref",
+        &id.source_ref,
+        "--certificate-runner-environment",
+        &id.runner_env,
+    ]);
+    assert_eq!(good.0, Some(0), "{}", good.1);
+    let (code, err) = run(&["--certificate-source-ref", "refs/heads/evil"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("certificate source ref is"), "{err}");
+}
+
+#[test]
 fn a_publish_attestation_needs_the_right_key() {
     let w = World::new();
     let spec = BundleSpec {
