@@ -266,10 +266,11 @@ fn attestation_key(
     let pointer = record.attestations.as_ref()?;
     let sha512 = match &entry.integrity {
         IntegrityField::Valid(i) => provenance::sha512_of(i),
-        _ => None,
+        _ => Err("the lockfile states no usable integrity, which attestations are bound to"),
     };
     Some(match (sha512, &entry.version) {
-        (Some(sha512), Some(version)) => Ok((
+        (Err(why), _) => Err(why.to_string()),
+        (Ok(sha512), Some(version)) => Ok((
             AttestationKey {
                 registry: ev.registry.clone(),
                 name: entry.name.clone(),
@@ -278,7 +279,7 @@ fn attestation_key(
             },
             pointer.url.clone(),
         )),
-        _ => Err("the lockfile states no sha512 integrity, which attestations are bound to".into()),
+        (Ok(_), None) => Err("the entry states no version".to_string()),
     })
 }
 

@@ -93,13 +93,23 @@ pub fn purl(name: &str, version: &str) -> String {
     }
 }
 
-/// The sha512 of an integrity, as lower-case hex.
-pub fn sha512_of(integrity: &Integrity) -> Option<String> {
-    integrity
+/// The sha512 of an integrity, as lower-case hex, or why there is no one
+/// sha512 to bind attestations to. npm accepts bytes matching *any* hash of
+/// the strongest algorithm, so with two different sha512 hashes an
+/// attestation about one would vouch for bytes matching the other.
+pub fn sha512_of(integrity: &Integrity) -> Result<String, &'static str> {
+    let mut hashes = integrity
         .hashes()
         .iter()
-        .find(|h| h.algorithm == Algorithm::Sha512)
-        .map(|h| h.hex())
+        .filter(|h| h.algorithm == Algorithm::Sha512)
+        .map(|h| h.hex());
+    let first = hashes
+        .next()
+        .ok_or("the lockfile states no sha512 integrity, which attestations are bound to")?;
+    if hashes.any(|h| h != first) {
+        return Err("the lockfile lists several different sha512 hashes for one entry");
+    }
+    Ok(first)
 }
 
 /// Judges an attestations body for `name@version` whose lockfile sha512
@@ -115,10 +125,12 @@ pub fn judge(
 ) -> Provenance {
     let parsed: Value = match serde_json::from_str(body) {
         Ok(v) => v,
-        Err(e) => return Provenance::Unknown(format!("the attestations body is not JSON: {e}")),
+        Err(e) => {
+            return Provenance::FetchFailed(format!("the attestations body is not JSON: {e}"));
+        }
     };
     let Some(list) = parsed["attestations"].as_array() else {
-        return Provenance::Unknown("the attestations body has no `attestations` list".into());
+        return Provenance::FetchFailed("the attestations body has no `attestations` list".into());
     };
     let find = |wanted: &dyn Fn(&str) -> bool| {
         list.iter()
@@ -129,7 +141,15 @@ pub fn judge(
         return Provenance::Absent;
     };
     let purl = purl(name, version);
-    let facts = match check(provenance, root, Policy::AnyIdentity, &purl, sha512, now) {
+    let facts = match check(
+        provenance,
+        root,
+        Policy::AnyIdentity,
+        &purl,
+        sha512,
+        &SLSA,
+        now,
+    ) {
         Ok(verified) => facts(&verified),
         Err(Judged::Invalid(reason)) => {
             return Provenance::Invalid {
@@ -146,7 +166,15 @@ pub fn judge(
     };
     let publish_attestation = match (find(&|t| t == NPM_PUBLISH), keys) {
         (Some(bundle), Some(keys)) => {
-            match check(bundle, root, Policy::Keys(keys), &purl, sha512, now) {
+            match check(
+                bundle,
+                root,
+                Policy::Keys(keys),
+                &purl,
+                sha512,
+                &[NPM_PUBLISH],
+                now,
+            ) {
                 Ok(_) => true,
                 Err(Judged::Invalid(reason)) => {
                     return Provenance::Invalid {
@@ -175,7 +203,9 @@ enum Judged {
     Mismatch(String),
 }
 
-/// Verifies one bundle, then requires a subject that is this package URL
+/// Verifies one bundle, then requires a signed predicate type among
+/// `predicates` (the wrapper's `predicateType` is not signed, so it only
+/// chose which bundle to look at) and a subject that is this package URL
 /// with this sha512, together.
 fn check(
     bundle: Value,
@@ -183,6 +213,7 @@ fn check(
     policy: Policy<'_>,
     purl: &str,
     sha512: &str,
+    predicates: &[&str],
     now: Timestamp,
 ) -> Result<Verified, Judged> {
     let bundle = Bundle::from_value(bundle).map_err(|e| Judged::Invalid(e.to_string()))?;
@@ -192,6 +223,13 @@ fn check(
         .statement
         .as_ref()
         .ok_or_else(|| Judged::Invalid("not an in-toto attestation".into()))?;
+    if !predicates.contains(&statement.predicate_type.as_str()) {
+        return Err(Judged::Invalid(format!(
+            "the signed statement's predicate type is {:?}, not {}",
+            statement.predicate_type,
+            predicates.join(" or ")
+        )));
+    }
     let by_name = statement.subject.iter().find(|s| s.name == purl);
     match by_name {
         None => Err(Judged::Mismatch(format!(
@@ -236,6 +274,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn one_sha512_is_required_to_bind_attestations() {
+        let a = "sha512-".to_string() + &"A".repeat(86) + "==";
+        let b = "sha512-".to_string() + &"B".repeat(85) + "A==";
+        let parse = |s: &str| Integrity::parse(s).expect("sri");
+        assert!(sha512_of(&parse(&a)).is_ok());
+        assert!(sha512_of(&parse(&format!("{a} {a}"))).is_ok());
+        assert!(sha512_of(&parse(&format!("{a} {b}"))).is_err());
+        assert!(sha512_of(&parse("sha1-AAAAAAAAAAAAAAAAAAAAAAAAAAA=")).is_err());
+    }
+
+    #[test]
     fn purls_encode_the_scope() {
         assert_eq!(
             purl("@playwright/cli", "0.1.1"),
@@ -245,12 +294,12 @@ mod tests {
     }
 
     #[test]
-    fn bodies_that_say_nothing_usable_are_unknown_or_absent() {
+    fn bodies_that_say_nothing_usable_are_fetch_failures_or_absent() {
         let root = TrustedRoot::public_good().expect("root");
         let now = Timestamp::now();
         let judge = |body: &str| judge(body, "a", "1.0.0", &"ab".repeat(64), &root, None, now);
-        assert!(matches!(judge("{"), Provenance::Unknown(_)));
-        assert!(matches!(judge("{}"), Provenance::Unknown(_)));
+        assert!(matches!(judge("{"), Provenance::FetchFailed(_)));
+        assert!(matches!(judge("{}"), Provenance::FetchFailed(_)));
         assert_eq!(judge(r#"{"attestations":[]}"#), Provenance::Absent);
         let broken = r#"{"attestations":[{"predicateType":"https://slsa.dev/provenance/v1","bundle":{"mediaType":"x"}}]}"#;
         assert!(matches!(

@@ -1,6 +1,7 @@
 //! Provenance: whether each registry entry's Sigstore attestations verify
 //! and are about the locked bytes, and what the verified provenance says
-//! about where and how the version was built. Reads evidence only.
+//! about where and how the version was built: from which repository and
+//! ref, on which runner, by which CI identity. Reads evidence only.
 
 use super::EntryFindings;
 use crate::evidence::{EntryEvidence, Metadata};
@@ -70,7 +71,25 @@ fn built_where_declared(f: &mut EntryFindings, facts: &ProvenanceFacts, declared
     }
 }
 
+/// OIDC issuers of the CI systems npm accepts provenance from.
+const CI_ISSUERS: [&str; 2] = [
+    "https://token.actions.githubusercontent.com",
+    "https://gitlab.com",
+];
+
 fn built_how(f: &mut EntryFindings, facts: &ProvenanceFacts) {
+    // Any Fulcio certificate verifies; only a CI identity says what was
+    // built from which source. A personal e-mail identity says neither.
+    let issuer = facts.issuer.as_deref().unwrap_or("none");
+    if !CI_ISSUERS.contains(&issuer) || facts.source_repository.is_none() {
+        f.report(
+            Code::ProvenanceUntrustedBuild,
+            format!(
+                "signed by {} (issuer {issuer}), not by a CI workflow naming its source repository",
+                facts.workflow.as_deref().unwrap_or("an unnamed identity")
+            ),
+        );
+    }
     if let Some(git_ref) = facts.source_ref.as_deref()
         && !is_release_ref(git_ref)
     {

@@ -6,6 +6,7 @@
 //! the checks as evidence.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read as _;
 
 use rayon::prelude::*;
 use url::Url;
@@ -21,6 +22,8 @@ const PACKUMENTS: &str = "packuments";
 const KEYS: &str = "keys";
 /// Cache kind of attestation bodies, keyed by the integrity they are for.
 const ATTESTATIONS: &str = "attestations";
+/// Largest attestations body accepted.
+const ATTESTATIONS_LIMIT: u64 = 4 * 1024 * 1024;
 /// The full packument: `_npmUser` and `time` are not in the abbreviated one.
 const ACCEPT_FULL: &str = "application/json";
 
@@ -86,10 +89,14 @@ pub fn attestations_url(registry: &Url, pointer: &str) -> Option<Url> {
     const MARK: &str = "-/npm/v1/attestations/";
     let start = pointer.find(MARK)?;
     let rest = pointer.get(start..)?;
-    if rest.contains(['?', '#']) || rest.contains("..") {
+    if rest.contains(['?', '#']) {
         return None;
     }
-    registry.join(rest).ok()
+    // The parser resolves `..` and `%2e%2e` alike: judge the result, which
+    // must still lie under the registry's attestations path.
+    let url = registry.join(rest).ok()?;
+    let prefix = format!("{}{MARK}", registry.path());
+    (url.origin() == registry.origin() && url.path().starts_with(&prefix)).then_some(url)
 }
 
 /// What became of the registry's key set.
@@ -204,7 +211,32 @@ impl Fetcher<'_> {
                 "the version document's attestations URL {pointer:?} is not an npm attestations path"
             ));
         };
-        match client.get(&url, "application/json") {
+        // Real attestation bodies are tens of kilobytes; the general
+        // response limit (hundreds of megabytes, for packuments) is far too
+        // generous for something parsed whole and verified.
+        let read = |r: &mut dyn std::io::Read| {
+            let mut body = Vec::new();
+            r.take(ATTESTATIONS_LIMIT + 1)
+                .read_to_end(&mut body)
+                .map_err(BodyError::Io)?;
+            if body.len() as u64 > ATTESTATIONS_LIMIT {
+                return Err(BodyError::Invalid(format!(
+                    "attestations body larger than {ATTESTATIONS_LIMIT} bytes"
+                )));
+            }
+            let parsed: serde_json::Value = serde_json::from_slice(&body)
+                .map_err(|e| BodyError::Invalid(format!("attestations body is not JSON: {e}")))?;
+            if !parsed["attestations"].is_array() {
+                return Err(BodyError::Invalid(
+                    "attestations body has no `attestations` list".into(),
+                ));
+            }
+            Ok(body)
+        };
+        match client
+            .get_with(&url, "application/json", None, None, &read)
+            .map(|r| r.body.unwrap_or_default())
+        {
             Ok(body) => match String::from_utf8(body) {
                 Ok(text) => {
                     if let Some(cache) = self.cache {
@@ -366,6 +398,13 @@ mod tests {
         );
         assert_eq!(attestations_url(&r, "https://x/other/path"), None);
         assert_eq!(attestations_url(&r, "/-/npm/v1/attestations/../../x"), None);
+        assert_eq!(
+            attestations_url(
+                &r,
+                "/-/npm/v1/attestations/%2e%2e/%2E%2E/%2e%2e/%2e%2e/other"
+            ),
+            None
+        );
         assert_eq!(attestations_url(&r, "/-/npm/v1/attestations/a@1?x=y"), None);
     }
 

@@ -223,12 +223,20 @@ fn verify_signed_by(child_der: &[u8], issuer: &Certificate) -> Result<(), CertEr
         .to_der()
         .map_err(|e| CertError::Malformed(e.to_string()))?;
     let key = PublicKey::from_spki_der(&spki).map_err(CertError::Key)?;
+    // The signed TBS names the algorithm too; an outer one that differs
+    // is not what the issuer signed for.
+    if child.signature_algorithm() != child.tbs_certificate().signature() {
+        return Err(CertError::Algorithm(
+            "outer and signed algorithms differ".into(),
+        ));
+    }
     let algorithm = &child.signature_algorithm().oid;
-    let hash = if *algorithm == ECDSA_WITH_SHA256 {
+    let ed25519 = matches!(key, PublicKey::Ed25519(_));
+    let hash = if *algorithm == ECDSA_WITH_SHA256 && !ed25519 {
         Hash::Sha256
-    } else if *algorithm == ECDSA_WITH_SHA384 {
+    } else if *algorithm == ECDSA_WITH_SHA384 && !ed25519 {
         Hash::Sha384
-    } else if *algorithm == ED25519 {
+    } else if *algorithm == ED25519 && ed25519 {
         key.default_hash()
     } else {
         return Err(CertError::Algorithm(algorithm.to_string()));

@@ -134,7 +134,13 @@ pub fn verify_inclusion(
     // where only the left subtrees hanging off the right border need a hash.
     // Counting them up front tells a wrong-length proof from a wrong hash.
     let inner = (u64::BITS - (index ^ last).leading_zeros()) as usize;
-    let border = (index >> inner).count_ones() as usize;
+    // `inner` reaches 64 for trees past 2^63 leaves; a plain shift would
+    // overflow there.
+    let border = u32::try_from(inner)
+        .ok()
+        .and_then(|n| index.checked_shr(n))
+        .unwrap_or(0)
+        .count_ones() as usize;
     if proof.len() != inner + border {
         return Err(MerkleError::WrongProofLength {
             got: proof.len(),

@@ -110,6 +110,9 @@ pub enum VerifyError {
     /// No transparency-log entry.
     #[error("bundle has no transparency log entry")]
     NoTlogEntry,
+    /// More log entries or timestamps than any real bundle carries.
+    #[error("bundle carries more than {MAX_EVIDENCE} log entries or timestamps")]
+    TooMuchEvidence,
     /// A transparency-log check failed.
     #[error("transparency log: {0}")]
     Tlog(#[from] TlogError),
@@ -171,6 +174,11 @@ pub enum VerifyError {
     ArtifactMismatch,
 }
 
+/// Most log entries or timestamps one bundle may carry: real bundles have
+/// one of each, and each is verified, so a bundle repeating a genuine entry
+/// thousands of times must not cost thousands of verifications.
+const MAX_EVIDENCE: usize = 8;
+
 /// Verifies `bundle` against `root` under `policy` for `artifact`, at
 /// `now` (a log time after `now` is refused).
 pub fn verify(
@@ -189,16 +197,18 @@ pub fn verify(
         return Err(VerifyError::NoTlogEntry);
     }
     let require_proof = bundle.media_type >= MediaType::V02;
+    if bundle.tlog_entries.len() > MAX_EVIDENCE || bundle.timestamps.len() > MAX_EVIDENCE {
+        return Err(VerifyError::TooMuchEvidence);
+    }
     let mut times = Vec::new();
+    // Entries whose time the log did not sign: only a checkpoint vouches
+    // for them, so their log key is judged at the times that are verified.
+    let mut unsigned_time = Vec::new();
     for entry in &bundle.tlog_entries {
-        times.extend(tlog::verify_entry(
-            entry,
-            &bundle.content,
-            signer,
-            root,
-            require_proof,
-            now,
-        )?);
+        match tlog::verify_entry(entry, &bundle.content, signer, root, require_proof, now)? {
+            Some(t) => times.push(t),
+            None => unsigned_time.push(entry),
+        }
     }
     let signature = signature_bytes(&bundle.content)?;
     for token in &bundle.timestamps {
@@ -208,19 +218,14 @@ pub fn verify(
             &root.timestamp_authorities,
         )?);
     }
+    times.sort();
+    times.dedup();
     let signed_at = times
         .iter()
         .min()
         .copied()
         .ok_or(VerifyError::NoVerifiedTime)?;
-    // An entry without a signed integrated time (Rekor v2) is vouched for
-    // by its checkpoint only; its log key must have been valid at the
-    // times the timestamps vouch for.
-    for entry in bundle
-        .tlog_entries
-        .iter()
-        .filter(|e| e.integrated_time.is_none())
-    {
+    for entry in unsigned_time {
         if let Some(log) = root.tlog(&entry.log_id)
             && let Some(t) = times.iter().find(|t| !log.valid_for.contains(**t))
         {

@@ -742,3 +742,74 @@ fn rekor_v2_hashedrekord_bundles_verify() {
         }
     }
 }
+
+/// An inclusion proof does not sign the integrated time beside it: a
+/// bundle cannot pick a time inside a retired log key's window when only a
+/// signed timestamp says when it was made.
+#[test]
+fn an_unsigned_integrated_time_does_not_choose_the_log_key_window() {
+    let w = World::new();
+    let spec = BundleSpec {
+        set: LogSig::Absent,
+        timestamp: Some(Tsa::Valid),
+        ..BundleSpec::default()
+    };
+    let t = spec.integrated_time;
+    let mut bundle = w.pki.bundle(&spec);
+    assert_eq!(w.verify(&bundle, false).0, 0, "the honest bundle verifies");
+    bundle["verificationMaterial"]["tlogEntries"][0]["integratedTime"] =
+        json!((t - 2 * 86_400).to_string());
+    let mut root: Value = serde_json::from_str(&w.pki.trusted_root_json()).expect("root");
+    let end = jiff::Timestamp::from_second(t - 86_400)
+        .expect("time")
+        .to_string();
+    root["tlogs"][0]["publicKey"]["validFor"]["end"] = json!(end);
+    std::fs::write(w.path("root.json"), root.to_string()).expect("root");
+    let (code, text) = w.verify(&bundle, false);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("log key was not valid"), "{text}");
+}
+
+/// The wrapper's predicate type is not signed; the statement's is.
+#[test]
+fn a_signed_statement_of_another_kind_is_not_provenance() {
+    let pki = Pki::new();
+    let about = sha512_hex("pkg@1.0.0");
+    let mut body = attestations(&pki, "pkg", "1.0.0", &about, Identity::default());
+    body["attestations"][0]["bundle"] = pki.bundle(&BundleSpec {
+        subject_name: "pkg:npm/pkg@1.0.0".into(),
+        subject_sha512_hex: about.clone(),
+        predicate_type: "https://example.com/not-provenance/v1".into(),
+        ..BundleSpec::default()
+    });
+    let email = Identity {
+        san_uri: "mailto:someone@example.com".into(),
+        issuer: "https://accounts.google.com".into(),
+        ..Identity::default()
+    };
+    let personal = attestations(
+        &pki,
+        "personal",
+        "1.0.0",
+        &sha512_hex("personal@1.0.0"),
+        email,
+    );
+    let att = attested(
+        &pki,
+        &[
+            ("pkg", Some(body), json!({})),
+            ("personal", Some(personal), json!({})),
+        ],
+    );
+    let (_, report) = audit(&att, &["pkg", "personal"]);
+    assert_eq!(
+        found(&report),
+        vec![
+            ("provenance-invalid".to_string(), "pkg".to_string()),
+            (
+                "provenance-untrusted-build".to_string(),
+                "personal".to_string()
+            ),
+        ]
+    );
+}
