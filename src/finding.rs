@@ -162,7 +162,7 @@ codes! {
     ProvenanceRepositoryMismatch => "provenance-repository-mismatch", Medium,
         "The provenance was built from another repository than the package's `repository` field.";
     ProvenanceUntrustedBuild => "provenance-untrusted-build", Low,
-        "The provenance was built from a ref that is not a tag or main branch, or on a self-hosted runner.";
+        "The provenance was signed by a non-CI identity, built from a ref that is not a tag or main branch, or on a self-hosted runner.";
 }
 
 impl Code {
