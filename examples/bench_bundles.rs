@@ -32,7 +32,9 @@
 //!
 //! Exits 1 with a message if a file is missing or a bundle does not verify.
 
-use std::collections::BTreeMap;
+#[path = "real_fixtures/mod.rs"]
+mod real_fixtures;
+
 use std::hint::black_box;
 use std::path::Path;
 use std::process::ExitCode;
@@ -122,7 +124,7 @@ fn run() -> Result<(), String> {
     // failures would measure nothing. (Any later failure, in warm-up or
     // timing, also stops the run with its error.)
     for case in &cases {
-        let who = signer(verify_text_value(case, &ctx)?);
+        let who = verify_text_value(case, &ctx)?.signer();
         verify_text_direct(case, &ctx)?;
         println!("verified  {:<16} {:<32} {who}", case.kind, case.label);
     }
@@ -180,7 +182,10 @@ fn timed(len: usize, budget: Duration, step: &Step) -> Result<(u64, Duration), S
 }
 
 fn load_cases(dir: &Path) -> Result<Vec<Case>, String> {
-    let digests = tarball_digests(&String::from_utf8_lossy(&read(dir, "tarball-digests.txt")?));
+    let digests = real_fixtures::tarball_digests(&String::from_utf8_lossy(&read(
+        dir,
+        "tarball-digests.txt",
+    )?));
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .filter_map(Result::ok)
@@ -267,28 +272,4 @@ fn verify_bundle(case: &Case, bundle: &Bundle, ctx: &Ctx) -> Result<Verified, St
         ctx.now,
     )
     .map_err(|e| format!("{} {}: {e}", case.kind, case.label))
-}
-
-/// Who signed, for the pre-flight listing.
-fn signer(verified: Verified) -> String {
-    match (verified.identity, verified.key_id) {
-        (Some(id), _) => format!(
-            "signed {} by {}",
-            verified.signed_at,
-            id.san.unwrap_or_default()
-        ),
-        (None, Some(key)) => format!("signed {} by npm key {key}", verified.signed_at),
-        (None, None) => String::new(),
-    }
-}
-
-fn tarball_digests(text: &str) -> BTreeMap<String, String> {
-    text.lines()
-        .filter_map(|line| {
-            let mut parts = line.split_whitespace();
-            let file = parts.next()?;
-            let hex = parts.find_map(|p| p.strip_prefix("sha512hex="))?;
-            Some((file.to_owned(), hex.to_owned()))
-        })
-        .collect()
 }

@@ -18,7 +18,9 @@
 //!
 //! Exits 1 with a message if a file is missing or anything does not hold.
 
-use std::collections::BTreeMap;
+#[path = "real_fixtures/mod.rs"]
+mod real_fixtures;
+
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -68,7 +70,10 @@ fn run() -> Result<(), String> {
         .map_err(|e| format!("trusted root: {e}"))?;
     let keys = KeySet::from_keys_json(&read(dir, "npm-keys.v1.json")?)
         .map_err(|e| format!("npm keys: {e}"))?;
-    let digests = tarball_digests(&String::from_utf8_lossy(&read(dir, "tarball-digests.txt")?));
+    let digests = real_fixtures::tarball_digests(&String::from_utf8_lossy(&read(
+        dir,
+        "tarball-digests.txt",
+    )?));
 
     let mut cases = Vec::new();
     let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -167,7 +172,7 @@ fn check(case: &Case, root: &TrustedRoot, keys: &KeySet, now: Timestamp) -> Resu
     let digests = [("sha512", case.sha512.clone())];
     let verified = verify(&bundle, root, policy, Artifact::Digests(&digests), now)
         .map_err(|e| e.to_string())?;
-    let statement = verified.statement.ok_or("no statement")?;
+    let statement = verified.statement.as_ref().ok_or("no statement")?;
     if statement.predicate_type != case.predicate_type {
         return Err(format!("predicate type {}", statement.predicate_type));
     }
@@ -177,26 +182,11 @@ fn check(case: &Case, root: &TrustedRoot, keys: &KeySet, now: Timestamp) -> Resu
     if subject.name != case.purl {
         return Err(format!("subject {} is not {}", subject.name, case.purl));
     }
-    Ok(match (verified.identity, verified.key_id) {
-        (Some(id), _) => format!(
-            "signed {} by {}",
-            verified.signed_at,
-            id.san.unwrap_or_default()
-        ),
-        (None, Some(key)) => format!("signed {} by npm key {key}", verified.signed_at),
-        (None, None) => String::new(),
-    })
-}
-
-fn tarball_digests(text: &str) -> BTreeMap<String, String> {
-    text.lines()
-        .filter_map(|line| {
-            let mut parts = line.split_whitespace();
-            let file = parts.next()?;
-            let hex = parts.find_map(|p| p.strip_prefix("sha512hex="))?;
-            Some((file.to_owned(), hex.to_owned()))
-        })
-        .collect()
+    Ok(format!(
+        "signed {} by {}",
+        verified.signed_at,
+        verified.signer()
+    ))
 }
 
 fn flip_hex(hex: &str) -> String {

@@ -109,17 +109,9 @@ fn artifact_digests(artifact: &str) -> Result<Vec<(&'static str, String)>> {
 }
 
 fn success_line(artifact: &str, verified: &Verified) -> String {
-    let signer = match (&verified.identity, &verified.key_id) {
-        (Some(id), _) => format!(
-            "{} (issuer {})",
-            id.san.as_deref().unwrap_or("?"),
-            id.issuer.as_deref().unwrap_or("?")
-        ),
-        (None, Some(key)) => format!("key {key}"),
-        (None, None) => "key".to_owned(),
-    };
     let line = escape::text(&format!(
-        "verified: {artifact} signed by {signer} at {}",
+        "verified: {artifact} signed by {} at {}",
+        verified.signer(),
         verified.signed_at
     ));
     line + "\n"

@@ -104,6 +104,21 @@ pub struct Verified {
     pub statement: Option<Statement>,
 }
 
+impl Verified {
+    /// Who signed, in words: the certificate's SAN and issuer, or the key.
+    pub fn signer(&self) -> String {
+        match (&self.identity, &self.key_id) {
+            (Some(id), _) => format!(
+                "{} (issuer {})",
+                id.san.as_deref().unwrap_or("?"),
+                id.issuer.as_deref().unwrap_or("?")
+            ),
+            (None, Some(key)) => format!("key {key}"),
+            (None, None) => "a key".to_owned(),
+        }
+    }
+}
+
 /// Which check refused the bundle.
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
