@@ -51,6 +51,7 @@ fn bench(c: &mut Criterion) {
                     evidence: Default::default(),
                     evidence_notes: Vec::new(),
                     provenance: Vec::new(),
+                    trust: Vec::new(),
                     lockfile: lock,
                     config: None,
                     fail_on: policy.fail_on,

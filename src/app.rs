@@ -110,6 +110,8 @@ fn audit(args: AuditArgs) -> Result<u8> {
                     .map(|h| h.to_string())
                     .collect()
             }),
+            trust: config.trust.clone(),
+            now: jiff::Timestamp::now(),
         };
         let evidence = registry_evidence(&lockfile, &args, cache.as_ref(), &root)?;
         let findings = checks::run(&lockfile, &ctx, Some(&evidence));
@@ -118,6 +120,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
         audited.push(Audited {
             evidence: evidence.summary(&lockfile),
             provenance: evidence.verified_provenance(&lockfile),
+            trust: evidence.trust_levels(&lockfile),
             evidence_notes: evidence.notes,
             lockfile,
             config: config.path.as_ref().map(|p| p.display().to_string()),

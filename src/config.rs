@@ -163,6 +163,56 @@ pub struct Config {
     pub levels: BTreeMap<Code, Level>,
     /// Ignores, in file order.
     pub ignores: Vec<Ignore>,
+    /// The `[trust]` table.
+    pub trust: TrustPolicy,
+}
+
+/// `[trust]`: the trust ladder's options (as pnpm's `trustPolicy` has them).
+#[derive(Debug, Clone, Default)]
+pub struct TrustPolicy {
+    /// `exclude`: packages whose trust downgrades are not reported.
+    pub exclude: Vec<NamePattern>,
+    /// `ignore-after-days`: a downgrade of a version published longer ago
+    /// than this is not reported (it has been in use long enough).
+    pub ignore_after_days: Option<u32>,
+    /// `min-release-age`: versions younger than this many days are
+    /// reported (`release-too-new`). Off unless set; 3 is a sound value.
+    pub min_release_age_days: Option<u32>,
+    /// `require`: the level matching packages must reach; the most
+    /// specific pattern applies (a name, then `@scope/*`, then `*`).
+    pub require: Vec<(NamePattern, crate::trust::Level)>,
+}
+
+/// A package-name pattern: an exact name, `@scope/*`, or `*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamePattern(String);
+
+impl NamePattern {
+    /// Whether `name` matches.
+    pub fn matches(&self, name: &str) -> bool {
+        match self.0.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix),
+            None => self.0 == name,
+        }
+    }
+
+    /// Whether this is a `@scope/*` pattern.
+    pub fn matches_any_in_scope(&self) -> bool {
+        self.0.starts_with('@') && self.0.ends_with("/*")
+    }
+
+    fn parse(text: &str) -> Result<NamePattern, String> {
+        let ok = text == "*"
+            || (text.starts_with('@') && text.ends_with("/*") && text.len() > 3)
+            || (!text.is_empty() && !text.contains('*'));
+        if ok {
+            Ok(NamePattern(text.to_owned()))
+        } else {
+            Err(format!(
+                "package pattern {text:?}: expected a name, @scope/* or *"
+            ))
+        }
+    }
 }
 
 /// A configuration that cannot be used.
@@ -197,6 +247,18 @@ struct RawConfig {
     levels: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     ignore: Vec<Spanned<RawIgnore>>,
+    trust: Option<RawTrust>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawTrust {
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+    ignore_after_days: Option<u32>,
+    min_release_age: Option<u32>,
+    #[serde(default)]
+    require: toml::value::Table,
 }
 
 #[derive(Deserialize)]
@@ -299,12 +361,45 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             line: line_of(text, start),
         });
     }
+    let trust = match raw.trust {
+        None => TrustPolicy::default(),
+        Some(t) => TrustPolicy {
+            exclude: t
+                .exclude
+                .iter()
+                .map(|p| NamePattern::parse(p.get_ref()).map_err(|m| invalid(p.span().start, m)))
+                .collect::<Result<_, _>>()?,
+            ignore_after_days: t.ignore_after_days,
+            min_release_age_days: t.min_release_age,
+            require: t
+                .require
+                .iter()
+                .map(|(pattern, level)| {
+                    let at = text.find("[trust").unwrap_or(0);
+                    let pattern = NamePattern::parse(pattern).map_err(|m| invalid(at, m))?;
+                    let level = level
+                        .as_str()
+                        .and_then(crate::trust::Level::from_name)
+                        .ok_or_else(|| {
+                            invalid(
+                                at,
+                                "trust.require: expected a level: none, signed, provenance, \
+                                 trusted-publisher or staged"
+                                    .into(),
+                            )
+                        })?;
+                    Ok((pattern, level))
+                })
+                .collect::<Result<_, ConfigError>>()?,
+        },
+    };
     Ok(Config {
         path: Some(path.to_path_buf()),
         fail_on,
         allowed_hosts,
         levels,
         ignores,
+        trust,
     })
 }
 

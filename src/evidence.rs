@@ -21,6 +21,7 @@ use crate::registry::npmrc::NpmConfig;
 use crate::registry::packument::VersionRecord;
 use crate::signatures::{self, KeySet, Verdict};
 use crate::sigstore::trust_root::TrustedRoot;
+use crate::trust::Level;
 
 /// The three states of one kind of evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -88,6 +89,44 @@ impl EntryEvidence {
         }
     }
 
+    /// The trust level verified evidence supports, or `None` when the
+    /// registry does not serve the evidence (unknown). Only what lockproof
+    /// verified counts, except the staged-publish approver, which no one
+    /// can verify: the registry asserts it unsigned.
+    pub fn trust_level(&self) -> Option<Level> {
+        let Metadata::Found(record) = &self.metadata else {
+            return None;
+        };
+        let signed = matches!(
+            self.signatures,
+            Signatures::Judged(Verdict::Verified { .. })
+        );
+        if matches!(self.signatures, Signatures::Unknown(_)) {
+            return None;
+        }
+        let user = record.npm_user.as_ref();
+        let provenance = match &self.provenance {
+            Provenance::Verified(facts) => Some(facts),
+            _ => None,
+        };
+        Some(
+            if user.is_some_and(|u| u.approver.is_some()) && (signed || provenance.is_some()) {
+                Level::Staged
+            } else if let (Some(tp), Some(facts)) =
+                (user.and_then(|u| u.trusted_publisher.as_ref()), provenance)
+                && issuer_of(&tp.id).is_some_and(|i| facts.issuer.as_deref() == Some(i))
+            {
+                Level::TrustedPublisher
+            } else if provenance.is_some() {
+                Level::Provenance
+            } else if signed {
+                Level::Signed
+            } else {
+                Level::None
+            },
+        )
+    }
+
     /// State of the signatures.
     pub fn signature_state(&self) -> State {
         match &self.signatures {
@@ -138,6 +177,15 @@ fn registry_signs(
                 && matches!(o, PackageOutcome::Record(r)
                     if r.versions.values().any(|v| v.signatures.as_ref().is_some_and(|s| !s.is_empty())))
         })
+}
+
+/// The OIDC issuer of a trusted-publisher provider, as npm names them.
+fn issuer_of(provider: &str) -> Option<&'static str> {
+    match provider {
+        "github" => Some("https://token.actions.githubusercontent.com"),
+        "gitlab" => Some("https://gitlab.com"),
+        _ => None,
+    }
 }
 
 /// Why an entry's signatures are unknown on a registry that signs nothing.
@@ -351,6 +399,64 @@ pub fn add_provenance(
     }
 }
 
+/// Entries per trust level (verified evidence only).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TrustCounts {
+    /// Approved staged publish.
+    pub staged: usize,
+    /// Trusted publisher with matching verified provenance.
+    pub trusted_publisher: usize,
+    /// Verified provenance.
+    pub provenance: usize,
+    /// Verified registry signature only.
+    pub signed: usize,
+    /// None of these.
+    pub none: usize,
+    /// The registry does not serve the evidence.
+    pub unknown: usize,
+}
+
+impl TrustCounts {
+    fn add(&mut self, level: Option<Level>) {
+        *match level {
+            Some(Level::Staged) => &mut self.staged,
+            Some(Level::TrustedPublisher) => &mut self.trusted_publisher,
+            Some(Level::Provenance) => &mut self.provenance,
+            Some(Level::Signed) => &mut self.signed,
+            Some(Level::None) => &mut self.none,
+            None => &mut self.unknown,
+        } += 1;
+    }
+}
+
+impl std::ops::AddAssign for TrustCounts {
+    fn add_assign(&mut self, o: TrustCounts) {
+        self.staged += o.staged;
+        self.trusted_publisher += o.trusted_publisher;
+        self.provenance += o.provenance;
+        self.signed += o.signed;
+        self.none += o.none;
+        self.unknown += o.unknown;
+    }
+}
+
+/// One registry entry's trust level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EntryTrust {
+    /// The entry's path in the lockfile.
+    pub path: String,
+    /// Package name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// Level from verified evidence; `null` when unknown.
+    pub level: Option<Level>,
+    /// Level the version document's fields claim (unverified).
+    pub claimed: Option<Level>,
+    /// The release that sets the package's baseline, and its claimed level.
+    pub baseline: Option<String>,
+}
+
 /// An entry whose provenance verified, with what it says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VerifiedProvenance {
@@ -366,6 +472,35 @@ pub struct VerifiedProvenance {
 }
 
 impl Evidence {
+    /// Every registry entry's trust level, in lockfile order.
+    pub fn trust_levels(&self, lockfile: &Lockfile) -> Vec<EntryTrust> {
+        lockfile
+            .entries
+            .iter()
+            .zip(&self.entries)
+            .filter_map(|(entry, ev)| {
+                let ev = ev.as_ref()?;
+                let record = match &ev.metadata {
+                    Metadata::Found(r) => Some(r),
+                    _ => None,
+                };
+                Some(EntryTrust {
+                    path: entry.path.clone(),
+                    name: entry.name.clone(),
+                    version: entry.version.clone().unwrap_or_default(),
+                    level: ev.trust_level(),
+                    claimed: record.map(|r| Level::claimed(&r.trust_fields())),
+                    baseline: record.and_then(|r| {
+                        r.history
+                            .baseline
+                            .as_ref()
+                            .map(|b| format!("{} ({})", b.version, b.level.as_str()))
+                    }),
+                })
+            })
+            .collect()
+    }
+
     /// The entries whose provenance verified, in lockfile order.
     pub fn verified_provenance(&self, lockfile: &Lockfile) -> Vec<VerifiedProvenance> {
         lockfile
@@ -436,6 +571,8 @@ pub struct EvidenceSummary {
     pub signatures: StateCounts,
     /// Provenance attestations.
     pub provenance: StateCounts,
+    /// Entries per verified trust level.
+    pub trust: TrustCounts,
     /// Entries whose evidence is unknown, grouped by reason.
     pub not_judged: Vec<NotJudged>,
 }
@@ -450,6 +587,7 @@ impl Evidence {
             s.registry.add(ev.metadata_state());
             s.signatures.add(ev.signature_state());
             s.provenance.add(ev.provenance_state());
+            s.trust.add(ev.trust_level());
             if let Metadata::Unknown(why) = &ev.metadata {
                 groups
                     .entry(("registry", why.clone()))

@@ -161,6 +161,16 @@ codes! {
         "The version has no provenance attestation on a registry that serves them.";
     ProvenanceRepositoryMismatch => "provenance-repository-mismatch", Medium,
         "The provenance was built from another repository than the package's `repository` field.";
+    TrustDowngrade => "trust-downgrade", High,
+        "The version has less verified evidence than an earlier release of the package claimed.";
+    TrustBelowRequired => "trust-below-required", High,
+        "The version's verified trust level is below what the policy requires for the package.";
+    ApproverChanged => "approver-changed", Medium,
+        "The staged publish was approved by another maintainer than the previous release's.";
+    PublisherChanged => "publisher-changed", Low,
+        "Another npm account published this version than the previous release.";
+    ReleaseTooNew => "release-too-new", Medium,
+        "The version was published more recently than the policy's minimum release age.";
     ProvenanceUntrustedBuild => "provenance-untrusted-build", Low,
         "The provenance was signed by a non-CI identity, built from a ref that is not a tag or main branch, or on a self-hosted runner.";
 }

@@ -20,4 +20,5 @@ pub mod registry;
 pub mod report;
 pub mod signatures;
 pub mod sigstore;
+pub mod trust;
 pub mod verify_bundle;

@@ -11,6 +11,7 @@ mod provenance;
 mod registry;
 mod scripts;
 mod source;
+mod trust;
 mod url;
 
 use rayon::prelude::*;
@@ -28,6 +29,10 @@ pub struct Context {
     /// Hosts that registry and remote tarballs may be downloaded from,
     /// lowercase.
     pub allowed_hosts: Vec<String>,
+    /// The trust ladder's options.
+    pub trust: crate::config::TrustPolicy,
+    /// The time release ages are measured against.
+    pub now: jiff::Timestamp,
 }
 
 impl Default for Context {
@@ -37,6 +42,8 @@ impl Default for Context {
                 .iter()
                 .map(|h| h.to_string())
                 .collect(),
+            trust: crate::config::TrustPolicy::default(),
+            now: jiff::Timestamp::now(),
         }
     }
 }
@@ -71,6 +78,7 @@ pub fn run(lockfile: &Lockfile, ctx: &Context, evidence: Option<&Evidence>) -> V
             {
                 registry::check(&mut f, ev);
                 provenance::check(&mut f, ev);
+                trust::check(&mut f, ev, ctx);
             }
             found
         })

@@ -1,20 +1,22 @@
 //! What lockproof keeps of a packument: a compact record of the locked
-//! versions only.
+//! versions, and what the package's history says about each of them (the
+//! trust ladder's baseline and previous release).
 //!
 //! Full packuments of popular packages run to megabytes (every version's
 //! whole `package.json`), and `_npmUser` and `time` are only in the full
 //! one. The document is read in one streaming pass that deserializes the
-//! wanted versions and skips everything else, so the whole packument never
-//! sits in memory as a tree.
+//! wanted versions, a handful of trust fields of every other version, and
+//! skips everything else, so the whole packument never sits in memory as
+//! a tree.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::marker::PhantomData;
 
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::signatures::Signature;
+use crate::trust;
 
 /// `dist.attestations`: where the version's Sigstore bundles are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,6 +110,9 @@ pub struct VersionRecord {
     /// `postinstall`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub install_scripts: Vec<String>,
+    /// What the package's earlier releases claim (the trust ladder).
+    #[serde(default)]
+    pub history: trust::History,
 }
 
 /// What lockproof keeps of one packument: the wanted versions.
@@ -122,6 +127,20 @@ pub struct PackageRecord {
     /// Whether the packument has a `time` object (abbreviated ones and
     /// some mirrors do not).
     pub has_time: bool,
+}
+
+impl VersionRecord {
+    /// The trust-relevant fields of this version document.
+    pub fn trust_fields(&self) -> trust::Fields {
+        let user = self.npm_user.as_ref();
+        trust::Fields {
+            signed: self.signatures.as_ref().is_some_and(|s| !s.is_empty()),
+            attestations: self.attestations.is_some(),
+            trusted_publisher: user.is_some_and(|u| u.trusted_publisher.is_some()),
+            publisher: user.map(|u| u.name.clone()),
+            approver: user.and_then(|u| u.approver.as_ref().map(|a| a.name.clone())),
+        }
+    }
 }
 
 impl PackageRecord {
@@ -175,19 +194,24 @@ impl<'de> Visitor<'de> for PackageSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PackageRecord, A::Error> {
         let mut record = PackageRecord::default();
         let mut times: BTreeMap<String, String> = BTreeMap::new();
+        let mut fields: Vec<(String, trust::Fields)> = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "name" => record.name = map.next_value()?,
                 "versions" => {
-                    let docs: BTreeMap<String, VersionDoc> =
-                        map.next_value_seed(WantedSeed::new(self.wanted))?;
-                    record.versions = docs
-                        .into_iter()
-                        .map(|(v, doc)| (v, doc.into_record()))
-                        .collect();
+                    let (docs, all) = map.next_value_seed(VersionsSeed {
+                        wanted: self.wanted,
+                    })?;
+                    fields = all;
+                    record.versions = docs;
                 }
                 "time" => {
-                    times = map.next_value_seed(WantedSeed::new(self.wanted))?;
+                    // Every version's time: the history needs them all.
+                    let all: BTreeMap<String, serde_json::Value> = map.next_value()?;
+                    times = all
+                        .into_iter()
+                        .filter_map(|(k, v)| Some((k, v.as_str()?.to_owned())))
+                        .collect();
                     record.has_time = true;
                 }
                 _ => {
@@ -195,54 +219,103 @@ impl<'de> Visitor<'de> for PackageSeed<'_> {
                 }
             }
         }
+        let releases: Vec<trust::Release<'_>> = fields
+            .iter()
+            .filter_map(|(v, f)| Some((v.as_str(), times.get(v)?.as_str(), f)))
+            .collect();
         for (version, rec) in &mut record.versions {
-            rec.published = times.remove(version);
+            rec.published = times.get(version).cloned();
+            rec.history = trust::history(version, rec.published.as_deref(), &releases);
         }
         Ok(record)
     }
 }
 
-/// Reads a map keyed by version, keeping the wanted keys' values (`V`)
-/// and skipping the rest unparsed: `versions` and `time` alike.
-struct WantedSeed<'w, V> {
+/// Reads `versions`: wanted versions in full, every version's trust
+/// fields (small), the rest skipped.
+struct VersionsSeed<'w> {
     wanted: &'w BTreeSet<String>,
-    value: PhantomData<V>,
 }
 
-impl<'w, V> WantedSeed<'w, V> {
-    fn new(wanted: &'w BTreeSet<String>) -> Self {
-        Self {
-            wanted,
-            value: PhantomData,
-        }
-    }
-}
+type Versions = (
+    BTreeMap<String, VersionRecord>,
+    Vec<(String, trust::Fields)>,
+);
 
-impl<'de, V: Deserialize<'de>> DeserializeSeed<'de> for WantedSeed<'_, V> {
-    type Value = BTreeMap<String, V>;
+impl<'de> DeserializeSeed<'de> for VersionsSeed<'_> {
+    type Value = Versions;
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Versions, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de, V: Deserialize<'de>> Visitor<'de> for WantedSeed<'_, V> {
-    type Value = BTreeMap<String, V>;
+impl<'de> Visitor<'de> for VersionsSeed<'_> {
+    type Value = Versions;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a map keyed by version")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out = BTreeMap::new();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Versions, A::Error> {
+        let mut docs = BTreeMap::new();
+        let mut all = Vec::new();
         while let Some(version) = map.next_key::<String>()? {
             if self.wanted.contains(&version) {
-                out.insert(version, map.next_value()?);
+                let record = map.next_value::<VersionDoc>()?.into_record();
+                all.push((version.clone(), record.trust_fields()));
+                docs.insert(version, record);
             } else {
-                map.next_value::<IgnoredAny>()?;
+                let doc: HistoryDoc = map.next_value()?;
+                all.push((version, doc.trust_fields()));
             }
         }
-        Ok(out)
+        Ok((docs, all))
+    }
+}
+
+/// The trust fields of a version lockproof does not audit.
+#[derive(Deserialize)]
+struct HistoryDoc {
+    #[serde(default)]
+    dist: HistoryDist,
+    #[serde(default, rename = "_npmUser")]
+    npm_user: Option<HistoryUser>,
+}
+
+#[derive(Deserialize, Default)]
+struct HistoryDist {
+    #[serde(default)]
+    signatures: Option<Vec<IgnoredAny>>,
+    #[serde(default)]
+    attestations: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct HistoryUser {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, rename = "trustedPublisher")]
+    trusted_publisher: Option<IgnoredAny>,
+    #[serde(default)]
+    approver: Option<Person>,
+}
+
+impl HistoryDoc {
+    fn trust_fields(&self) -> trust::Fields {
+        trust::Fields {
+            signed: self.dist.signatures.as_ref().is_some_and(|s| !s.is_empty()),
+            attestations: self.dist.attestations.is_some(),
+            trusted_publisher: self
+                .npm_user
+                .as_ref()
+                .is_some_and(|u| u.trusted_publisher.is_some()),
+            publisher: self.npm_user.as_ref().and_then(|u| u.name.clone()),
+            approver: self
+                .npm_user
+                .as_ref()
+                .and_then(|u| u.approver.as_ref().map(|a| a.name.clone())),
+        }
     }
 }
 
@@ -338,6 +411,7 @@ impl VersionDoc {
                 .filter(|s| self.scripts.contains_key(**s))
                 .map(|s| s.to_string())
                 .collect(),
+            history: trust::History::default(),
         }
     }
 }

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::evidence::{EvidenceSummary, StateCounts, VerifiedProvenance};
+use crate::evidence::{EntryTrust, EvidenceSummary, StateCounts, TrustCounts, VerifiedProvenance};
 use crate::finding::Severity;
 use crate::lockfile::{Lockfile, LockfileVersion, SourceKind};
 use crate::policy::{IgnoredFinding, Judged, Outcome, PolicyNote};
@@ -144,6 +144,8 @@ pub struct LockfileSummary {
     pub evidence: EvidenceSummary,
     /// Entries whose provenance verified: where and how each was built.
     pub provenance: Vec<VerifiedProvenance>,
+    /// Every registry entry's trust level.
+    pub trust: Vec<EntryTrust>,
 }
 
 /// Totals over every lockfile.
@@ -178,6 +180,8 @@ pub struct EvidenceTotals {
     pub signatures: StateCounts,
     /// Provenance attestations.
     pub provenance: StateCounts,
+    /// Entries per verified trust level.
+    pub trust: TrustCounts,
 }
 
 /// The result of an audit.
@@ -215,6 +219,8 @@ pub struct Audited {
     pub evidence_notes: Vec<String>,
     /// Its entries whose provenance verified.
     pub provenance: Vec<VerifiedProvenance>,
+    /// Its registry entries' trust levels.
+    pub trust: Vec<EntryTrust>,
     /// The lockfile.
     pub lockfile: Lockfile,
     /// The config file applied, if any.
@@ -225,8 +231,8 @@ pub struct Audited {
     pub outcome: Outcome,
 }
 
-const NOT_CHECKED: &str = "staged-publish evidence and trust downgrades were not checked, and no \
-     tarball was downloaded: this version of lockproof does not do that yet";
+const NOT_CHECKED: &str = "no tarball was downloaded: the lockfile's integrity was compared with \
+     the registry's, not with the bytes";
 
 fn unverifiable_reason(kind: SourceKind) -> &'static str {
     match kind {
@@ -286,9 +292,11 @@ impl Report {
             summary.evidence.registry += a.evidence.registry;
             summary.evidence.signatures += a.evidence.signatures;
             summary.evidence.provenance += a.evidence.provenance;
+            summary.evidence.trust += a.evidence.trust;
             lockfiles.push(LockfileSummary {
                 evidence: a.evidence,
                 provenance: a.provenance,
+                trust: a.trust,
                 path: a.lockfile.path.display().to_string(),
                 lockfile_version: a.lockfile.version,
                 config: a.config,
@@ -328,7 +336,7 @@ impl Report {
                 version: env!("CARGO_PKG_VERSION"),
             },
             passed: summary.failing == 0,
-            checks: vec!["lockfile", "registry", "signatures", "provenance"],
+            checks: vec!["lockfile", "registry", "signatures", "provenance", "trust"],
             notes: {
                 notes.push(NOT_CHECKED.to_string());
                 notes
@@ -384,11 +392,19 @@ impl Report {
                 c.present, c.absent, c.unknown
             )
         };
+        let t = &e.trust;
         format!(
-            "registry metadata {}; registry signatures {}; provenance {}",
+            "registry metadata {}; registry signatures {}; provenance {}; trust: {} staged, \
+             {} trusted-publisher, {} provenance, {} signed, {} none, {} unknown",
             states(&e.registry),
             states(&e.signatures),
-            states(&e.provenance)
+            states(&e.provenance),
+            t.staged,
+            t.trusted_publisher,
+            t.provenance,
+            t.signed,
+            t.none,
+            t.unknown
         )
     }
 

@@ -156,6 +156,7 @@ pub(super) fn render(report: &Report) -> String {
                 "lockfiles": report.lockfiles.iter().map(|l| json!({
                     "path": l.path,
                     "provenance": l.provenance,
+                    "trust": l.trust,
                 })).collect::<Vec<_>>(),
             },
         }],

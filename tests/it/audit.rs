@@ -279,10 +279,7 @@ fn offline_flag_is_accepted_and_the_report_says_what_was_not_checked() {
             .any(|n| n.contains("registry evidence unknown for 2 entries (offline")),
         "{notes:?}"
     );
-    assert!(
-        notes.iter().any(|n| n.contains("staged-publish")),
-        "{notes:?}"
-    );
+    assert!(notes.iter().any(|n| n.contains("no tarball")), "{notes:?}");
 }
 
 #[test]

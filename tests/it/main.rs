@@ -12,4 +12,5 @@ mod policy;
 mod registry;
 mod sigstore;
 mod sigstore_pki;
+mod trust;
 mod util;

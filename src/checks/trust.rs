@@ -1,0 +1,141 @@
+//! The trust ladder: each registry entry's verified trust level against the
+//! level its package's earlier releases claimed (downgrades), the policy's
+//! required level, who published and approved it compared with the
+//! previous release, and its age. Reads evidence only.
+
+use super::{Context, EntryFindings};
+use crate::config::{NamePattern, TrustPolicy};
+use crate::evidence::{EntryEvidence, Metadata};
+use crate::finding::Code;
+use crate::trust::Level;
+
+pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence, ctx: &Context) {
+    let Metadata::Found(record) = &ev.metadata else {
+        return;
+    };
+    let published = record
+        .published
+        .as_deref()
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok());
+    let age_days = published.map(|p| (ctx.now.as_second() - p.as_second()) / 86_400);
+    let level = ev.trust_level();
+    let name = f.entry.name.clone();
+    let policy = &ctx.trust;
+
+    if let (Some(level), Some(baseline)) = (level, &record.history.baseline)
+        && baseline.level > level
+        && !policy.exclude.iter().any(|p| p.matches(&name))
+        && policy
+            .ignore_after_days
+            .is_none_or(|days| age_days.is_none_or(|age| age <= i64::from(days)))
+    {
+        f.report(
+            Code::TrustDowngrade,
+            format!(
+                "verified trust level {}, but {} (published earlier) claims {}{}",
+                level.as_str(),
+                baseline.version,
+                baseline.level.as_str(),
+                unverified_claim(record, level)
+            ),
+        );
+    }
+    if let Some(required) = required(policy, &name) {
+        match level {
+            Some(level) if level >= required => {}
+            Some(level) => f.report(
+                Code::TrustBelowRequired,
+                format!(
+                    "policy requires {} for this package; verified level is {}",
+                    required.as_str(),
+                    level.as_str()
+                ),
+            ),
+            None => f.report(
+                Code::TrustBelowRequired,
+                format!(
+                    "policy requires {} for this package; the registry does not serve the evidence, so the level is unknown",
+                    required.as_str()
+                ),
+            ),
+        }
+    }
+    let user = record.npm_user.as_ref();
+    if let Some(previous) = &record.history.previous {
+        let approver = user
+            .and_then(|u| u.approver.as_ref())
+            .map(|a| a.name.as_str());
+        if let (Some(now), Some(before)) = (approver, previous.fields.approver.as_deref())
+            && now != before
+        {
+            f.report(
+                Code::ApproverChanged,
+                format!(
+                    "staged publish approved by {now}; {} was approved by {before}",
+                    previous.version
+                ),
+            );
+        }
+        let publisher = user.map(|u| u.name.as_str()).filter(|n| !n.is_empty());
+        if let (Some(now), Some(before)) = (publisher, previous.fields.publisher.as_deref())
+            && now != before
+        {
+            f.report(
+                Code::PublisherChanged,
+                format!(
+                    "published by {now}; {} was published by {before}",
+                    previous.version
+                ),
+            );
+        }
+    }
+    if let (Some(min), Some(published)) = (policy.min_release_age_days, published) {
+        let age = ctx.now.as_second() - published.as_second();
+        if age < i64::from(min) * 86_400 {
+            f.report(
+                Code::ReleaseTooNew,
+                format!(
+                    "published {published} ({} hours ago), under the minimum release age of {min} days (time as {} states it; a mirror may rewrite it)",
+                    age.max(0) / 3600,
+                    ev.registry
+                ),
+            );
+        }
+    }
+}
+
+/// The level the most specific matching `require` pattern asks for.
+fn required(policy: &TrustPolicy, name: &str) -> Option<Level> {
+    policy
+        .require
+        .iter()
+        .filter(|(p, _)| p.matches(name))
+        .max_by_key(|(p, _)| specificity(p))
+        .map(|(_, level)| *level)
+}
+
+fn specificity(p: &NamePattern) -> u8 {
+    if p.matches("") {
+        0
+    } else if p.matches_any_in_scope() {
+        1
+    } else {
+        2
+    }
+}
+
+/// "; this version's fields claim X but only Y was verified" when the
+/// fields claim more than was verified (an attestation that could not be
+/// had or did not verify).
+fn unverified_claim(record: &crate::registry::packument::VersionRecord, level: Level) -> String {
+    let claimed = Level::claimed(&record.trust_fields());
+    if claimed > level {
+        format!(
+            "; this version's fields claim {} but only {} was verified",
+            claimed.as_str(),
+            level.as_str()
+        )
+    } else {
+        String::new()
+    }
+}

@@ -1,0 +1,232 @@
+//! The trust ladder against the fake registry: downgrades (the axios
+//! pattern), prereleases, publisher and approver changes, release age and
+//! required levels, each firing on its case only.
+
+use serde_json::{Value, json};
+
+use crate::fake_registry::{FakeRegistry, FakeVersion, Route, TestKey, lockfile, packument, sri};
+use crate::registry::{Project, found, keys_body};
+
+/// How one version of the fake package looks.
+struct V {
+    version: &'static str,
+    published: String,
+    publisher: &'static str,
+    approver: Option<&'static str>,
+    trusted_publisher: bool,
+    attestations: bool,
+}
+
+fn v(version: &'static str, day: u32) -> V {
+    V {
+        version,
+        published: format!("2026-06-{day:02}T00:00:00.000Z"),
+        publisher: "GitHub Actions",
+        approver: None,
+        trusted_publisher: false,
+        attestations: false,
+    }
+}
+
+fn staged(version: &'static str, day: u32, by: &'static str) -> V {
+    V {
+        approver: Some(by),
+        trusted_publisher: true,
+        attestations: true,
+        ..v(version, day)
+    }
+}
+
+/// A packument of `name` with every version signed by `key` and the
+/// trust fields each `V` asks for.
+fn packument_of(name: &str, versions: &[V], key: &TestKey) -> String {
+    let fakes: Vec<FakeVersion> = versions
+        .iter()
+        .map(|x| FakeVersion::signed(name, x.version, key))
+        .collect();
+    let mut doc: Value = serde_json::from_str(&packument(name, &fakes)).expect("packument");
+    for x in versions {
+        let d = &mut doc["versions"][x.version];
+        let mut user = json!({"name": x.publisher, "email": "x@example.com"});
+        if x.trusted_publisher {
+            user["trustedPublisher"] = json!({"id": "github", "oidcConfigId": "oidc:1"});
+        }
+        if let Some(by) = x.approver {
+            user["approver"] = json!({"name": by, "email": format!("{by}@example.com")});
+        }
+        d["_npmUser"] = user;
+        if x.attestations {
+            d["dist"]["attestations"] = json!({
+                "url": format!("https://registry.npmjs.org/-/npm/v1/attestations/{name}@{}", x.version),
+                "provenance": {"predicateType": "https://slsa.dev/provenance/v1"}
+            });
+        }
+        doc["time"][x.version] = json!(x.published);
+    }
+    doc.to_string()
+}
+
+/// Audits `name@locked` against a registry serving `versions`; `config`
+/// is written beside the lockfile when given.
+fn audit(name: &str, locked: &str, versions: &[V], config: Option<&str>) -> (i32, Value) {
+    let key = TestKey::new(1);
+    let reg = FakeRegistry::start();
+    reg.route("/-/npm/v1/keys", Route::Json(keys_body(&[(&key, None)])));
+    let path = format!("/{}", name.replacen('/', "%2f", 1));
+    reg.route(&path, Route::Json(packument_of(name, versions, &key)));
+    let integrity = sri(&format!("{name}@{locked}"));
+    let project = Project::new(&lockfile(&[(name, locked, &integrity)]));
+    if let Some(text) = config {
+        std::fs::write(project.path().join("lockproof.toml"), text).expect("config");
+    }
+    let (code, report, _) = project.audit(&reg, &[]);
+    (code, report)
+}
+
+fn codes(report: &Value) -> Vec<String> {
+    found(report).into_iter().map(|(c, _)| c).collect()
+}
+
+fn messages(report: &Value, code: &str) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == code)
+        .filter_map(|f| f["message"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn a_token_publish_after_staged_releases_is_a_downgrade_naming_the_last_staged_one() {
+    let versions = [
+        staged("1.0.0", 1, "alice"),
+        staged("1.4.0", 2, "alice"),
+        V {
+            publisher: "stolen-token-user",
+            ..v("1.4.1", 3)
+        },
+    ];
+    let (code, report) = audit("axios-like", "1.4.1", &versions, None);
+    assert_eq!(codes(&report), ["publisher-changed", "trust-downgrade"]);
+    let msg = &messages(&report, "trust-downgrade")[0];
+    assert!(msg.contains("1.4.0") && msg.contains("staged"), "{msg}");
+    assert_eq!(code, 1, "a downgrade is high");
+    let trust = &report["lockfiles"][0]["trust"][0];
+    assert_eq!(trust["level"], "signed");
+    assert_eq!(trust["baseline"], "1.4.0 (staged)");
+    assert_eq!(report["summary"]["evidence"]["trust"]["signed"], 1);
+}
+
+#[test]
+fn a_package_that_never_had_provenance_has_no_downgrade() {
+    let versions = [v("1.0.0", 1), v("1.1.0", 2)];
+    let (code, report) = audit("plain", "1.1.0", &versions, None);
+    assert_eq!(codes(&report), Vec::<String>::new());
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn a_prerelease_does_not_set_the_baseline_of_a_release() {
+    let versions = [
+        v("1.0.0", 1),
+        staged("2.0.0-beta.1", 2, "alice"),
+        v("2.0.0", 3),
+    ];
+    let (_, report) = audit("pre", "2.0.0", &versions, None);
+    assert_eq!(codes(&report), Vec::<String>::new());
+}
+
+#[test]
+fn another_approver_is_reported() {
+    let versions = [
+        V {
+            attestations: false,
+            trusted_publisher: false,
+            ..staged("1.0.0", 1, "alice")
+        },
+        V {
+            attestations: false,
+            trusted_publisher: false,
+            ..staged("1.1.0", 2, "mallory")
+        },
+    ];
+    let (_, report) = audit("approved", "1.1.0", &versions, None);
+    assert_eq!(codes(&report), ["approver-changed"]);
+    assert!(messages(&report, "approver-changed")[0].contains("mallory"));
+}
+
+#[test]
+fn release_age_and_required_levels_follow_the_policy() {
+    let yesterday = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_hours(24))
+        .expect("time")
+        .to_string();
+    let versions = [V {
+        published: yesterday,
+        ..v("1.0.0", 1)
+    }];
+    let config = "[trust]\nmin-release-age = 3\nrequire = { \"@myorg/*\" = \"provenance\", \"*\" = \"signed\" }\n";
+    let (code, report) = audit("@myorg/lib", "1.0.0", &versions, Some(config));
+    assert_eq!(codes(&report), ["release-too-new", "trust-below-required"]);
+    assert_eq!(code, 1);
+    let (_, report) = audit("other", "1.0.0", &versions, Some(config));
+    assert_eq!(codes(&report), ["release-too-new"], "signed meets `*`");
+}
+
+#[test]
+fn excluded_and_old_enough_versions_are_not_judged_for_downgrades() {
+    let versions = [
+        staged("1.0.0", 1, "alice"),
+        V {
+            publisher: "GitHub Actions",
+            ..v("1.0.1", 2)
+        },
+    ];
+    let (_, report) = audit(
+        "excluded",
+        "1.0.1",
+        &versions,
+        Some("[trust]\nexclude = [\"excluded\"]\n"),
+    );
+    assert_eq!(codes(&report), Vec::<String>::new());
+    let (_, report) = audit(
+        "aged",
+        "1.0.1",
+        &versions,
+        Some("[trust]\nignore-after-days = 30\n"),
+    );
+    assert_eq!(codes(&report), Vec::<String>::new(), "published months ago");
+    let (_, report) = audit(
+        "aged",
+        "1.0.1",
+        &versions,
+        Some("[trust]\nignore-after-days = 100000\n"),
+    );
+    assert_eq!(codes(&report), ["trust-downgrade"]);
+}
+
+#[test]
+fn a_bad_trust_table_is_a_configuration_error_naming_the_line() {
+    let versions = [v("1.0.0", 1)];
+    let key = TestKey::new(1);
+    let reg = FakeRegistry::start();
+    reg.route("/x", Route::Json(packument_of("x", &versions, &key)));
+    let project = Project::new(&lockfile(&[("x", "1.0.0", &sri("x@1.0.0"))]));
+    std::fs::write(
+        project.path().join("lockproof.toml"),
+        "fail-on = \"high\"\n[trust]\nrequire = { \"x\" = \"gold\" }\n",
+    )
+    .expect("config");
+    let out = crate::util::lockproof()
+        .args(["audit", "--offline"])
+        .arg(project.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 2") && err.contains("trust.require"),
+        "{err}"
+    );
+}
