@@ -114,7 +114,7 @@ impl EntryEvidence {
                 Level::Staged
             } else if let (Some(tp), Some(facts)) =
                 (user.and_then(|u| u.trusted_publisher.as_ref()), provenance)
-                && issuer_of(&tp.id).is_some_and(|i| facts.issuer.as_deref() == Some(i))
+                && issuer_of(&tp.id).is_none_or(|i| facts.issuer.as_deref() == Some(i))
             {
                 Level::TrustedPublisher
             } else if provenance.is_some() {
@@ -180,6 +180,8 @@ fn registry_signs(
 }
 
 /// The OIDC issuer of a trusted-publisher provider, as npm names them.
+/// For a provider not listed here the issuer cannot be matched, and the
+/// verified provenance alone stands for the trusted publisher.
 fn issuer_of(provider: &str) -> Option<&'static str> {
     match provider {
         "github" => Some("https://token.actions.githubusercontent.com"),

@@ -40,7 +40,7 @@ pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence, ctx: &Context) {
             ),
         );
     }
-    if let Some(required) = required(policy, &name) {
+    if let Some(required) = required(policy, &name).filter(|r| *r > Level::None) {
         match level {
             Some(level) if level >= required => {}
             Some(level) => f.report(
