@@ -10,6 +10,7 @@ use anyhow::{Context as _, Result, bail};
 use crate::checks::{self, Context, DEFAULT_ALLOWED_HOSTS};
 use crate::cli::{AuditArgs, CacheAction, CacheArgs, Cli, Command, ExplainArgs};
 use crate::config::{self, Config, Date};
+use crate::diff::{self, Base, LockfileDiff};
 use crate::evidence::{self, Evidence};
 use crate::finding::Code;
 use crate::lockfile;
@@ -18,7 +19,7 @@ use crate::registry::cache::Cache;
 use crate::registry::client::{Client, ClientOptions};
 use crate::registry::fetch::{Fetcher, PackageKey};
 use crate::registry::npmrc::NpmConfig;
-use crate::report::{self, Audited, Format, RenderOptions, Report};
+use crate::report::{self, Audited, DiffBase, Format, LockfileDiffSummary, RenderOptions, Report};
 use crate::sigstore::trust_root::TrustedRoot;
 
 /// Exit code: nothing fails the policy.
@@ -72,6 +73,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
     } else {
         args.paths.clone()
     };
+    let base = args.base.as_deref().map(Base::parse).transpose()?;
     let explicit = args.config.as_deref().map(config::load).transpose()?;
     let cache = cache_dir(args.cache_dir.as_deref()).map(|d| Cache::new(&d));
     let root = trusted_root(args.trusted_root.as_deref())?;
@@ -92,10 +94,32 @@ fn audit(args: AuditArgs) -> Result<u8> {
         }
     }
     files.dedup();
+    if let (Some(Base::File(base)), 2..) = (&base, files.len()) {
+        return Err(diff::DiffError::FileForSeveral {
+            path: base.clone(),
+            count: files.len(),
+        }
+        .into());
+    }
     let mut audited = Vec::with_capacity(files.len());
+    let mut diffs = Vec::new();
     for path in &files {
-        let mut lockfile = lockfile::load(path)?;
+        let (mut lockfile, diff) = match &base {
+            None => (lockfile::load(path)?, None),
+            Some(base) => {
+                let (lockfile, diff) = load_with_base(&tidy(path), base)?;
+                (lockfile, Some(diff))
+            }
+        };
         lockfile.path = tidy(&lockfile.path);
+        // The revision is not repeated here: notes are rendered as they
+        // are, and the diff line shows the base escaped for each format.
+        if diff.as_ref().is_some_and(|d| !d.base_found) {
+            notes.push(format!(
+                "{} does not exist at the base revision: every entry is new",
+                lockfile.path.display()
+            ));
+        }
         let config = match &explicit {
             Some(c) => c.clone(),
             None => match config::find_beside(&lockfile.path) {
@@ -113,10 +137,33 @@ fn audit(args: AuditArgs) -> Result<u8> {
             trust: config.trust.clone(),
             now: jiff::Timestamp::now(),
         };
-        let evidence = registry_evidence(&lockfile, &args, cache.as_ref(), &root)?;
+        let evidence = registry_evidence(&lockfile, &args, cache.as_ref(), &root, diff.as_ref())?;
         let findings = checks::run(&lockfile, &ctx, Some(&evidence));
         let policy = Policy::new(&config, args.fail_on, today);
-        let outcome = policy::apply(&policy, findings);
+        let mut outcome = policy::apply(&policy, findings);
+        if let Some(d) = diff {
+            // Policy judges every finding first, so ignores of findings on
+            // unchanged entries still count as used; then only findings
+            // about what changed are reported and decide the exit code.
+            let (shown, unchanged): (Vec<_>, Vec<_>) = outcome
+                .findings
+                .into_iter()
+                .partition(|j| d.covers(&j.finding));
+            outcome.findings = shown;
+            // Registry evidence was fetched for changed entries only, so an
+            // ignore of a registry finding on an unchanged entry matches
+            // nothing here without being stale: only a full audit can tell.
+            outcome.notes.retain(|n| n.kind != "unused-ignore");
+            // The trust work plugs in here: `trust-change` needs the trust
+            // level of each change's `base_version` next to the entry's
+            // (`evidence.trust_levels`); see `diff::ChangeKind::TrustChange`.
+            diffs.push(LockfileDiffSummary {
+                base: d.base,
+                base_found: d.base_found,
+                changes: d.changes,
+                unchanged: unchanged.len(),
+            });
+        }
         audited.push(Audited {
             evidence: evidence.summary(&lockfile),
             provenance: evidence.verified_provenance(&lockfile),
@@ -128,7 +175,22 @@ fn audit(args: AuditArgs) -> Result<u8> {
             outcome,
         });
     }
-    let report = Report::build(audited, args.offline, notes);
+    if base.is_some() {
+        notes.push(
+            "diff mode: registry evidence was looked up for added or changed entries only; the \
+             evidence counts cover those entries, and unchanged entries had the lockfile checks \
+             only"
+                .to_string(),
+        );
+    }
+    let mut report = Report::build(audited, args.offline, notes);
+    if let Some(base) = &base {
+        let diff_base = DiffBase {
+            base: base.label(),
+            kind: base.kind(),
+        };
+        report = report.with_diff(diff_base, diffs);
+    }
     let format = args.format.unwrap_or(Format::Table);
     let color = format == Format::Table
         && args.output.is_none()
@@ -144,13 +206,28 @@ fn audit(args: AuditArgs) -> Result<u8> {
     Ok(if report.passed { EXIT_PASS } else { EXIT_FAIL })
 }
 
+/// Reads the lockfile at `path` and compares it with its base.
+fn load_with_base(path: &Path, base: &Base) -> Result<(lockfile::Lockfile, LockfileDiff)> {
+    let bytes = std::fs::read(path).map_err(|source| lockfile::LockfileError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let lockfile = lockfile::parse_bytes(path, &bytes)?;
+    let diff = diff::against(base, path, &lockfile, &bytes)?;
+    Ok((lockfile, diff))
+}
+
 /// Fetches (or, offline, reads from the cache) what the registry says about
-/// `lockfile`'s registry entries, and turns it into evidence.
+/// `lockfile`'s registry entries, and turns it into evidence. In diff mode
+/// (`only`), for the added or changed entries alone: a pull request that
+/// bumps one package asks the registry about that package, not about the
+/// whole tree.
 fn registry_evidence(
     lockfile: &lockfile::Lockfile,
     args: &AuditArgs,
     cache: Option<&Cache>,
     root: &TrustedRoot,
+    only: Option<&LockfileDiff>,
 ) -> Result<Evidence> {
     let project = lockfile.path.parent().filter(|p| !p.as_os_str().is_empty());
     let npm = NpmConfig::from_process_env(
@@ -160,7 +237,12 @@ fn registry_evidence(
     let per_entry: Vec<Option<(PackageKey, String)>> = lockfile
         .entries
         .iter()
-        .map(|entry| evidence::package_key(entry, &npm))
+        .map(|entry| {
+            if only.is_some_and(|d| !d.is_changed(&entry.path)) {
+                return None;
+            }
+            evidence::package_key(entry, &npm)
+        })
         .collect();
     let mut wanted: BTreeMap<PackageKey, BTreeSet<String>> = BTreeMap::new();
     for (key, version) in per_entry.iter().flatten() {

@@ -137,6 +137,12 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Report only entries added or changed relative to BASE: a lockfile,
+    /// or a git revision at which each lockfile is read (`git show
+    /// REV:path`). Findings on unchanged entries are counted, not shown.
+    #[arg(long, value_name = "BASE", allow_hyphen_values = true)]
+    pub base: Option<String>,
+
     /// Use no network: registry evidence comes from the cache only, and
     /// the report lists the entries it could not judge.
     #[arg(long, env = "LOCKPROOF_OFFLINE", hide_env_values = true, value_parser = clap::builder::FalseyValueParser::new())]

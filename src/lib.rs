@@ -9,6 +9,7 @@ pub mod app;
 pub mod checks;
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod evidence;
 pub mod finding;
 pub mod integrity;

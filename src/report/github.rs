@@ -41,6 +41,7 @@ pub(super) fn render(report: &Report) -> String {
             workflow_message(&n.message)
         );
     }
-    let _ = writeln!(out, "lockproof: {}", workflow_message(&report.headline()));
+    let headline = report.headline_with_diff(|b| b.to_string());
+    let _ = writeln!(out, "lockproof: {}", workflow_message(&headline));
     out
 }

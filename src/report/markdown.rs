@@ -2,15 +2,15 @@
 
 use std::fmt::Write;
 
-use super::Report;
 use super::escape::{markdown as md, markdown_code as code};
 use super::table::package_label;
+use super::{Report, listed_changes};
 
 pub(super) fn render(report: &Report) -> String {
     let mut out = String::new();
     let icon = if report.passed { "✅" } else { "❌" };
     let _ = writeln!(out, "## {icon} lockproof\n");
-    let _ = writeln!(out, "**{}**\n", report.headline());
+    let _ = writeln!(out, "**{}**\n", report.headline_with_diff(code));
     out.push_str("| Lockfile | Format | Entries | Fail on |\n|---|---|---:|---|\n");
     for l in &report.lockfiles {
         let _ = writeln!(
@@ -43,6 +43,7 @@ pub(super) fn render(report: &Report) -> String {
         }
         out.push('\n');
     }
+    changes(&mut out, report);
     let _ = writeln!(out, "**Entries:** {}\n", report.source_line());
     let _ = writeln!(out, "**Evidence:** {}\n", report.evidence_line());
     let unverifiable: Vec<String> = report
@@ -101,4 +102,64 @@ pub(super) fn render(report: &Report) -> String {
         let _ = writeln!(out, "> **Note:** {n}\n");
     }
     out
+}
+
+/// Diff mode: per lockfile, the entries added or changed and what changed.
+fn changes(out: &mut String, report: &Report) {
+    for l in &report.lockfiles {
+        let Some(d) = &l.diff else { continue };
+        if d.changes.is_empty() {
+            let _ = writeln!(
+                out,
+                "No entries added or changed in {} against {}.\n",
+                code(&l.path),
+                code(&d.base)
+            );
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "### Added or changed in {} against {} ({})\n",
+            code(&l.path),
+            code(&d.base),
+            d.changes.len()
+        );
+        out.push_str("| Change | Package | Path | Details |\n|---|---|---|---|\n");
+        let (listed, rest) = listed_changes(&d.changes);
+        for c in listed {
+            let kinds: Vec<String> = c
+                .kinds
+                .iter()
+                .map(|k| format!("`{}`", k.as_str()))
+                .collect();
+            let package = match &c.version {
+                Some(v) => format!("{}@{}", c.name, v),
+                None => c.name.clone(),
+            };
+            let _ = writeln!(
+                out,
+                "| {}{} | {} | {} | {} |",
+                if c.suspicious {
+                    "\u{26a0}\u{fe0f} "
+                } else {
+                    ""
+                },
+                if kinds.is_empty() {
+                    "-".to_string()
+                } else {
+                    kinds.join(", ")
+                },
+                code(&package),
+                code(&c.path),
+                md(&c.details.join("; "))
+            );
+        }
+        if rest > 0 {
+            let _ = writeln!(
+                out,
+                "\n... and {rest} more (`--format json` lists them all)"
+            );
+        }
+        out.push('\n');
+    }
 }

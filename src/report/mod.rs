@@ -14,10 +14,16 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::diff::Change;
 use crate::evidence::{EntryTrust, EvidenceSummary, StateCounts, TrustCounts, VerifiedProvenance};
 use crate::finding::Severity;
 use crate::lockfile::{Lockfile, LockfileVersion, SourceKind};
 use crate::policy::{IgnoredFinding, Judged, Outcome, PolicyNote};
+
+/// How many changes of one lockfile the table and Markdown list (a
+/// regenerated lockfile changes every entry; a pull request comment has a
+/// size limit).
+pub const LISTED_CHANGES: usize = 100;
 
 /// Version of the JSON report layout; bumped on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -146,6 +152,40 @@ pub struct LockfileSummary {
     pub provenance: Vec<VerifiedProvenance>,
     /// Every registry entry's trust level.
     pub trust: Vec<EntryTrust>,
+    /// Diff mode (`--base`) only: the base and what changed.
+    #[serde(flatten)]
+    pub diff: Option<LockfileDiffSummary>,
+}
+
+/// One lockfile compared with its base (`--base`).
+#[derive(Debug, Clone, Serialize)]
+pub struct LockfileDiffSummary {
+    /// What was read as the base: the base file, or `REV:path/in/repo`.
+    pub base: String,
+    /// Whether the lockfile existed in the base (if not, every entry is new).
+    pub base_found: bool,
+    /// Entries added or changed, sorted by path.
+    pub changes: Vec<Change>,
+    /// Findings left out because their entries did not change.
+    pub unchanged: usize,
+}
+
+/// The base of a diff audit, as the user named it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffBase {
+    /// `--base` as given.
+    pub base: String,
+    /// `file` or `git-rev`.
+    pub kind: &'static str,
+}
+
+/// Diff-mode totals.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct DiffTotals {
+    /// Entries added or changed.
+    pub changed: usize,
+    /// Findings left out because their entries did not change.
+    pub unchanged: usize,
 }
 
 /// Totals over every lockfile.
@@ -169,6 +209,9 @@ pub struct Summary {
     pub suppressed: usize,
     /// Evidence states over every registry entry.
     pub evidence: EvidenceTotals,
+    /// Diff mode (`--base`) only: entries changed, findings left out.
+    #[serde(flatten)]
+    pub diff: Option<DiffTotals>,
 }
 
 /// Evidence states summed over lockfiles.
@@ -209,6 +252,9 @@ pub struct Report {
     pub suppressed: BTreeMap<String, usize>,
     /// Expired and unused ignores.
     pub policy_notes: Vec<PolicyNote>,
+    /// Diff mode (`--base`) only: the base compared with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<DiffBase>,
 }
 
 /// One audited lockfile and what policy made of its findings.
@@ -233,6 +279,20 @@ pub struct Audited {
 
 const NOT_CHECKED: &str = "no tarball was downloaded: the lockfile's integrity was compared with \
      the registry's, not with the bytes";
+
+/// The changes of a lockfile that the table and Markdown list: the first
+/// [`LISTED_CHANGES`] and every suspicious one, and how many more there are
+/// (the JSON report has them all).
+fn listed_changes(changes: &[Change]) -> (Vec<&Change>, usize) {
+    let listed: Vec<&Change> = changes
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| *i < LISTED_CHANGES || c.suspicious)
+        .map(|(_, c)| c)
+        .collect();
+    let rest = changes.len() - listed.len();
+    (listed, rest)
+}
 
 fn unverifiable_reason(kind: SourceKind) -> &'static str {
     match kind {
@@ -297,6 +357,7 @@ impl Report {
                 evidence: a.evidence,
                 provenance: a.provenance,
                 trust: a.trust,
+                diff: None,
                 path: a.lockfile.path.display().to_string(),
                 lockfile_version: a.lockfile.version,
                 config: a.config,
@@ -347,7 +408,48 @@ impl Report {
             ignored,
             suppressed,
             policy_notes,
+            diff: None,
         }
+    }
+
+    /// Turns the report into a diff report against `base`; `per_lockfile`
+    /// is aligned with [`Report::lockfiles`]. The findings must already be
+    /// those about changed entries only
+    /// ([`crate::diff::LockfileDiff::covers`]).
+    pub fn with_diff(mut self, base: DiffBase, per_lockfile: Vec<LockfileDiffSummary>) -> Self {
+        let mut totals = DiffTotals::default();
+        for (l, d) in self.lockfiles.iter_mut().zip(per_lockfile) {
+            totals.changed += d.changes.len();
+            totals.unchanged += d.unchanged;
+            l.diff = Some(d);
+        }
+        self.summary.diff = Some(totals);
+        self.diff = Some(base);
+        self
+    }
+
+    /// [`Report::headline`], followed in diff mode by [`Report::diff_line`];
+    /// `shown` escapes the base for the output format.
+    pub fn headline_with_diff(&self, shown: impl Fn(&str) -> String) -> String {
+        match self.diff_line(shown) {
+            Some(diff) => format!("{}; {diff}", self.headline()),
+            None => self.headline(),
+        }
+    }
+
+    /// In diff mode, what was compared and what was left out: `diff against
+    /// BASE: N entries added or changed, M findings on unchanged entries not
+    /// shown`; `shown` escapes the base for the output format.
+    pub fn diff_line(&self, shown: impl Fn(&str) -> String) -> Option<String> {
+        let (base, totals) = (self.diff.as_ref()?, self.summary.diff?);
+        let count =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        Some(format!(
+            "diff against {}: {} added or changed, {} on unchanged entries not shown",
+            shown(&base.base),
+            count(totals.changed, "entry", "entries"),
+            count(totals.unchanged, "finding", "findings"),
+        ))
     }
 
     /// One line saying what the run found, for every format's headline.

@@ -152,18 +152,60 @@ pub(super) fn render(report: &Report) -> String {
             }},
             "invocations": [{"executionSuccessful": true}],
             "results": results,
-            "properties": {
-                "lockfiles": report.lockfiles.iter().map(|l| json!({
-                    "path": l.path,
-                    "provenance": l.provenance,
-                    "trust": l.trust,
-                })).collect::<Vec<_>>(),
-            },
+            "properties": run_properties(report),
         }],
     });
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// The run's properties: per lockfile, verified provenance and trust
+/// levels, and in diff mode the base and the changes (names escaped as in
+/// results).
+fn run_properties(report: &Report) -> Value {
+    let lockfiles: Vec<Value> = report
+        .lockfiles
+        .iter()
+        .map(|l| {
+            let mut v = json!({
+                "path": l.path,
+                "provenance": l.provenance,
+                "trust": l.trust,
+            });
+            if let Some(d) = &l.diff {
+                v["base"] = json!(text(&d.base));
+                v["base_found"] = json!(d.base_found);
+                v["unchanged"] = json!(d.unchanged);
+                v["changes"] = d
+                    .changes
+                    .iter()
+                    .map(|c| {
+                        json!({
+                            "path": text(&c.path),
+                            "name": text(&c.name),
+                            "version": c.version.as_deref().map(text),
+                            "base_version": c.base_version.as_deref().map(text),
+                            "kinds": c.kinds,
+                            "details": c.details.iter().map(|d| text(d)).collect::<Vec<_>>(),
+                            "suspicious": c.suspicious,
+                        })
+                    })
+                    .collect();
+            }
+            v
+        })
+        .collect();
+    let mut props = json!({ "lockfiles": lockfiles });
+    if let (Some(base), Some(totals)) = (&report.diff, report.summary.diff) {
+        props["diff"] = json!({
+            "base": text(&base.base),
+            "kind": base.kind,
+            "changed": totals.changed,
+            "unchanged": totals.unchanged,
+        });
+    }
+    props
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 
 use super::escape::text;
-use super::{RenderOptions, Report};
+use super::{RenderOptions, Report, listed_changes};
 use crate::finding::Severity;
 use crate::policy::Judged;
 
@@ -81,6 +81,7 @@ pub(super) fn render(report: &Report, opts: RenderOptions) -> String {
         let _ = writeln!(out, "{table}");
     }
     out.push('\n');
+    changes(&mut out, report, opts);
     let _ = writeln!(out, "Entries: {}", report.source_line());
     let _ = writeln!(out, "Evidence: {}", report.evidence_line());
     for l in &report.lockfiles {
@@ -124,6 +125,65 @@ pub(super) fn render(report: &Report, opts: RenderOptions) -> String {
     for n in &report.notes {
         let _ = writeln!(out, "Note: {n}");
     }
-    let _ = writeln!(out, "Result: {}", report.headline());
+    let _ = writeln!(out, "Result: {}", report.headline_with_diff(text));
     out
+}
+
+/// Diff mode: per lockfile, the entries added or changed and what changed.
+fn changes(out: &mut String, report: &Report, opts: RenderOptions) {
+    for l in &report.lockfiles {
+        let Some(d) = &l.diff else { continue };
+        if d.changes.is_empty() {
+            let _ = writeln!(
+                out,
+                "No entries added or changed in {} against {}.\n",
+                text(&l.path),
+                text(&d.base)
+            );
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "Added or changed in {} against {} ({}):",
+            text(&l.path),
+            text(&d.base),
+            d.changes.len()
+        );
+        let mut table = Table::new();
+        table.load_style(UTF8_FULL_CONDENSED);
+        if opts.color {
+            table.enforce_styling();
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+        } else {
+            table.force_no_tty();
+        }
+        table.set_header(["Change", "Package", "Path", "Details"]);
+        let (listed, rest) = listed_changes(&d.changes);
+        for c in listed {
+            let kinds: Vec<&str> = c.kinds.iter().map(|k| k.as_str()).collect();
+            let mut kind_cell = Cell::new(if kinds.is_empty() {
+                "-".to_string()
+            } else {
+                kinds.join(", ")
+            });
+            if opts.color && c.suspicious {
+                kind_cell = kind_cell.fg(Color::Red);
+            }
+            let package = match &c.version {
+                Some(v) => format!("{}@{}", c.name, v),
+                None => c.name.clone(),
+            };
+            table.add_row(vec![
+                kind_cell,
+                Cell::new(text(&package)),
+                Cell::new(text(&c.path)),
+                Cell::new(text(&c.details.join("; "))),
+            ]);
+        }
+        let _ = writeln!(out, "{table}");
+        if rest > 0 {
+            let _ = writeln!(out, "... and {rest} more (--format json lists them all)");
+        }
+        out.push('\n');
+    }
 }

@@ -5,6 +5,7 @@
 
 mod audit;
 mod bad_input;
+mod diff;
 mod explain;
 mod fake_registry;
 mod formats;
