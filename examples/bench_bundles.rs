@@ -85,10 +85,6 @@ struct Ctx<'a> {
     now: Timestamp,
 }
 
-fn read(dir: &Path, name: &str) -> Result<Vec<u8>, String> {
-    std::fs::read(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()))
-}
-
 fn run() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
     let dir = args
@@ -104,14 +100,8 @@ fn run() -> Result<(), String> {
     };
     let budget = Duration::from_secs_f64(secs);
     let dir = Path::new(&dir);
-    if !dir.is_dir() {
-        return Err(format!("{} is not a folder", dir.display()));
-    }
     let now = Timestamp::now();
-    let root = TrustedRoot::from_json(&read(dir, "sigstore-trusted_root.json")?, now)
-        .map_err(|e| format!("trusted root: {e}"))?;
-    let keys = KeySet::from_keys_json(&read(dir, "npm-keys.v1.json")?)
-        .map_err(|e| format!("npm keys: {e}"))?;
+    let (root, keys) = real_fixtures::trust(dir, now)?;
     let ctx = Ctx {
         root: &root,
         keys: &keys,
@@ -182,7 +172,7 @@ fn timed(len: usize, budget: Duration, step: &Step) -> Result<(u64, Duration), S
 }
 
 fn load_cases(dir: &Path) -> Result<Vec<Case>, String> {
-    let digests = real_fixtures::tarball_digests(&String::from_utf8_lossy(&read(
+    let digests = real_fixtures::tarball_digests(&String::from_utf8_lossy(&real_fixtures::read(
         dir,
         "tarball-digests.txt",
     )?));
@@ -199,8 +189,8 @@ fn load_cases(dir: &Path) -> Result<Vec<Case>, String> {
         let sha512 = digests
             .get(&format!("{stem}.tgz"))
             .ok_or_else(|| format!("{file}: no digest for {stem}.tgz"))?;
-        let body: Value =
-            serde_json::from_slice(&read(dir, file)?).map_err(|e| format!("{file}: {e}"))?;
+        let body: Value = serde_json::from_slice(&real_fixtures::read(dir, file)?)
+            .map_err(|e| format!("{file}: {e}"))?;
         for att in body["attestations"]
             .as_array()
             .ok_or(format!("{file}: no attestations"))?

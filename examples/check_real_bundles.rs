@@ -45,10 +45,6 @@ fn main() -> ExitCode {
     }
 }
 
-fn read(dir: &Path, name: &str) -> Result<Vec<u8>, String> {
-    std::fs::read(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()))
-}
-
 struct Case {
     file: String,
     purl: String,
@@ -62,15 +58,9 @@ fn run() -> Result<(), String> {
         .nth(1)
         .ok_or("usage: check_real_bundles <fixtures/real folder>")?;
     let dir = Path::new(&dir);
-    if !dir.is_dir() {
-        return Err(format!("{} is not a folder", dir.display()));
-    }
     let now = Timestamp::now();
-    let root = TrustedRoot::from_json(&read(dir, "sigstore-trusted_root.json")?, now)
-        .map_err(|e| format!("trusted root: {e}"))?;
-    let keys = KeySet::from_keys_json(&read(dir, "npm-keys.v1.json")?)
-        .map_err(|e| format!("npm keys: {e}"))?;
-    let digests = real_fixtures::tarball_digests(&String::from_utf8_lossy(&read(
+    let (root, keys) = real_fixtures::trust(dir, now)?;
+    let digests = real_fixtures::tarball_digests(&String::from_utf8_lossy(&real_fixtures::read(
         dir,
         "tarball-digests.txt",
     )?));
@@ -96,8 +86,8 @@ fn run() -> Result<(), String> {
             "playwright-cli" => "%40playwright/cli".to_owned(),
             other => other.to_owned(),
         };
-        let body: Value =
-            serde_json::from_slice(&read(dir, file)?).map_err(|e| format!("{file}: {e}"))?;
+        let body: Value = serde_json::from_slice(&real_fixtures::read(dir, file)?)
+            .map_err(|e| format!("{file}: {e}"))?;
         for att in body["attestations"]
             .as_array()
             .ok_or(format!("{file}: no attestations"))?

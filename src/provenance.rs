@@ -151,18 +151,7 @@ pub fn judge(
         now,
     ) {
         Ok(verified) => facts(&verified),
-        Err(Judged::Invalid(reason)) => {
-            return Provenance::Invalid {
-                attestation: Attestation::Provenance,
-                reason,
-            };
-        }
-        Err(Judged::Mismatch(reason)) => {
-            return Provenance::SubjectMismatch {
-                attestation: Attestation::Provenance,
-                reason,
-            };
-        }
+        Err(judged) => return judged.about(Attestation::Provenance),
     };
     let publish_attestation = match (find(&|t| t == NPM_PUBLISH), keys) {
         (Some(bundle), Some(keys)) => {
@@ -176,18 +165,7 @@ pub fn judge(
                 now,
             ) {
                 Ok(_) => true,
-                Err(Judged::Invalid(reason)) => {
-                    return Provenance::Invalid {
-                        attestation: Attestation::Publish,
-                        reason,
-                    };
-                }
-                Err(Judged::Mismatch(reason)) => {
-                    return Provenance::SubjectMismatch {
-                        attestation: Attestation::Publish,
-                        reason,
-                    };
-                }
+                Err(judged) => return judged.about(Attestation::Publish),
             }
         }
         _ => false,
@@ -201,6 +179,22 @@ pub fn judge(
 enum Judged {
     Invalid(String),
     Mismatch(String),
+}
+
+impl Judged {
+    /// The provenance evidence this failure of `attestation` amounts to.
+    fn about(self, attestation: Attestation) -> Provenance {
+        match self {
+            Judged::Invalid(reason) => Provenance::Invalid {
+                attestation,
+                reason,
+            },
+            Judged::Mismatch(reason) => Provenance::SubjectMismatch {
+                attestation,
+                reason,
+            },
+        }
+    }
 }
 
 /// Verifies one bundle, then requires a signed predicate type among
