@@ -138,7 +138,10 @@ fn audit(args: AuditArgs) -> Result<u8> {
             now: jiff::Timestamp::now(),
         };
         let evidence = registry_evidence(&lockfile, &args, cache.as_ref(), &root, diff.as_ref())?;
-        let findings = checks::run(&lockfile, &ctx, Some(&evidence));
+        let mut findings = checks::run(&lockfile, &ctx, Some(&evidence));
+        if let Some(d) = &diff {
+            findings.extend(d.findings(&lockfile));
+        }
         let policy = Policy::new(&config, args.fail_on, today);
         let mut outcome = policy::apply(&policy, findings);
         if let Some(d) = diff {

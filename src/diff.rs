@@ -23,7 +23,7 @@ mod tests;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::finding::Finding;
+use crate::finding::{Code, Finding, Location, PackageRef};
 use crate::integrity::Integrity;
 use crate::lockfile::{self, Entry, IntegrityField, Lockfile, LockfileError, Resolved, SourceKind};
 
@@ -281,6 +281,37 @@ impl LockfileDiff {
             // The project root or the file as a whole.
             _ => self.file_changed,
         }
+    }
+    /// `integrity-changed` for each entry whose version stayed while its
+    /// integrity changed or went: the one change in a diff that policy
+    /// should be able to fail on by itself.
+    pub fn findings(&self, lockfile: &Lockfile) -> Vec<Finding> {
+        let suspicious: HashMap<&str, &Change> = self
+            .changes
+            .iter()
+            .filter(|c| c.suspicious)
+            .map(|c| (c.path.as_str(), c))
+            .collect();
+        lockfile
+            .entries
+            .iter()
+            .filter_map(|e| {
+                let change = suspicious.get(e.path.as_str())?;
+                Some(Finding::new(
+                    Code::IntegrityChanged,
+                    Some(PackageRef {
+                        name: e.name.clone(),
+                        version: e.version.clone(),
+                        path: e.path.clone(),
+                    }),
+                    format!("{} (against {})", change.details.join("; "), self.base),
+                    Location {
+                        file: lockfile.path.display().to_string(),
+                        line: e.line,
+                    },
+                ))
+            })
+            .collect()
     }
 }
 

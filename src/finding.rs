@@ -161,6 +161,8 @@ codes! {
         "The version has no provenance attestation on a registry that serves them.";
     ProvenanceRepositoryMismatch => "provenance-repository-mismatch", Medium,
         "The provenance was built from another repository than the package's `repository` field.";
+    IntegrityChanged => "integrity-changed", High,
+        "Diff mode: the same version now pins other bytes than the base lockfile did, or none.";
     TrustDowngrade => "trust-downgrade", High,
         "The version has less verified evidence than an earlier release of the package claimed.";
     TrustBelowRequired => "trust-below-required", High,

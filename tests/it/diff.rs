@@ -226,11 +226,12 @@ fn a_base_file_reports_what_changed_and_how() {
         [
             ("install-script".to_string(), "fresh".to_string()),
             ("install-script".to_string(), "scripted".to_string()),
+            ("integrity-changed".to_string(), "resigned".to_string()),
         ]
     );
     assert_eq!(report["summary"]["unchanged"], 1);
     assert_eq!(report["lockfiles"][0]["unchanged"], 1);
-    assert_eq!(code, 0);
+    assert_eq!(code, 1, "same version, other bytes fails the run");
 }
 
 #[test]
@@ -300,7 +301,7 @@ fn a_git_revision_is_read_from_the_repository() {
     // From the repository root, and from inside the lockfile's folder.
     for (cwd, path) in [(repo.path(), "app"), (sub.as_path(), ".")] {
         let (code, report) = json_in(cwd, &[path, "--base", "HEAD"]);
-        assert_eq!(code, 0);
+        assert_eq!(code, 1, "the resigned entry's integrity-changed fails it");
         assert_eq!(report["diff"], json!({"base": "HEAD", "kind": "git-rev"}));
         assert_eq!(report["lockfiles"][0]["base"], "HEAD:app/package-lock.json");
         assert_eq!(report["summary"]["changed"], 5);
@@ -478,7 +479,7 @@ fn snapshot_json_and_table() {
             dir.path(),
             &["audit", "--base", "base-lock.json", "--format", format],
         );
-        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(code, 1, "{stderr}");
         insta::assert_snapshot!(format!("diff_{format}"), stdout);
     }
 }
