@@ -98,8 +98,9 @@ pub(super) fn render(report: &Report) -> String {
             md(&n.message)
         );
     }
+    // Notes quote lockfile paths, which a pull request can choose.
     for n in &report.notes {
-        let _ = writeln!(out, "> **Note:** {n}\n");
+        let _ = writeln!(out, "> **Note:** {}\n", md(n));
     }
     out
 }

@@ -122,8 +122,9 @@ pub(super) fn render(report: &Report, opts: RenderOptions) -> String {
             text(&n.message)
         );
     }
+    // Notes quote lockfile paths, which a pull request can choose.
     for n in &report.notes {
-        let _ = writeln!(out, "Note: {n}");
+        let _ = writeln!(out, "Note: {}", text(n));
     }
     let _ = writeln!(out, "Result: {}", report.headline_with_diff(text));
     out
