@@ -47,14 +47,7 @@ pub(super) fn render(report: &Report, opts: RenderOptions) -> String {
     if report.findings.is_empty() {
         out.push_str("No findings.\n");
     } else {
-        let mut table = Table::new();
-        table.load_style(UTF8_FULL_CONDENSED);
-        if opts.color {
-            table.enforce_styling();
-            table.set_content_arrangement(ContentArrangement::Dynamic);
-        } else {
-            table.force_no_tty();
-        }
+        let mut table = new_table(opts);
         table.set_header(["Severity", "Code", "Package", "Location", "Message"]);
         for f in &report.findings {
             let sev = f.finding.severity;
@@ -150,14 +143,7 @@ fn changes(out: &mut String, report: &Report, opts: RenderOptions) {
             text(&d.base),
             d.changes.len()
         );
-        let mut table = Table::new();
-        table.load_style(UTF8_FULL_CONDENSED);
-        if opts.color {
-            table.enforce_styling();
-            table.set_content_arrangement(ContentArrangement::Dynamic);
-        } else {
-            table.force_no_tty();
-        }
+        let mut table = new_table(opts);
         table.set_header(["Change", "Package", "Path", "Details"]);
         let (listed, rest) = listed_changes(&d.changes);
         for c in listed {
@@ -187,4 +173,18 @@ fn changes(out: &mut String, report: &Report, opts: RenderOptions) {
         }
         out.push('\n');
     }
+}
+
+/// A table in the report's style: coloured and fitted to the terminal only
+/// when colour is on, plain otherwise (so snapshots and pipes are stable).
+fn new_table(opts: RenderOptions) -> Table {
+    let mut table = Table::new();
+    table.load_style(UTF8_FULL_CONDENSED);
+    if opts.color {
+        table.enforce_styling();
+        table.set_content_arrangement(ContentArrangement::Dynamic);
+    } else {
+        table.force_no_tty();
+    }
+    table
 }
