@@ -68,6 +68,16 @@ impl Project {
     }
 }
 
+/// `(code, package)` pairs written as literals, sorted like [`found`].
+pub(crate) fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = list
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    v.sort();
+    v
+}
+
 /// `(code, package)` pairs of the findings, sorted.
 pub(crate) fn found(report: &Value) -> Vec<(String, String)> {
     let mut v: Vec<_> = crate::util::codes(report);
@@ -187,14 +197,6 @@ fn each_registry_check_fires_on_its_case_only() {
     let project = Project::new(&lock);
     let (code, report, _) = project.audit(&reg, &[]);
     assert_eq!(code, 1);
-    let pairs = |l: &[(&str, &str)]| {
-        let mut v: Vec<(String, String)> = l
-            .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect();
-        v.sort();
-        v
-    };
     assert_eq!(
         found(&report),
         pairs(&[

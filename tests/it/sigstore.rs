@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha512};
 
 use crate::fake_registry::{FakeRegistry, FakeVersion, Route, TestKey, lockfile, packument, sri};
-use crate::registry::{Project, found};
+use crate::registry::{Project, found, pairs};
 use crate::sigstore_pki::{
     BundleSpec, Identity, LogKind, LogSig, Media, NPM_PUBLISH, Pki, SLSA_V1, Sct, Signer, Tsa,
 };
@@ -506,14 +506,6 @@ fn provenance_checks_fire_each_on_its_case_only() {
         "featurebuild",
     ];
     let (code, report) = audit(&att, &names);
-    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
-        let mut v: Vec<_> = v
-            .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect();
-        v.sort();
-        v
-    };
     assert_eq!(
         found(&report),
         pairs(&[
