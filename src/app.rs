@@ -112,8 +112,8 @@ fn audit(args: AuditArgs) -> Result<u8> {
             }
         };
         lockfile.path = tidy(&lockfile.path);
-        // The revision is not repeated here: notes are rendered as they
-        // are, and the diff line shows the base escaped for each format.
+        // The revision is not repeated here: the diff line already shows
+        // the base, escaped for each format.
         if diff.as_ref().is_some_and(|d| !d.base_found) {
             notes.push(format!(
                 "{} does not exist at the base revision: every entry is new",
