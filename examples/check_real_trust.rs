@@ -97,6 +97,7 @@ fn run() -> Result<(), String> {
             metadata: Metadata::Found(Box::new(rec)),
             signatures,
             provenance: Provenance::Unknown("no attestation bundle at hand".into()),
+            previous_provenance: None,
         };
         let verified = ev.trust_level().ok_or(format!("{file}: level unknown"))?;
         println!(

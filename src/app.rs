@@ -1,6 +1,6 @@
 //! Orchestration: lockfile → checks → policy → report → exit code.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -10,17 +10,18 @@ use anyhow::{Context as _, Result, bail};
 use crate::checks::{self, Context, DEFAULT_ALLOWED_HOSTS};
 use crate::cli::{AuditArgs, CacheAction, CacheArgs, Cli, Command, ExplainArgs};
 use crate::config::{self, Config, Date};
-use crate::diff::{self, Base, LockfileDiff};
+use crate::diff::{self, Base, ChangeKind, LockfileDiff};
 use crate::evidence::{self, Evidence};
 use crate::finding::Code;
 use crate::lockfile;
 use crate::policy::{self, Policy};
 use crate::registry::cache::Cache;
 use crate::registry::client::{Client, ClientOptions};
-use crate::registry::fetch::{Fetcher, PackageKey};
+use crate::registry::fetch::{Fetcher, PackageKey, PackageOutcome};
 use crate::registry::npmrc::NpmConfig;
 use crate::report::{self, Audited, DiffBase, Format, LockfileDiffSummary, RenderOptions, Report};
 use crate::sigstore::trust_root::TrustedRoot;
+use crate::trust::Level;
 
 /// Exit code: nothing fails the policy.
 pub const EXIT_PASS: u8 = 0;
@@ -137,7 +138,8 @@ fn audit(args: AuditArgs) -> Result<u8> {
             trust: config.trust.clone(),
             now: jiff::Timestamp::now(),
         };
-        let evidence = registry_evidence(&lockfile, &args, cache.as_ref(), &root, diff.as_ref())?;
+        let mut diff = diff;
+        let evidence = registry_evidence(&lockfile, &args, cache.as_ref(), &root, diff.as_mut())?;
         let mut findings = checks::run(&lockfile, &ctx, Some(&evidence));
         if let Some(d) = &diff {
             findings.extend(d.findings(&lockfile));
@@ -157,9 +159,6 @@ fn audit(args: AuditArgs) -> Result<u8> {
             // ignore of a registry finding on an unchanged entry matches
             // nothing here without being stale: only a full audit can tell.
             outcome.notes.retain(|n| n.kind != "unused-ignore");
-            // The trust work plugs in here: `trust-change` needs the trust
-            // level of each change's `base_version` next to the entry's
-            // (`evidence.trust_levels`); see `diff::ChangeKind::TrustChange`.
             diffs.push(LockfileDiffSummary {
                 base: d.base,
                 base_found: d.base_found,
@@ -224,13 +223,14 @@ fn load_with_base(path: &Path, base: &Base) -> Result<(lockfile::Lockfile, Lockf
 /// `lockfile`'s registry entries, and turns it into evidence. In diff mode
 /// (`only`), for the added or changed entries alone: a pull request that
 /// bumps one package asks the registry about that package, not about the
-/// whole tree.
+/// whole tree. The base versions of version bumps are fetched too, to mark
+/// the changes whose trust fields differ (`trust-change`).
 fn registry_evidence(
     lockfile: &lockfile::Lockfile,
     args: &AuditArgs,
     cache: Option<&Cache>,
     root: &TrustedRoot,
-    only: Option<&LockfileDiff>,
+    only: Option<&mut LockfileDiff>,
 ) -> Result<Evidence> {
     let project = lockfile.path.parent().filter(|p| !p.as_os_str().is_empty());
     let npm = NpmConfig::from_process_env(
@@ -241,7 +241,7 @@ fn registry_evidence(
         .entries
         .iter()
         .map(|entry| {
-            if only.is_some_and(|d| !d.is_changed(&entry.path)) {
+            if only.as_ref().is_some_and(|d| !d.is_changed(&entry.path)) {
                 return None;
             }
             evidence::package_key(entry, &npm)
@@ -251,6 +251,15 @@ fn registry_evidence(
     for (key, version) in per_entry.iter().flatten() {
         wanted
             .entry(key.clone())
+            .or_default()
+            .insert(version.clone());
+    }
+    let bumped = only
+        .as_ref()
+        .map(|d| base_versions(d, lockfile, &per_entry));
+    for (key, version) in bumped.iter().flatten().map(|(_, k, v)| (k, v)) {
+        wanted
+            .entry((*key).clone())
             .or_default()
             .insert(version.clone());
     }
@@ -277,6 +286,9 @@ fn registry_evidence(
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
+    if let (Some(diff), Some(bumped)) = (only, bumped) {
+        mark_trust_changes(diff, &bumped, &packages);
+    }
     let registries: BTreeSet<&url::Url> = wanted.keys().map(|k| &k.registry).collect();
     let keys = registries
         .into_iter()
@@ -288,7 +300,74 @@ fn registry_evidence(
         let fetched = fetcher.attestations(&attestations);
         evidence::add_provenance(lockfile, &mut evidence, &fetched, &keys, root);
     }
+    let previous = evidence::previous::wanted(lockfile, &evidence);
+    if !previous.is_empty() {
+        let fetched = fetcher.attestations(&previous);
+        evidence::previous::add(lockfile, &mut evidence, &fetched, &keys, root);
+    }
     Ok(evidence)
+}
+
+/// For each change with a base version of the same package: the change's
+/// index, the package and the base version.
+fn base_versions<'a>(
+    diff: &LockfileDiff,
+    lockfile: &lockfile::Lockfile,
+    per_entry: &'a [Option<(PackageKey, String)>],
+) -> Vec<(usize, &'a PackageKey, String)> {
+    let index: HashMap<&str, usize> = lockfile
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.path.as_str(), i))
+        .collect();
+    diff.changes
+        .iter()
+        .enumerate()
+        .filter_map(|(c, change)| {
+            let base = change.base_version.clone()?;
+            let (key, _) = per_entry.get(*index.get(change.path.as_str())?)?.as_ref()?;
+            Some((c, key, base))
+        })
+        .collect()
+}
+
+/// Marks `trust-change` on version bumps whose version documents claim
+/// another trust level than the base version's. Field-level on both sides,
+/// so the two are compared alike; what was verified is judged by the
+/// trust checks.
+fn mark_trust_changes(
+    diff: &mut LockfileDiff,
+    bumped: &[(usize, &PackageKey, String)],
+    packages: &BTreeMap<PackageKey, PackageOutcome>,
+) {
+    for (c, key, base) in bumped {
+        let Some(PackageOutcome::Record(record)) = packages.get(key) else {
+            continue;
+        };
+        let Some(change) = diff.changes.get_mut(*c) else {
+            continue;
+        };
+        let claimed = |v: &str| {
+            record
+                .versions
+                .get(v)
+                .map(|r| Level::claimed(&r.trust_fields()))
+        };
+        if let (Some(before), Some(now)) =
+            (claimed(base), change.version.as_deref().and_then(claimed))
+            && before != now
+        {
+            change.add(
+                ChangeKind::TrustChange,
+                Some(format!(
+                    "trust fields {} → {} (claimed by the version documents)",
+                    before.as_str(),
+                    now.as_str()
+                )),
+            );
+        }
+    }
 }
 
 /// The Sigstore trusted root: `--trusted-root`, else the embedded one.

@@ -197,10 +197,9 @@ pub enum ChangeKind {
     /// Source kind or host changed, or `resolved` or integrity changed
     /// without a version change.
     SourceChange,
-    /// Reserved for the trust ladder: the verified trust level differs from
-    /// the base version's. Not produced yet: judging it needs the base
-    /// version's evidence next to the entry's. Where that is known, add it
-    /// with [`Change::add`].
+    /// A version bump whose version document claims another trust level
+    /// than the base version's (e.g. `staged` → `signed`): field-level on
+    /// both sides; the trust checks judge what verified.
     TrustChange,
 }
 

@@ -23,6 +23,8 @@ use crate::signatures::{self, KeySet, Verdict};
 use crate::sigstore::trust_root::TrustedRoot;
 use crate::trust::Level;
 
+pub mod previous;
+
 /// The three states of one kind of evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -68,6 +70,10 @@ pub struct EntryEvidence {
     pub signatures: Signatures,
     /// Its provenance attestations.
     pub provenance: Provenance,
+    /// The provenance of the package's previous release, when this
+    /// version's verified and the previous release points to attestations
+    /// (see [`previous`]); `None` when not looked at.
+    pub previous_provenance: Option<Provenance>,
 }
 
 impl EntryEvidence {
@@ -251,6 +257,7 @@ pub fn gather(
                 metadata,
                 signatures,
                 provenance,
+                previous_provenance: None,
             })
         })
         .collect();
@@ -356,6 +363,32 @@ pub fn add_provenance(
     keys: &BTreeMap<Url, KeysOutcome>,
     root: &TrustedRoot,
 ) {
+    judge_into(
+        lockfile,
+        evidence,
+        (fetched, keys, root),
+        |entry, ev| Some(attestation_key(entry, ev)?.map(|(key, _)| key)),
+        |ev, provenance| ev.provenance = provenance,
+    );
+}
+
+/// What judging fetched attestations needs besides the entries.
+type Judging<'a> = (
+    &'a BTreeMap<AttestationKey, AttestationsOutcome>,
+    &'a BTreeMap<Url, KeysOutcome>,
+    &'a TrustedRoot,
+);
+
+/// Judges, in parallel, the fetched attestations of every entry that
+/// `key_of` gives a key (or why it has none), and hands each verdict to
+/// `set`.
+fn judge_into(
+    lockfile: &Lockfile,
+    evidence: &mut Evidence,
+    (fetched, keys, root): Judging<'_>,
+    key_of: impl Fn(&Entry, &EntryEvidence) -> Option<Result<AttestationKey, String>> + Sync,
+    set: impl Fn(&mut EntryEvidence, Provenance),
+) {
     let now = jiff::Timestamp::now();
     let judged: Vec<(usize, Provenance)> = lockfile
         .entries
@@ -363,41 +396,51 @@ pub fn add_provenance(
         .zip(evidence.entries.par_iter())
         .enumerate()
         .filter_map(|(i, (entry, ev))| {
-            let key = match attestation_key(entry, ev.as_ref()?)? {
-                Ok((key, _)) => key,
-                Err(why) => return Some((i, Provenance::Unknown(why))),
-            };
-            let key_set = match keys.get(&key.registry) {
-                Some(KeysOutcome::Served(k) | KeysOutcome::NotServed(Some(k))) => Some(k),
-                _ => None,
-            };
-            let provenance = match fetched.get(&key) {
-                Some(AttestationsOutcome::Served(body)) => provenance::judge(
-                    body,
-                    &key.name,
-                    &key.version,
-                    &key.sha512,
-                    root,
-                    key_set,
-                    now,
-                ),
-                Some(AttestationsOutcome::NotFound) => Provenance::FetchFailed(
-                    "the version document points to attestations the registry does not serve (404)"
-                        .to_string(),
-                ),
-                Some(AttestationsOutcome::Failed(why)) => Provenance::FetchFailed(why.clone()),
-                Some(AttestationsOutcome::NotCached) => {
-                    Provenance::Unknown("offline, and not in the cache".to_string())
-                }
-                None => Provenance::Unknown("attestations not fetched".to_string()),
+            let provenance = match key_of(entry, ev.as_ref()?)? {
+                Ok(key) => judge_fetched(&key, fetched.get(&key), keys, root, now),
+                Err(why) => Provenance::Unknown(why),
             };
             Some((i, provenance))
         })
         .collect();
     for (i, provenance) in judged {
         if let Some(Some(ev)) = evidence.entries.get_mut(i) {
-            ev.provenance = provenance;
+            set(ev, provenance);
         }
+    }
+}
+
+/// Judges what fetching `key`'s attestations brought back.
+fn judge_fetched(
+    key: &AttestationKey,
+    outcome: Option<&AttestationsOutcome>,
+    keys: &BTreeMap<Url, KeysOutcome>,
+    root: &TrustedRoot,
+    now: jiff::Timestamp,
+) -> Provenance {
+    let key_set = match keys.get(&key.registry) {
+        Some(KeysOutcome::Served(k) | KeysOutcome::NotServed(Some(k))) => Some(k),
+        _ => None,
+    };
+    match outcome {
+        Some(AttestationsOutcome::Served(body)) => provenance::judge(
+            body,
+            &key.name,
+            &key.version,
+            &key.sha512,
+            root,
+            key_set,
+            now,
+        ),
+        Some(AttestationsOutcome::NotFound) => Provenance::FetchFailed(
+            "the version document points to attestations the registry does not serve (404)"
+                .to_string(),
+        ),
+        Some(AttestationsOutcome::Failed(why)) => Provenance::FetchFailed(why.clone()),
+        Some(AttestationsOutcome::NotCached) => {
+            Provenance::Unknown("offline, and not in the cache".to_string())
+        }
+        None => Provenance::Unknown("attestations not fetched".to_string()),
     }
 }
 

@@ -171,6 +171,8 @@ codes! {
         "The staged publish was approved by another maintainer than the previous release's.";
     PublisherChanged => "publisher-changed", Low,
         "Another npm account published this version than the previous release.";
+    IdentityDrift => "identity-drift", Medium,
+        "The verified provenance names another source repository, workflow or CI provider than the previous release's.";
     ReleaseTooNew => "release-too-new", Medium,
         "The version was published more recently than the policy's minimum release age.";
     ProvenanceUntrustedBuild => "provenance-untrusted-build", Low,

@@ -87,6 +87,10 @@ pub struct Fields {
     /// `_npmUser.approver.name` (staged publish).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approver: Option<String>,
+    /// `dist.integrity`: what the previous release's attestations must be
+    /// about when its identity is compared with this one's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<String>,
 }
 
 /// One earlier release, as the baseline or the previous release names it.
@@ -167,6 +171,7 @@ mod tests {
             trusted_publisher: true,
             publisher: Some("GitHub Actions".into()),
             approver: Some(by.into()),
+            integrity: None,
         }
     }
 

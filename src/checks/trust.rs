@@ -7,6 +7,7 @@ use super::{Context, EntryFindings};
 use crate::config::{NamePattern, TrustPolicy};
 use crate::evidence::{EntryEvidence, Metadata};
 use crate::finding::Code;
+use crate::provenance::{Provenance, ProvenanceFacts};
 use crate::trust::Level;
 
 pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence, ctx: &Context) {
@@ -89,6 +90,14 @@ pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence, ctx: &Context) {
             );
         }
     }
+    if let Some(previous) = &record.history.previous {
+        drift(
+            f,
+            &ev.provenance,
+            ev.previous_provenance.as_ref(),
+            &previous.version,
+        );
+    }
     if let (Some(min), Some(published)) = (policy.min_release_age_days, published) {
         let age = ctx.now.as_second() - published.as_second();
         if age < i64::from(min) * 86_400 {
@@ -137,5 +146,54 @@ fn unverified_claim(record: &crate::registry::packument::VersionRecord, level: L
         )
     } else {
         String::new()
+    }
+}
+
+/// `identity-drift` when both this version's and the previous release's
+/// provenance verified and they name another CI provider, repository or
+/// workflow file. The workflow is compared without its `@ref`, which
+/// changes with every tagged release.
+fn drift(
+    f: &mut EntryFindings,
+    now: &Provenance,
+    before: Option<&Provenance>,
+    previous_version: &str,
+) {
+    let (Provenance::Verified(now), Some(Provenance::Verified(before))) = (now, before) else {
+        return;
+    };
+    let workflow = |p: &ProvenanceFacts| {
+        p.workflow.as_deref().map(|w| {
+            w.split_once("@refs/")
+                .map_or(w, |(file, _)| file)
+                .to_owned()
+        })
+    };
+    let facets = [
+        ("CI provider", now.issuer.clone(), before.issuer.clone()),
+        (
+            "source repository",
+            now.source_repository.clone(),
+            before.source_repository.clone(),
+        ),
+        ("workflow", workflow(now), workflow(before)),
+    ];
+    let changed: Vec<String> = facets
+        .into_iter()
+        .filter_map(|(what, now, before)| match (now, before) {
+            (Some(now), Some(before)) if now != before => {
+                Some(format!("{what} {now} (was {before})"))
+            }
+            _ => None,
+        })
+        .collect();
+    if !changed.is_empty() {
+        f.report(
+            Code::IdentityDrift,
+            format!(
+                "provenance built elsewhere than {previous_version}'s: {}",
+                changed.join("; ")
+            ),
+        );
     }
 }

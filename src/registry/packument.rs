@@ -139,6 +139,7 @@ impl VersionRecord {
             trusted_publisher: user.is_some_and(|u| u.trusted_publisher.is_some()),
             publisher: user.map(|u| u.name.clone()),
             approver: user.and_then(|u| u.approver.as_ref().map(|a| a.name.clone())),
+            integrity: self.integrity.clone(),
         }
     }
 }
@@ -267,7 +268,7 @@ impl<'de> Visitor<'de> for VersionsSeed<'_> {
                 docs.insert(version, record);
             } else {
                 let doc: HistoryDoc = map.next_value()?;
-                all.push((version, doc.trust_fields()));
+                all.push((version, doc.into_trust_fields()));
             }
         }
         Ok((docs, all))
@@ -286,6 +287,8 @@ struct HistoryDoc {
 #[derive(Deserialize, Default)]
 struct HistoryDist {
     #[serde(default)]
+    integrity: Option<String>,
+    #[serde(default)]
     signatures: Option<Vec<IgnoredAny>>,
     #[serde(default)]
     attestations: Option<IgnoredAny>,
@@ -302,19 +305,17 @@ struct HistoryUser {
 }
 
 impl HistoryDoc {
-    fn trust_fields(&self) -> trust::Fields {
+    fn into_trust_fields(self) -> trust::Fields {
+        let user = self.npm_user;
         trust::Fields {
-            signed: self.dist.signatures.as_ref().is_some_and(|s| !s.is_empty()),
+            signed: self.dist.signatures.is_some_and(|s| !s.is_empty()),
             attestations: self.dist.attestations.is_some(),
-            trusted_publisher: self
-                .npm_user
-                .as_ref()
-                .is_some_and(|u| u.trusted_publisher.is_some()),
-            publisher: self.npm_user.as_ref().and_then(|u| u.name.clone()),
-            approver: self
-                .npm_user
+            trusted_publisher: user.as_ref().is_some_and(|u| u.trusted_publisher.is_some()),
+            approver: user
                 .as_ref()
                 .and_then(|u| u.approver.as_ref().map(|a| a.name.clone())),
+            publisher: user.and_then(|u| u.name),
+            integrity: self.dist.integrity,
         }
     }
 }

@@ -445,6 +445,51 @@ fn only_changed_entries_are_fetched() {
 }
 
 #[test]
+fn a_version_bump_whose_trust_fields_drop_is_marked() {
+    let key = TestKey::new(7);
+    let reg = FakeRegistry::start();
+    reg.route("/-/npm/v1/keys", Route::Json(keys_body(&[(&key, None)])));
+    let mut old = FakeVersion::signed("climber", "1.0.0", &key);
+    old.extra =
+        json!({"_npmUser": {"name": "GitHub Actions", "trustedPublisher": {"id": "github"}}});
+    let mut new = FakeVersion::signed("climber", "1.1.0", &key);
+    new.published = "2026-06-02T00:00:00.000Z";
+    let mut doc: Value =
+        serde_json::from_str(&packument("climber", &[old, new])).expect("packument");
+    doc["versions"]["1.0.0"]["dist"]["attestations"] = json!({
+        "url": "https://registry.npmjs.org/-/npm/v1/attestations/climber@1.0.0"
+    });
+    reg.route("/climber", Route::Json(doc.to_string()));
+    let steady = ["1.0.0", "1.1.0"].map(|v| FakeVersion::signed("steady", v, &key));
+    reg.route("/steady", Route::Json(packument("steady", &steady)));
+    let entries = |version: &str| {
+        let names = ["climber", "steady"];
+        let integrities = names.map(|n| sri(&format!("{n}@{version}")));
+        crate::fake_registry::lockfile(&[
+            (names[0], version, &integrities[0]),
+            (names[1], version, &integrities[1]),
+        ])
+    };
+    let project = Project::new(&entries("1.1.0"));
+    let base = project.path().join("base.json");
+    std::fs::write(&base, entries("1.0.0")).unwrap();
+    let (_, report, _) = project.audit(&reg, &["--base", &base.display().to_string()]);
+    // `steady` claims `signed` at both versions: a bump, nothing more.
+    assert_eq!(
+        kinds(&report),
+        strings(&[
+            ("node_modules/climber", &["version-bump", "trust-change"]),
+            ("node_modules/steady", &["version-bump"]),
+        ])
+    );
+    let details = report["lockfiles"][0]["changes"][0]["details"].to_string();
+    assert!(
+        details.contains("trust fields trusted-publisher → signed"),
+        "{details}"
+    );
+}
+
+#[test]
 fn hostile_names_in_changes_are_escaped() {
     let empty = lock(&[]);
     let base = tempfile::tempdir().unwrap();

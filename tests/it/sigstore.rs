@@ -326,7 +326,7 @@ fn flip(v: &mut Value) {
 // ---- provenance checks on lockfile entries, against the fake registry ----
 
 /// Hex sha512 of what `sri(content)` hashes.
-fn sha512_hex(content: &str) -> String {
+pub(crate) fn sha512_hex(content: &str) -> String {
     Sha512::digest(content.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -335,7 +335,13 @@ fn sha512_hex(content: &str) -> String {
 
 /// An attestations body for `name@version` about `sha512`, provenance
 /// signed as `identity`.
-fn attestations(pki: &Pki, name: &str, version: &str, sha512: &str, identity: Identity) -> Value {
+pub(crate) fn attestations(
+    pki: &Pki,
+    name: &str,
+    version: &str,
+    sha512: &str,
+    identity: Identity,
+) -> Value {
     let provenance = BundleSpec {
         subject_name: format!("pkg:npm/{name}@{version}"),
         subject_sha512_hex: sha512.into(),
@@ -354,6 +360,19 @@ fn attestations(pki: &Pki, name: &str, version: &str, sha512: &str, identity: Id
     ]})
 }
 
+/// The registry keys body: `key` (signatures) and the PKI's npm key
+/// (publish attestations).
+pub(crate) fn keys_with_npm(pki: &Pki, key: &TestKey) -> String {
+    let npm: Value = serde_json::from_str(&pki.npm_keys_json()).expect("keys");
+    let mut keys: Value =
+        serde_json::from_str(&crate::registry::keys_body(&[(key, None)])).expect("keys");
+    keys["keys"]
+        .as_array_mut()
+        .expect("array")
+        .push(npm["keys"][0].clone());
+    keys.to_string()
+}
+
 /// A signing registry whose packages each carry attestations (or not),
 /// keys = the signature key and the PKI's npm key.
 struct Attested {
@@ -364,14 +383,7 @@ struct Attested {
 fn attested(pki: &Pki, packages: &[(&str, Option<Value>, Value)]) -> Attested {
     let key = TestKey::new(1);
     let reg = FakeRegistry::start();
-    let npm: Value = serde_json::from_str(&pki.npm_keys_json()).expect("keys");
-    let mut keys: Value =
-        serde_json::from_str(&crate::registry::keys_body(&[(&key, None)])).expect("keys");
-    keys["keys"]
-        .as_array_mut()
-        .expect("array")
-        .push(npm["keys"][0].clone());
-    reg.route("/-/npm/v1/keys", Route::Json(keys.to_string()));
+    reg.route("/-/npm/v1/keys", Route::Json(keys_with_npm(pki, &key)));
     for (name, body, extra) in packages {
         let mut v = FakeVersion::signed(name, "1.0.0", &key);
         let mut extra = extra.clone();

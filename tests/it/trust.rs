@@ -1,11 +1,14 @@
 //! The trust ladder against the fake registry: downgrades (the axios
 //! pattern), prereleases, publisher and approver changes, release age and
-//! required levels, each firing on its case only.
+//! required levels, identity drift between releases' provenance, each
+//! firing on its case only.
 
 use serde_json::{Value, json};
 
 use crate::fake_registry::{FakeRegistry, FakeVersion, Route, TestKey, lockfile, packument, sri};
 use crate::registry::{Project, found, keys_body};
+use crate::sigstore::{attestations, keys_with_npm, sha512_hex};
+use crate::sigstore_pki::{Identity, Pki};
 
 /// How one version of the fake package looks.
 struct V {
@@ -229,4 +232,144 @@ fn a_bad_trust_table_is_a_configuration_error_naming_the_line() {
         err.contains("line 2") && err.contains("trust.require"),
         "{err}"
     );
+}
+
+/// Provenance signed as `identity` for `name@version`, about the bytes the
+/// fake registry's integrity of that version stands for.
+fn provenance_of(pki: &Pki, name: &str, version: &str, identity: Identity) -> String {
+    let sha512 = sha512_hex(&format!("{name}@{version}"));
+    attestations(pki, name, version, &sha512, identity).to_string()
+}
+
+/// `identity` as it signs a release tagged `tag`.
+fn at_tag(identity: Identity, tag: &str) -> Identity {
+    let workflow = identity.san_uri.split("@refs/").next().unwrap_or_default();
+    Identity {
+        san_uri: format!("{workflow}@refs/tags/{tag}"),
+        source_ref: format!("refs/tags/{tag}"),
+        ..identity
+    }
+}
+
+#[test]
+fn identity_drift_fires_when_the_release_was_built_elsewhere_than_the_previous_one() {
+    let pki = Pki::new();
+    let key = TestKey::new(1);
+    let reg = FakeRegistry::start();
+    reg.route("/-/npm/v1/keys", Route::Json(keys_with_npm(&pki, &key)));
+    let fork = "https://github.com/fork/octo-pkg";
+    let forked = Identity {
+        san_uri: format!("{fork}/.github/workflows/release.yml@refs/tags/v1.1.0"),
+        source_repo: fork.into(),
+        build_signer: format!("{fork}/.github/workflows/release.yml@refs/tags/v1.1.0"),
+        ..Identity::default()
+    };
+    // steady: same repository and workflow, another tag; drifted: built in
+    // a fork; unverifiable: the previous release's bundle is broken.
+    let cases = [
+        ("steady", at_tag(Identity::default(), "v1.1.0"), true),
+        ("drifted", forked.clone(), true),
+        ("unverifiable", forked, false),
+    ];
+    let mut entries = Vec::new();
+    for (name, identity, previous_ok) in &cases {
+        let versions = [staged("1.0.0", 1, "alice"), staged("1.1.0", 2, "alice")];
+        reg.route(
+            &format!("/{name}"),
+            Route::Json(packument_of(name, &versions, &key)),
+        );
+        let mut previous = provenance_of(&pki, name, "1.0.0", Identity::default());
+        if !previous_ok {
+            previous = previous.replacen("\"sig\":\"", "\"sig\":\"AAAA", 1);
+        }
+        reg.route(
+            &format!("/-/npm/v1/attestations/{name}@1.0.0"),
+            Route::Json(previous),
+        );
+        reg.route(
+            &format!("/-/npm/v1/attestations/{name}@1.1.0"),
+            Route::Json(provenance_of(&pki, name, "1.1.0", identity.clone())),
+        );
+        entries.push((*name, sri(&format!("{name}@1.1.0"))));
+    }
+    let locked: Vec<(&str, &str, &str)> = entries
+        .iter()
+        .map(|(n, i)| (*n, "1.1.0", i.as_str()))
+        .collect();
+    let project = Project::new(&lockfile(&locked));
+    let root = tempfile::NamedTempFile::new().expect("root");
+    std::fs::write(root.path(), pki.trusted_root_json()).expect("root");
+    let root = root.path().display().to_string();
+    let (code, report, _) = project.audit(&reg, &["--trusted-root", &root]);
+    assert_eq!(
+        found(&report),
+        [("identity-drift".to_string(), "drifted".to_string())]
+    );
+    let msg = &messages(&report, "identity-drift")[0];
+    assert!(
+        msg.contains("source repository https://github.com/fork/octo-pkg")
+            && msg.contains("was https://github.com/octo-org/octo-pkg")
+            && msg.contains("1.0.0"),
+        "{msg}"
+    );
+    assert_eq!(code, 0, "medium does not fail the default policy");
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("identity drift: 1 entries not compared"),
+        "{notes}"
+    );
+    let trust = &report["summary"]["evidence"]["trust"];
+    assert_eq!(trust["staged"], 3, "{trust}");
+}
+
+#[test]
+fn snapshot_the_trust_summary_in_table_markdown_and_json() {
+    let key = TestKey::new(1);
+    let reg = FakeRegistry::start();
+    reg.route("/-/npm/v1/keys", Route::Json(keys_body(&[(&key, None)])));
+    let axios = [
+        staged("1.4.0", 2, "alice"),
+        V {
+            publisher: "stolen-token-user",
+            ..v("1.4.1", 3)
+        },
+    ];
+    let approved = [V {
+        attestations: false,
+        trusted_publisher: false,
+        ..staged("2.0.0", 1, "alice")
+    }];
+    reg.route(
+        "/axios-like",
+        Route::Json(packument_of("axios-like", &axios, &key)),
+    );
+    reg.route(
+        "/approved",
+        Route::Json(packument_of("approved", &approved, &key)),
+    );
+    let unsigned = FakeVersion::unsigned("unsigned", "1.0.0");
+    reg.route("/unsigned", Route::Json(packument("unsigned", &[unsigned])));
+    let entries = [
+        ("axios-like", "1.4.1"),
+        ("approved", "2.0.0"),
+        ("unsigned", "1.0.0"),
+    ]
+    .map(|(n, v)| (n, v, sri(&format!("{n}@{v}"))));
+    let locked: Vec<(&str, &str, &str)> = entries
+        .iter()
+        .map(|(n, v, i)| (*n, *v, i.as_str()))
+        .collect();
+    let project = Project::new(&lockfile(&locked));
+    for format in ["table", "markdown", "json"] {
+        let out = crate::util::lockproof()
+            .current_dir(project.path())
+            .env_remove("LOCKPROOF_OFFLINE")
+            .args(["audit", "--format", format, "--registry", &reg.url])
+            .args(["--cache-dir", "cache", "package-lock.json"])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{format}: a downgrade is high");
+        let text = String::from_utf8_lossy(&out.stdout).replace(&reg.authority(), "127.0.0.1:PORT");
+        insta::assert_snapshot!(format!("trust_summary_{format}"), text);
+    }
 }
