@@ -21,5 +21,6 @@ pub mod registry;
 pub mod report;
 pub mod signatures;
 pub mod sigstore;
+pub mod tarball;
 pub mod trust;
 pub mod verify_bundle;
