@@ -6,6 +6,7 @@
 //! that touch the terminal and the process exit code.
 
 pub mod app;
+pub mod cacache;
 pub mod checks;
 pub mod cli;
 pub mod config;
