@@ -6,6 +6,7 @@
 //! that touch the terminal and the process exit code.
 
 pub mod app;
+pub mod cacache;
 pub mod checks;
 pub mod cli;
 pub mod config;
@@ -21,5 +22,6 @@ pub mod registry;
 pub mod report;
 pub mod signatures;
 pub mod sigstore;
+pub mod tarball;
 pub mod trust;
 pub mod verify_bundle;

@@ -1,0 +1,451 @@
+//! Writes verified tarballs into an npm cache folder, in the format npm 11
+//! reads, so that `npm ci --offline --cache <folder>` can install those
+//! bytes and nothing else.
+//!
+//! The format, from npm 11's own copies of cacache 20, make-fetch-happen 15,
+//! pacote 21 and ssri 13:
+//! - `npm --cache <folder>` keeps its content-addressed store in
+//!   `<folder>/_cacache`.
+//! - Content lives at `content-v2/<algo>/<hex[..2]>/<hex[2..4]>/<hex[4..]>`,
+//!   `hex` being the digest of the strongest algorithm in the SRI string
+//!   (`sha1` entries land under `content-v2/sha1/`).
+//! - Index buckets live at `index-v5/<k[..2]>/<k[2..4]>/<k[4..]>`, `k` being
+//!   the SHA-256 hex of the key. A bucket is a series of lines
+//!   `\n<sha1 hex of json>\t<json>`; a line whose hash does not match is
+//!   ignored, and the last matching one for a key wins.
+//! - make-fetch-happen's key for a URL is
+//!   `make-fetch-happen:request-cache:<url>`, the URL serialised WHATWG-style
+//!   without credentials or fragment.
+//! - When a lockfile entry has both `resolved` and `integrity`, pacote reads
+//!   the tarball by digest (`cacache.get.stream.byDigest`) and never looks at
+//!   the index. Only when that read fails does it fetch the URL through
+//!   make-fetch-happen, which with `--offline` answers from the index entry
+//!   for the key or fails with `ENOTCACHED`. [`NpmCache::put`] writes both,
+//!   so either lookup finds the bytes.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::integrity::{Algorithm, Hash, Integrity, IntegrityError};
+
+/// The prefix make-fetch-happen puts before a URL to make its cache key.
+const KEY_PREFIX: &str = "make-fetch-happen:request-cache:";
+
+/// An npm cache folder: the one passed to `npm --cache`.
+#[derive(Debug, Clone)]
+pub struct NpmCache {
+    root: PathBuf,
+}
+
+/// Why a tarball could not be put in the cache.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    /// The integrity string cannot be used.
+    #[error("integrity {integrity:?} cannot be used: {source}")]
+    Integrity {
+        /// The string given.
+        integrity: String,
+        /// Why not.
+        source: IntegrityError,
+    },
+    /// The bytes do not match the integrity string, so npm would reject
+    /// them (and, online, fetch others).
+    #[error("the bytes do not match {integrity}")]
+    Mismatch {
+        /// The string given.
+        integrity: String,
+    },
+    /// The URL cannot be a make-fetch-happen key.
+    #[error("URL {url:?} cannot be a cache key: {reason}")]
+    BadUrl {
+        /// The URL given.
+        url: String,
+        /// Why not.
+        reason: String,
+    },
+    /// Writing a file failed.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The error.
+        source: io::Error,
+    },
+}
+
+impl NpmCache {
+    /// The cache folder at `root` (created on the first write).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The folder to pass to `npm --cache`.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn cacache(&self) -> PathBuf {
+        self.root.join("_cacache")
+    }
+
+    /// Where cacache keeps the content with this hash.
+    pub fn content_path(&self, hash: &Hash) -> PathBuf {
+        let mut path = self
+            .cacache()
+            .join("content-v2")
+            .join(hash.algorithm.name());
+        path.extend(segments(&hash.hex()));
+        path
+    }
+
+    /// Where cacache keeps the index bucket of `key`.
+    pub fn index_path(&self, key: &str) -> PathBuf {
+        let mut path = self.cacache().join("index-v5");
+        path.extend(segments(&hex(
+            digest(Algorithm::Sha256, key.as_bytes()).as_ref()
+        )));
+        path
+    }
+
+    /// Stores `bytes`, fetched from `url` and pinned by `integrity` (an SRI
+    /// string as the lockfile has it), under both the digest and the URL's
+    /// key. The bytes are checked against the strongest algorithm in the
+    /// string, the one npm checks; content goes in first, so an index entry
+    /// never points at missing content. The content file and the bucket are
+    /// each replaced atomically (temporary file, then rename); two writers
+    /// of one bucket at once may lose one of the two lines, never corrupt
+    /// the bucket.
+    pub fn put(&self, url: &str, integrity: &str, bytes: &[u8]) -> Result<(), CacheError> {
+        let parsed = Integrity::parse(integrity).map_err(|source| CacheError::Integrity {
+            integrity: integrity.to_owned(),
+            source,
+        })?;
+        let algorithm = parsed.strongest().algorithm;
+        let actual = digest(algorithm, bytes);
+        // A string may hold several digests of one algorithm; cacache
+        // looks under each, so the matching one is the one to use.
+        let hash = parsed
+            .hashes()
+            .iter()
+            .find(|h| h.algorithm == algorithm && h.digest == actual.as_ref())
+            .ok_or_else(|| CacheError::Mismatch {
+                integrity: integrity.to_owned(),
+            })?;
+        let key = request_key(url)?;
+        self.write_atomically(&self.content_path(hash), bytes)?;
+        let line = index_line(&key, url, hash, bytes.len(), now_ms());
+        let bucket = self.index_path(&key);
+        let mut contents = match fs::read(&bucket) {
+            Ok(old) => old,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+            Err(source) => {
+                return Err(CacheError::Io {
+                    path: bucket,
+                    source,
+                });
+            }
+        };
+        contents.extend_from_slice(line.as_bytes());
+        self.write_atomically(&bucket, &contents)
+    }
+
+    /// Writes `bytes` to a new file in the cache's `tmp` folder (as cacache
+    /// does, so the rename stays on one filesystem) and renames it to `dest`.
+    fn write_atomically(&self, dest: &Path, bytes: &[u8]) -> Result<(), CacheError> {
+        let io_err = |path: &Path| {
+            let path = path.to_owned();
+            move |source| CacheError::Io { path, source }
+        };
+        let tmp_dir = self.cacache().join("tmp");
+        fs::create_dir_all(&tmp_dir).map_err(io_err(&tmp_dir))?;
+        let (tmp, mut file) = new_temp_file(&tmp_dir).map_err(io_err(&tmp_dir))?;
+        // No fsync: the folder is rebuilt for each install, and npm checks
+        // every byte it reads against the digest anyway.
+        let written = file.write_all(bytes);
+        drop(file);
+        let moved = written.and_then(|()| {
+            let parent = dest.parent().unwrap_or(dest);
+            fs::create_dir_all(parent)?;
+            fs::rename(&tmp, dest)
+        });
+        if moved.is_err() {
+            // Best effort: a stray temporary file is harmless to npm.
+            let _ = fs::remove_file(&tmp);
+        }
+        moved.map_err(io_err(dest))
+    }
+}
+
+/// make-fetch-happen's cache key for a request to `url`.
+pub fn request_key(url: &str) -> Result<String, CacheError> {
+    let bad = |reason: &str| CacheError::BadUrl {
+        url: url.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let mut parsed = url::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
+    parsed
+        .set_username("")
+        .and_then(|()| parsed.set_password(None))
+        .map_err(|()| bad("it has no host"))?;
+    parsed.set_fragment(None);
+    Ok(format!("{KEY_PREFIX}{parsed}"))
+}
+
+/// One index line as cacache appends it, with the metadata make-fetch-happen
+/// stores for a `200` tarball response. npm matches a cached request on the
+/// URL, the `compress` option and a few request headers (none are sent for
+/// tarballs); it needs no response header to answer offline.
+fn index_line(key: &str, url: &str, hash: &Hash, size: usize, time: u64) -> String {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Metadata<'a> {
+        time: u64,
+        url: &'a str,
+        req_headers: serde_json::Map<String, serde_json::Value>,
+        res_headers: serde_json::Map<String, serde_json::Value>,
+        options: Options,
+    }
+    #[derive(Serialize)]
+    struct Options {
+        compress: bool,
+    }
+    #[derive(Serialize)]
+    struct Entry<'a> {
+        key: &'a str,
+        integrity: String,
+        time: u64,
+        size: usize,
+        metadata: Metadata<'a>,
+    }
+    let entry = Entry {
+        key,
+        integrity: hash.to_string(),
+        time,
+        size,
+        metadata: Metadata {
+            time,
+            url,
+            req_headers: serde_json::Map::new(),
+            res_headers: serde_json::Map::new(),
+            options: Options { compress: true },
+        },
+    };
+    // Serialising plain strings and numbers cannot fail; the fallback
+    // would only make npm skip the line as corrupt.
+    let json = serde_json::to_string(&entry).unwrap_or_default();
+    format!(
+        "\n{}\t{json}",
+        hex(digest(Algorithm::Sha1, json.as_bytes()).as_ref())
+    )
+}
+
+fn digest(algorithm: Algorithm, data: &[u8]) -> ring::digest::Digest {
+    let algorithm = match algorithm {
+        Algorithm::Sha1 => &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+        Algorithm::Sha256 => &ring::digest::SHA256,
+        Algorithm::Sha384 => &ring::digest::SHA384,
+        Algorithm::Sha512 => &ring::digest::SHA512,
+    };
+    ring::digest::digest(algorithm, data)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// cacache's `hashToSegments`: two characters, two more, the rest.
+fn segments(hex: &str) -> [&str; 3] {
+    [&hex[..2], &hex[2..4], &hex[4..]]
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Creates a file that did not exist, under a name unique to this process.
+fn new_temp_file(dir: &Path) -> io::Result<(PathBuf, File)> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = dir.join(format!("lockproof-{}-{n}", std::process::id()));
+        match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(file) => return Ok((path, file)),
+            // Left by an earlier process with the same id.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Expected values below were printed by npm 11's own cacache and
+    // make-fetch-happen functions (bucketPath, contentPath, hashEntry,
+    // cacheKey) for the same inputs.
+    const MS_URL: &str = "https://registry.npmjs.org/ms/-/ms-2.1.3.tgz";
+    const MS_SHA512: &str = "sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==";
+
+    fn relative(cache: &NpmCache, path: &Path) -> String {
+        path.strip_prefix(cache.root())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    #[test]
+    fn paths_match_cacache() {
+        let cache = NpmCache::new("/c");
+        let key = request_key(MS_URL).unwrap();
+        assert_eq!(key, format!("make-fetch-happen:request-cache:{MS_URL}"));
+        assert_eq!(
+            relative(&cache, &cache.index_path(&key)),
+            "_cacache/index-v5/21/a7/bd8af8e4938b9fee217abddb09ce52db330434e323c828aeabe5bd909ae7"
+        );
+        let hash = Integrity::parse(MS_SHA512).unwrap().strongest().clone();
+        assert_eq!(
+            relative(&cache, &cache.content_path(&hash)),
+            "_cacache/content-v2/sha512/e8/59/73b9b4cb646dc9d9afcd542025784863ceae68c601f268253dc985ef70bb2fa1568726afece715c8ebf5d73fab73ed1f7100eb479d23bfb57b45dd645394"
+        );
+        let sha1 = Integrity::parse("sha1-7XlVVgKfRU5pQDKrd6MLfNwKRlM=").unwrap();
+        assert_eq!(
+            relative(&cache, &cache.content_path(sha1.strongest())),
+            "_cacache/content-v2/sha1/ed/79/5556029f454e694032ab77a30b7cdc0a4653"
+        );
+    }
+
+    #[test]
+    fn keys_drop_credentials_and_fragments_like_make_fetch_happen() {
+        let cases = [
+            (
+                "https://user:pw@Registry.NPMJS.org:443/@scope%2fpkg/-/pkg-1.0.0.tgz#frag",
+                "https://registry.npmjs.org/@scope%2fpkg/-/pkg-1.0.0.tgz",
+            ),
+            (
+                "http://127.0.0.1:80/a b/ü.tgz?x=1#y",
+                "http://127.0.0.1/a%20b/%C3%BC.tgz?x=1",
+            ),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(request_key(url).unwrap(), format!("{KEY_PREFIX}{expected}"));
+        }
+        assert!(matches!(
+            request_key("not a url"),
+            Err(CacheError::BadUrl { .. })
+        ));
+    }
+
+    #[test]
+    fn index_line_hash_covers_the_json() {
+        let hash = Integrity::parse(MS_SHA512).unwrap().strongest().clone();
+        let line = index_line("k", MS_URL, &hash, 2967, 1_700_000_000_000);
+        let (sum, json) = line.strip_prefix('\n').unwrap().split_once('\t').unwrap();
+        assert_eq!(sum, hex(digest(Algorithm::Sha1, json.as_bytes()).as_ref()));
+        assert_eq!(
+            json,
+            format!(
+                r#"{{"key":"k","integrity":"{MS_SHA512}","time":1700000000000,"size":2967,"metadata":{{"time":1700000000000,"url":"{MS_URL}","reqHeaders":{{}},"resHeaders":{{}},"options":{{"compress":true}}}}}}"#
+            )
+        );
+        // cacache's hashEntry of a known string, to pin the hash itself.
+        assert_eq!(
+            hex(digest(Algorithm::Sha1, br#"{"key":"k","integrity":"sha512-x"}"#).as_ref()),
+            "c8f69a035fe05ba3b4fbde492eb5b9db8c33e73c"
+        );
+    }
+
+    fn sri(algorithm: Algorithm, bytes: &[u8]) -> String {
+        Hash {
+            algorithm,
+            digest: digest(algorithm, bytes).as_ref().to_vec(),
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn put_writes_content_and_an_index_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = NpmCache::new(dir.path());
+        let bytes = b"pretend tarball";
+        let integrity = sri(Algorithm::Sha512, bytes);
+        cache.put(MS_URL, &integrity, bytes).unwrap();
+        cache.put(MS_URL, &integrity, bytes).unwrap();
+
+        let hash = Integrity::parse(&integrity).unwrap().strongest().clone();
+        assert_eq!(fs::read(cache.content_path(&hash)).unwrap(), bytes);
+        let key = request_key(MS_URL).unwrap();
+        let bucket = fs::read_to_string(cache.index_path(&key)).unwrap();
+        // Appended, as cacache appends: two valid lines, the last one wins.
+        let lines: Vec<&str> = bucket.split('\n').filter(|l| !l.is_empty()).collect();
+        assert_eq!(lines.len(), 2);
+        for line in lines {
+            let (sum, json) = line.split_once('\t').unwrap();
+            assert_eq!(sum, hex(digest(Algorithm::Sha1, json.as_bytes()).as_ref()));
+            let entry: serde_json::Value = serde_json::from_str(json).unwrap();
+            assert_eq!(entry["key"], key.as_str());
+            assert_eq!(entry["integrity"], integrity.as_str());
+            assert_eq!(entry["size"], bytes.len());
+            assert_eq!(entry["metadata"]["url"], MS_URL);
+            assert_eq!(entry["metadata"]["options"]["compress"], true);
+            assert!(entry["time"].as_u64().unwrap() > 1_600_000_000_000);
+        }
+        // No temporary file is left behind.
+        assert_eq!(
+            fs::read_dir(dir.path().join("_cacache/tmp"))
+                .unwrap()
+                .count(),
+            0
+        );
+    }
+
+    #[test]
+    fn put_uses_the_strongest_matching_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = NpmCache::new(dir.path());
+        let bytes = b"old package";
+        // A sha1-only lockfile entry lands under sha1, as cacache puts it.
+        let old = sri(Algorithm::Sha1, bytes);
+        cache.put("https://r.test/old.tgz", &old, bytes).unwrap();
+        let hash = Integrity::parse(&old).unwrap().strongest().clone();
+        assert!(
+            cache
+                .content_path(&hash)
+                .starts_with(dir.path().join("_cacache/content-v2/sha1"))
+        );
+        assert!(cache.content_path(&hash).is_file());
+        // With several, the strongest decides, and among equals the match.
+        let other = sri(Algorithm::Sha512, b"something else");
+        let both = format!("{old} {other} {}", sri(Algorithm::Sha512, bytes));
+        cache.put("https://r.test/both.tgz", &both, bytes).unwrap();
+        let strong = Integrity::parse(&sri(Algorithm::Sha512, bytes)).unwrap();
+        assert!(cache.content_path(strong.strongest()).is_file());
+    }
+
+    #[test]
+    fn put_refuses_bytes_that_do_not_match() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = NpmCache::new(dir.path());
+        let integrity = sri(Algorithm::Sha512, b"the real thing");
+        let err = cache.put(MS_URL, &integrity, b"an impostor").unwrap_err();
+        assert!(matches!(err, CacheError::Mismatch { .. }), "{err}");
+        // A weaker digest that matches does not vouch for the bytes.
+        let mixed = format!("{} {integrity}", sri(Algorithm::Sha1, b"an impostor"));
+        assert!(matches!(
+            cache.put(MS_URL, &mixed, b"an impostor"),
+            Err(CacheError::Mismatch { .. })
+        ));
+        assert!(matches!(
+            cache.put(MS_URL, "md5-abc", b""),
+            Err(CacheError::Integrity { .. })
+        ));
+        assert!(!dir.path().join("_cacache").exists());
+    }
+}
