@@ -28,6 +28,10 @@ pub struct ClientOptions {
     pub max_body: u64,
     /// First backoff delay; doubled on each retry.
     pub backoff: Duration,
+    /// Idle connections kept per host: as many as requests run at once,
+    /// or every request beyond the pool's size pays a new TCP and TLS
+    /// handshake.
+    pub connections: usize,
 }
 
 impl Default for ClientOptions {
@@ -37,6 +41,7 @@ impl Default for ClientOptions {
             retries: 3,
             max_body: 256 * 1024 * 1024,
             backoff: Duration::from_millis(250),
+            connections: 16,
         }
     }
 }
@@ -190,6 +195,8 @@ impl Client {
             // points.
             .redirect_auth_headers(ureq::config::RedirectAuthHeaders::Never)
             .max_redirects(5)
+            .max_idle_connections_per_host(opts.connections.max(1))
+            .max_idle_connections(opts.connections.max(10))
             .build();
         let agent = ureq::Agent::with_parts(
             config,

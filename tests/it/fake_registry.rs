@@ -1,8 +1,11 @@
-//! A fake npm registry: real HTTP on a loopback port (tiny_http), serving
+//! A fake npm registry: real HTTP/1.1 on a loopback port, serving
 //! packuments, keys and whatever faults a test asks for, and recording
 //! every request so tests can assert on what reached the server.
 
 use std::collections::HashMap;
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -34,35 +37,64 @@ pub enum Route {
     Truncated(String),
     /// 200 with a body of this many bytes.
     Oversized(usize),
+    /// 200 with these bytes (a tarball).
+    Bytes(Vec<u8>),
 }
 
-fn json_response(
-    request: tiny_http::Request,
-    seen: &Seen,
-    body: String,
-    max_age: Option<u32>,
-) -> std::io::Result<()> {
-    let etag = etag_of(&body);
-    let mut headers = vec![tiny_http::Header::from_bytes("ETag", etag.clone()).unwrap()];
-    if let Some(age) = max_age {
-        headers.push(
-            tiny_http::Header::from_bytes("Cache-Control", format!("public, max-age={age}"))
-                .unwrap(),
-        );
-    }
-    if seen.if_none_match.as_deref() == Some(etag.as_str()) {
-        let mut resp = tiny_http::Response::empty(304);
-        for h in headers {
-            resp.add_header(h);
+/// One answer: status, headers, body; `announced` overrides the
+/// `Content-Length` sent (a truncated body).
+struct Answer {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+    announced: Option<usize>,
+}
+
+impl Answer {
+    fn new(status: u16, body: Vec<u8>) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body,
+            announced: None,
         }
-        return request.respond(resp);
     }
-    let mut resp = tiny_http::Response::from_string(body)
-        .with_header(tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap());
-    for h in headers {
-        resp.add_header(h);
+
+    fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
     }
-    request.respond(resp)
+
+    /// Writes the answer and closes: one request per connection, so no
+    /// idle keep-alive connection ever holds a server thread.
+    fn send(self, mut stream: TcpStream) {
+        let mut head = format!(
+            "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+            self.status,
+            self.announced.unwrap_or(self.body.len())
+        );
+        for (name, value) in &self.headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(&self.body);
+        let _ = stream.flush();
+    }
+}
+
+fn json_answer(seen: &Seen, body: String, max_age: Option<u32>) -> Answer {
+    let etag = etag_of(&body);
+    let mut answer = if seen.if_none_match.as_deref() == Some(etag.as_str()) {
+        Answer::new(304, Vec::new())
+    } else {
+        Answer::new(200, body.into_bytes()).header("Content-Type", "application/json")
+    };
+    answer = answer.header("ETag", etag);
+    if let Some(age) = max_age {
+        answer = answer.header("Cache-Control", format!("public, max-age={age}"));
+    }
+    answer
 }
 
 /// One request as the server saw it.
@@ -87,8 +119,9 @@ struct State {
 
 /// The server; stops when dropped.
 pub struct FakeRegistry {
-    server: Arc<tiny_http::Server>,
     state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+    addr: std::net::SocketAddr,
     thread: Option<JoinHandle<()>>,
     /// Base URL, `http://127.0.0.1:PORT/`.
     pub url: String,
@@ -107,23 +140,30 @@ fn etag_of(body: &str) -> String {
 }
 
 impl FakeRegistry {
-    /// Starts a server on a free loopback port.
+    /// Starts a server on a free loopback port: real HTTP/1.1, a thread
+    /// per connection, one request per connection.
     pub fn start() -> Self {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind loopback"));
-        let port = server.server_addr().to_ip().expect("ip listener").port();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let addr = listener.local_addr().expect("address");
         let state = Arc::new(Mutex::new(State::default()));
-        let (srv, st) = (Arc::clone(&server), Arc::clone(&state));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (st, halt) = (Arc::clone(&state), Arc::clone(&stop));
         let thread = std::thread::spawn(move || {
-            for request in srv.incoming_requests() {
+            for stream in listener.incoming() {
+                if halt.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
                 let st = Arc::clone(&st);
-                std::thread::spawn(move || answer(request, &st));
+                std::thread::spawn(move || answer(stream, &st));
             }
         });
         Self {
-            server,
             state,
+            stop,
+            addr,
             thread: Some(thread),
-            url: format!("http://127.0.0.1:{port}/"),
+            url: format!("http://127.0.0.1:{}/", addr.port()),
         }
     }
 
@@ -152,26 +192,43 @@ impl FakeRegistry {
 
 impl Drop for FakeRegistry {
     fn drop(&mut self) {
-        self.server.unblock();
+        self.stop.store(true, Ordering::SeqCst);
+        // Wakes the accept loop so it sees the flag.
+        let _ = TcpStream::connect(self.addr);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
     }
 }
 
-fn answer(request: tiny_http::Request, state: &Mutex<State>) {
-    fn header(r: &tiny_http::Request, name: &'static str) -> Option<String> {
-        r.headers()
-            .iter()
-            .find(|h| h.field.equiv(name))
-            .map(|h| h.value.to_string())
+/// Reads one request's head: the path and the headers tests look at.
+fn read_request(stream: &TcpStream) -> Option<(String, HashMap<String, String>)> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let path = line.split_whitespace().nth(1)?.to_string();
+    let mut headers = HashMap::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).ok()? == 0 || h.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+        }
     }
-    let path = request.url().to_string();
+    Some((path, headers))
+}
+
+fn answer(stream: TcpStream, state: &Mutex<State>) {
+    let Some((path, headers)) = read_request(&stream) else {
+        return;
+    };
     let seen = Seen {
         path: path.clone(),
-        authorization: header(&request, "Authorization"),
-        if_none_match: header(&request, "If-None-Match"),
-        user_agent: header(&request, "User-Agent"),
+        authorization: headers.get("authorization").cloned(),
+        if_none_match: headers.get("if-none-match").cloned(),
+        user_agent: headers.get("user-agent").cloned(),
     };
     let (route, hit) = {
         let mut s = state.lock().unwrap();
@@ -186,13 +243,13 @@ fn answer(request: tiny_http::Request, state: &Mutex<State>) {
     loop {
         match route {
             Route::TooManyThen(n, _) if hit <= n => {
-                let resp = tiny_http::Response::empty(429)
-                    .with_header(tiny_http::Header::from_bytes("Retry-After", "1").unwrap());
-                let _ = request.respond(resp);
+                Answer::new(429, Vec::new())
+                    .header("Retry-After", "1")
+                    .send(stream);
                 return;
             }
             Route::FailThen(n, _) if hit <= n => {
-                let _ = request.respond(tiny_http::Response::empty(500));
+                Answer::new(500, Vec::new()).send(stream);
                 return;
             }
             Route::TooManyThen(n, next) | Route::FailThen(n, next) => {
@@ -202,28 +259,30 @@ fn answer(request: tiny_http::Request, state: &Mutex<State>) {
             _ => break,
         }
     }
-    let _ = match route {
-        Route::Json(body) => json_response(request, &seen, body, None),
-        Route::Fresh(body, max_age) => json_response(request, &seen, body, Some(max_age)),
-        Route::Status(code) => request.respond(tiny_http::Response::empty(code)),
+    let answer = match route {
+        Route::Json(body) => json_answer(&seen, body, None),
+        Route::Fresh(body, max_age) => json_answer(&seen, body, Some(max_age)),
+        Route::Status(code) => Answer::new(code, Vec::new()),
         Route::Slow(delay, body) => {
             std::thread::sleep(delay);
-            request.respond(tiny_http::Response::from_string(body))
+            Answer::new(200, body.into_bytes())
         }
         Route::Truncated(body) => {
-            let half = body.len() / 2;
-            let resp = tiny_http::Response::new(
-                200.into(),
-                vec![],
-                std::io::Cursor::new(body.into_bytes()[..half].to_vec()),
-                Some(half * 2 + 10),
-                None,
-            );
-            request.respond(resp)
+            let mut bytes = body.into_bytes();
+            let half = bytes.len() / 2;
+            bytes.truncate(half);
+            Answer {
+                announced: Some(half * 2 + 10),
+                ..Answer::new(200, bytes)
+            }
         }
-        Route::Oversized(n) => request.respond(tiny_http::Response::from_data(vec![b' '; n])),
+        Route::Oversized(n) => Answer::new(200, vec![b' '; n]),
+        Route::Bytes(bytes) => {
+            Answer::new(200, bytes).header("Content-Type", "application/octet-stream")
+        }
         Route::TooManyThen(..) | Route::FailThen(..) => unreachable!("resolved above"),
     };
+    answer.send(stream);
 }
 
 /// A registry signing key of the test PKI, from fixed bytes.
