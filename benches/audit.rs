@@ -52,6 +52,7 @@ fn bench(c: &mut Criterion) {
                     evidence_notes: Vec::new(),
                     provenance: Vec::new(),
                     trust: Vec::new(),
+                    tarballs: None,
                     lockfile: lock,
                     config: None,
                     fail_on: policy.fail_on,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 
+use crate::artifact;
 use crate::checks::{self, Context, DEFAULT_ALLOWED_HOSTS};
 use crate::cli::{AuditArgs, CacheAction, CacheArgs, Cli, Command, ExplainArgs};
 use crate::config::{self, Config, Date};
@@ -14,13 +15,17 @@ use crate::diff::{self, Base, ChangeKind, LockfileDiff};
 use crate::evidence::{self, Evidence};
 use crate::finding::Code;
 use crate::lockfile;
+use crate::platform::Machine;
 use crate::policy::{self, Policy};
 use crate::registry::cache::Cache;
 use crate::registry::client::{Client, ClientOptions};
 use crate::registry::fetch::{Fetcher, PackageKey, PackageOutcome};
 use crate::registry::npmrc::NpmConfig;
+use crate::registry::tarballs::TarballKey;
 use crate::report::{self, Audited, DiffBase, Format, LockfileDiffSummary, RenderOptions, Report};
 use crate::sigstore::trust_root::TrustedRoot;
+use crate::store::Store;
+use crate::tarball::Limits;
 use crate::trust::Level;
 
 /// Exit code: nothing fails the policy.
@@ -36,6 +41,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Explain(args)) => explain(&args),
         Some(Command::Cache(args)) => cache_command(&args),
         Some(Command::VerifyBundle(args)) => crate::verify_bundle::run(&args),
+        Some(Command::Install(args)) => crate::install::run(args),
         None => audit(cli.audit),
     }
 }
@@ -69,6 +75,26 @@ fn tidy(path: &Path) -> PathBuf {
 }
 
 fn audit(args: AuditArgs) -> Result<u8> {
+    let done = audit_report(&args)?;
+    render(&done.report, &args)?;
+    Ok(if done.report.passed {
+        EXIT_PASS
+    } else {
+        EXIT_FAIL
+    })
+}
+
+/// A finished audit: the report, and each lockfile's verified tarballs
+/// (`--tarballs`) for `install` to hand to npm.
+pub(crate) struct Done {
+    /// The report.
+    pub report: Report,
+    /// Per lockfile: its path and its verified tarballs.
+    pub verified: Vec<(PathBuf, Vec<crate::artifact::Verified>)>,
+}
+
+/// Runs the audit `args` ask for, without rendering it.
+pub(crate) fn audit_report(args: &AuditArgs) -> Result<Done> {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -104,6 +130,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
     }
     let mut audited = Vec::with_capacity(files.len());
     let mut diffs = Vec::new();
+    let mut verified = Vec::new();
     for path in &files {
         let (mut lockfile, diff) = match &base {
             None => (lockfile::load(path)?, None),
@@ -139,7 +166,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
             now: jiff::Timestamp::now(),
         };
         let mut diff = diff;
-        let evidence = registry_evidence(&lockfile, &args, cache.as_ref(), &root, diff.as_mut())?;
+        let evidence = registry_evidence(&lockfile, args, cache.as_ref(), &root, diff.as_mut())?;
         let mut findings = checks::run(&lockfile, &ctx, Some(&evidence));
         if let Some(d) = &diff {
             findings.extend(d.findings(&lockfile));
@@ -166,7 +193,15 @@ fn audit(args: AuditArgs) -> Result<u8> {
                 unchanged: unchanged.len(),
             });
         }
+        let tarballs = args
+            .tarballs
+            .then(|| crate::artifact::TarballCounts::of(&evidence.tarballs));
+        verified.push((
+            lockfile.path.clone(),
+            crate::artifact::verified(&lockfile, &evidence.tarballs),
+        ));
         audited.push(Audited {
+            tarballs,
             evidence: evidence.summary(&lockfile),
             provenance: evidence.verified_provenance(&lockfile),
             trust: evidence.trust_levels(&lockfile),
@@ -193,19 +228,24 @@ fn audit(args: AuditArgs) -> Result<u8> {
         };
         report = report.with_diff(diff_base, diffs);
     }
+    Ok(Done { report, verified })
+}
+
+/// Writes `report` where `args` say, in their format.
+pub(crate) fn render(report: &Report, args: &AuditArgs) -> Result<()> {
     let format = args.format.unwrap_or(Format::Table);
     let color = format == Format::Table
         && args.output.is_none()
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let rendered = report::render(&report, format, RenderOptions { color });
+    let rendered = report::render(report, format, RenderOptions { color });
     match &args.output {
         Some(file) => std::fs::write(file, rendered)
             .with_context(|| format!("{}: cannot write the report", file.display()))?,
         None if !args.quiet => write_stdout(&rendered)?,
         None => {}
     }
-    Ok(if report.passed { EXIT_PASS } else { EXIT_FAIL })
+    Ok(())
 }
 
 /// Reads the lockfile at `path` and compares it with its base.
@@ -230,7 +270,7 @@ fn registry_evidence(
     args: &AuditArgs,
     cache: Option<&Cache>,
     root: &TrustedRoot,
-    only: Option<&mut LockfileDiff>,
+    mut only: Option<&mut LockfileDiff>,
 ) -> Result<Evidence> {
     let project = lockfile.path.parent().filter(|p| !p.as_os_str().is_empty());
     let npm = NpmConfig::from_process_env(
@@ -270,6 +310,7 @@ fn registry_evidence(
             timeout: Duration::from_secs(args.timeout),
             retries: args.retries,
             max_body: args.max_response_bytes,
+            connections: usize::from(args.jobs),
             ..ClientOptions::default()
         };
         Some(Client::new(npm.clone(), opts)?)
@@ -286,7 +327,7 @@ fn registry_evidence(
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    if let (Some(diff), Some(bumped)) = (only, bumped) {
+    if let (Some(diff), Some(bumped)) = (only.as_deref_mut(), bumped) {
         mark_trust_changes(diff, &bumped, &packages);
     }
     let registries: BTreeSet<&url::Url> = wanted.keys().map(|k| &k.registry).collect();
@@ -304,6 +345,48 @@ fn registry_evidence(
     if !previous.is_empty() {
         let fetched = fetcher.attestations(&previous);
         evidence::previous::add(lockfile, &mut evidence, &fetched, &keys, root);
+    }
+    if args.tarballs {
+        let Some(dir) = cache_dir(args.cache_dir.as_deref()) else {
+            bail!("--tarballs needs a folder for the tarball store: set --cache-dir or HOME");
+        };
+        let machine = (!args.all_platforms).then(Machine::current);
+        let mut plan = artifact::plan(lockfile, &evidence, &npm, machine.as_ref());
+        if let Some(d) = &only {
+            for (entry, planned) in lockfile.entries.iter().zip(plan.iter_mut()) {
+                if !d.is_changed(&entry.path) {
+                    *planned = None;
+                }
+            }
+        }
+        let wanted: Vec<TarballKey> = plan
+            .iter()
+            .flatten()
+            .flatten()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let bar = (client.is_some() && !args.quiet && std::io::stderr().is_terminal())
+            .then(|| download_bar(wanted.len()));
+        let fetcher = Fetcher {
+            progress: bar.clone(),
+            ..fetcher
+        };
+        let on_bytes = |total: u64| {
+            if let Some(bar) = &bar {
+                bar.set_message(format!("{:.1} MB", total as f64 / 1e6));
+            }
+        };
+        let outcomes = fetcher.tarballs(&Store::new(&dir), &wanted, &on_bytes);
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        let limits = Limits {
+            max_decompressed_bytes: args.max_unpacked_bytes,
+            ..Limits::default()
+        };
+        evidence.tarballs = artifact::gather(&plan, &outcomes, &limits);
     }
     Ok(evidence)
 }
@@ -397,8 +480,19 @@ fn progress_bar(total: usize) -> indicatif::ProgressBar {
     bar
 }
 
+/// A progress bar on standard error for downloads: tarballs, bytes, rate.
+fn download_bar(total: usize) -> indicatif::ProgressBar {
+    let bar = progress_bar(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} tarballs {pos}/{len} [{bar:30}] {msg} {per_sec} {elapsed}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
 /// `--cache-dir`, else the platform's cache folder.
-fn cache_dir(explicit: Option<&Path>) -> Option<PathBuf> {
+pub(crate) fn cache_dir(explicit: Option<&Path>) -> Option<PathBuf> {
     explicit.map(Path::to_path_buf).or_else(Cache::default_dir)
 }
 

@@ -33,6 +33,30 @@ pub enum Command {
     Cache(CacheArgs),
     /// Verify one artifact against one Sigstore bundle (offline).
     VerifyBundle(VerifyBundleArgs),
+    /// Audit, verify every tarball, then run `npm ci` offline on exactly
+    /// the verified bytes.
+    Install(InstallArgs),
+}
+
+/// Arguments of `lockproof install`.
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// The audit that gates the install (tarballs are always verified).
+    #[command(flatten)]
+    pub audit: AuditArgs,
+
+    /// The npm executable to run.
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "npm",
+        env = "LOCKPROOF_NPM"
+    )]
+    pub npm: PathBuf,
+
+    /// Extra arguments for `npm ci`, after `--`.
+    #[arg(last = true, value_name = "NPM_CI_ARGS")]
+    pub npm_args: Vec<String>,
 }
 
 /// Arguments of `lockproof verify-bundle`.
@@ -182,6 +206,23 @@ pub struct AuditArgs {
     /// Largest registry response accepted, in bytes (after decompression).
     #[arg(long, value_name = "BYTES", default_value_t = 256 * 1024 * 1024)]
     pub max_response_bytes: u64,
+
+    /// Download every tarball once into the tarball store, verify its bytes
+    /// against the lockfile's integrity, and inspect it (unsafe archives,
+    /// manifest confusion).
+    #[arg(long)]
+    pub tarballs: bool,
+
+    /// With --tarballs (and in `install`): verify optional entries for
+    /// other platforms too (by default they are skipped where npm would not
+    /// install them).
+    #[arg(long)]
+    pub all_platforms: bool,
+
+    /// With --tarballs (and in `install`): largest decompressed size of one
+    /// tarball, in bytes; inflating stops there (gzip bombs).
+    #[arg(long, value_name = "BYTES", default_value_t = 512 * 1024 * 1024)]
+    pub max_unpacked_bytes: u64,
 
     /// Print nothing on standard output; the exit code is the verdict
     /// (a report is still written to --output).

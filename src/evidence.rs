@@ -151,6 +151,9 @@ pub struct Evidence {
     pub entries: Vec<Option<EntryEvidence>>,
     /// Registry-wide facts a reader must know (one line each).
     pub notes: Vec<String>,
+    /// Per entry, what verifying its tarball found (`--tarballs`); empty
+    /// when tarballs were not verified.
+    pub tarballs: Vec<Option<crate::artifact::TarballEvidence>>,
 }
 
 /// The package an entry's registry evidence comes from, when it has one.
@@ -276,7 +279,11 @@ pub fn gather(
             )
         })
         .collect();
-    Evidence { entries, notes }
+    Evidence {
+        entries,
+        notes,
+        tarballs: Vec::new(),
+    }
 }
 
 fn judge(

@@ -175,6 +175,18 @@ codes! {
         "The verified provenance names another source repository, workflow or CI provider than the previous release's.";
     ReleaseTooNew => "release-too-new", Medium,
         "The version was published more recently than the policy's minimum release age.";
+    TarballIntegrityMismatch => "tarball-integrity-mismatch", Critical,
+        "The downloaded tarball's bytes do not match the lockfile's integrity.";
+    TarballDownloadFailed => "tarball-download-failed", Medium,
+        "The tarball could not be downloaded; its bytes are unverified.";
+    TarballUnsafe => "tarball-unsafe", High,
+        "The tarball is not a safe archive: paths or links leaving the package, special files, a gzip bomb, or a malformed archive.";
+    ManifestMismatch => "manifest-mismatch", High,
+        "The tarball's package.json names another package or version than the entry, or is missing, malformed or duplicated.";
+    UndeclaredInstallScript => "undeclared-install-script", High,
+        "The tarball runs install scripts (or node-gyp) that the lockfile's hasInstallScript does not show.";
+    ManifestDependenciesMismatch => "manifest-dependencies-mismatch", High,
+        "The tarball's package.json declares other dependencies than the registry's version document.";
     ProvenanceUntrustedBuild => "provenance-untrusted-build", Low,
         "The provenance was signed by a non-CI identity, built from a ref that is not a tag or main branch, or on a self-hosted runner.";
 }

@@ -63,7 +63,7 @@ impl Algorithm {
 }
 
 /// One decoded hash of an SRI string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Hash {
     /// Its algorithm.
     pub algorithm: Algorithm,

@@ -6,6 +6,7 @@
 //! that touch the terminal and the process exit code.
 
 pub mod app;
+pub mod artifact;
 pub mod cacache;
 pub mod checks;
 pub mod cli;
@@ -13,15 +14,18 @@ pub mod config;
 pub mod diff;
 pub mod evidence;
 pub mod finding;
+pub mod install;
 pub mod integrity;
 pub mod json;
 pub mod lockfile;
+pub mod platform;
 pub mod policy;
 pub mod provenance;
 pub mod registry;
 pub mod report;
 pub mod signatures;
 pub mod sigstore;
+pub mod store;
 pub mod tarball;
 pub mod trust;
 pub mod verify_bundle;

@@ -109,7 +109,7 @@ impl Outcome {
 /// requires provenance raises it, e.g. `provenance-absent = "deny"`.
 pub fn default_level(code: Code) -> Option<Level> {
     match code {
-        Code::FetchFailed => Some(Level::Warn),
+        Code::FetchFailed | Code::TarballDownloadFailed => Some(Level::Warn),
         Code::ProvenanceAbsent => Some(Level::Allow),
         _ => None,
     }

@@ -11,6 +11,7 @@ mod provenance;
 mod registry;
 mod scripts;
 mod source;
+mod tarball;
 mod trust;
 mod url;
 
@@ -79,6 +80,12 @@ pub fn run(lockfile: &Lockfile, ctx: &Context, evidence: Option<&Evidence>) -> V
                 registry::check(&mut f, ev);
                 provenance::check(&mut f, ev);
                 trust::check(&mut f, ev, ctx);
+            }
+            if let Some(evidence) = evidence
+                && let Some(Some(tarball)) = evidence.tarballs.get(i)
+            {
+                let ev = evidence.entries.get(i).and_then(Option::as_ref);
+                tarball::check(&mut f, tarball, ev);
             }
             found
         })

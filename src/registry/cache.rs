@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Folder of this cache layout under the cache root.
-pub const LAYOUT: &str = "v2";
+pub const LAYOUT: &str = "v3";
 
 /// A cached value with what is needed to revalidate it.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -152,7 +152,7 @@ impl Fetcher<'_> {
     /// Runs `f` over `work` in parallel, advancing the progress bar once
     /// per item: on the machine's cores offline (local reads), with
     /// `--jobs` workers online (the work waits on I/O).
-    fn parallel<T: Sync, K: Ord + Send, V: Send>(
+    pub(super) fn parallel<T: Sync, K: Ord + Send, V: Send>(
         &self,
         work: &[T],
         f: impl Fn(&T) -> (K, V) + Sync,

@@ -6,3 +6,4 @@ pub mod client;
 pub mod fetch;
 pub mod npmrc;
 pub mod packument;
+pub mod tarballs;

@@ -113,6 +113,25 @@ pub struct VersionRecord {
     /// What the package's earlier releases claim (the trust ladder).
     #[serde(default)]
     pub history: trust::History,
+    /// The dependencies the version document declares, to compare with
+    /// the tarball's own `package.json` (manifest confusion).
+    #[serde(default)]
+    pub dependencies: Dependencies,
+}
+
+/// Dependency maps of a manifest, name to spec. A spec that is not a
+/// string is kept as its JSON text, so that it still compares unequal.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dependencies {
+    /// `dependencies`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dependencies: BTreeMap<String, String>,
+    /// `optionalDependencies`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub optional: BTreeMap<String, String>,
+    /// `peerDependencies`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub peer: BTreeMap<String, String>,
 }
 
 /// What lockproof keeps of one packument: the wanted versions.
@@ -333,6 +352,14 @@ struct VersionDoc {
     scripts: BTreeMap<String, IgnoredString>,
     #[serde(default)]
     repository: Option<Repository>,
+    // Read as any JSON, so that a malformed map in one version document
+    // does not make the whole packument unreadable.
+    #[serde(default)]
+    dependencies: Option<serde_json::Value>,
+    #[serde(default, rename = "optionalDependencies")]
+    optional_dependencies: Option<serde_json::Value>,
+    #[serde(default, rename = "peerDependencies")]
+    peer_dependencies: Option<serde_json::Value>,
 }
 
 /// `repository` is a URL string or `{type, url, directory}`; anything else
@@ -413,8 +440,27 @@ impl VersionDoc {
                 .map(|s| s.to_string())
                 .collect(),
             history: trust::History::default(),
+            dependencies: Dependencies {
+                dependencies: specs(self.dependencies),
+                optional: specs(self.optional_dependencies),
+                peer: specs(self.peer_dependencies),
+            },
         }
     }
+}
+
+/// A dependency map; anything but an object reads as empty (the tarball
+/// side reports a field of the wrong type itself).
+fn specs(map: Option<serde_json::Value>) -> BTreeMap<String, String> {
+    let Some(serde_json::Value::Object(map)) = map else {
+        return BTreeMap::new();
+    };
+    map.into_iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => (k, s),
+            other => (k, other.to_string()),
+        })
+        .collect()
 }
 
 #[cfg(test)]

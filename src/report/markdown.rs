@@ -46,6 +46,9 @@ pub(super) fn render(report: &Report) -> String {
     changes(&mut out, report);
     let _ = writeln!(out, "**Entries:** {}\n", report.source_line());
     let _ = writeln!(out, "**Evidence:** {}\n", report.evidence_line());
+    if let Some(line) = report.tarball_line() {
+        let _ = writeln!(out, "**Tarballs:** {}\n", md(&line));
+    }
     let unverifiable: Vec<String> = report
         .lockfiles
         .iter()

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::artifact::TarballCounts;
 use crate::diff::Change;
 use crate::evidence::{EntryTrust, EvidenceSummary, StateCounts, TrustCounts, VerifiedProvenance};
 use crate::finding::Severity;
@@ -152,6 +153,9 @@ pub struct LockfileSummary {
     pub provenance: Vec<VerifiedProvenance>,
     /// Every registry entry's trust level.
     pub trust: Vec<EntryTrust>,
+    /// `--tarballs` only: what verifying the downloaded tarballs found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tarballs: Option<TarballCounts>,
     /// Diff mode (`--base`) only: the base and what changed.
     #[serde(flatten)]
     pub diff: Option<LockfileDiffSummary>,
@@ -209,6 +213,9 @@ pub struct Summary {
     pub suppressed: usize,
     /// Evidence states over every registry entry.
     pub evidence: EvidenceTotals,
+    /// `--tarballs` only: tarball verification over every lockfile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tarballs: Option<TarballCounts>,
     /// Diff mode (`--base`) only: entries changed, findings left out.
     #[serde(flatten)]
     pub diff: Option<DiffTotals>,
@@ -267,6 +274,8 @@ pub struct Audited {
     pub provenance: Vec<VerifiedProvenance>,
     /// Its registry entries' trust levels.
     pub trust: Vec<EntryTrust>,
+    /// `--tarballs` only: what verifying its tarballs found.
+    pub tarballs: Option<TarballCounts>,
     /// The lockfile.
     pub lockfile: Lockfile,
     /// The config file applied, if any.
@@ -278,7 +287,7 @@ pub struct Audited {
 }
 
 const NOT_CHECKED: &str = "no tarball was downloaded: the lockfile's integrity was compared with \
-     the registry's, not with the bytes";
+     the registry's, not with the bytes (--tarballs verifies the bytes)";
 
 /// The changes of a lockfile that the table and Markdown list: the first
 /// [`LISTED_CHANGES`] and every suspicious one, and how many more there are
@@ -353,10 +362,14 @@ impl Report {
             summary.evidence.signatures += a.evidence.signatures;
             summary.evidence.provenance += a.evidence.provenance;
             summary.evidence.trust += a.evidence.trust;
+            if let Some(t) = &a.tarballs {
+                *summary.tarballs.get_or_insert_default() += t.clone();
+            }
             lockfiles.push(LockfileSummary {
                 evidence: a.evidence,
                 provenance: a.provenance,
                 trust: a.trust,
+                tarballs: a.tarballs,
                 diff: None,
                 path: a.lockfile.path.display().to_string(),
                 lockfile_version: a.lockfile.version,
@@ -397,9 +410,17 @@ impl Report {
                 version: env!("CARGO_PKG_VERSION"),
             },
             passed: summary.failing == 0,
-            checks: vec!["lockfile", "registry", "signatures", "provenance", "trust"],
+            checks: {
+                let mut checks = vec!["lockfile", "registry", "signatures", "provenance", "trust"];
+                if summary.tarballs.is_some() {
+                    checks.push("tarballs");
+                }
+                checks
+            },
             notes: {
-                notes.push(NOT_CHECKED.to_string());
+                if summary.tarballs.is_none() {
+                    notes.push(NOT_CHECKED.to_string());
+                }
                 notes
             },
             summary,
@@ -508,6 +529,24 @@ impl Report {
             t.none,
             t.unknown
         )
+    }
+
+    /// `--tarballs` only: what verifying the tarballs found, in words.
+    pub fn tarball_line(&self) -> Option<String> {
+        let t = self.summary.tarballs.as_ref()?;
+        let mut line = format!(
+            "{} verified ({} downloaded, {} from the store; {:.1} MB), {} mismatched, {} failed",
+            t.verified,
+            t.downloaded,
+            t.verified - t.downloaded,
+            t.bytes as f64 / 1e6,
+            t.mismatched,
+            t.failed
+        );
+        for (skip, n) in &t.skipped {
+            line.push_str(&format!("; {n} skipped: {}", skip.reason()));
+        }
+        Some(line)
     }
 
     /// Entries per source kind, as `15 registry, 1 git`.

@@ -77,6 +77,9 @@ pub(super) fn render(report: &Report, opts: RenderOptions) -> String {
     changes(&mut out, report, opts);
     let _ = writeln!(out, "Entries: {}", report.source_line());
     let _ = writeln!(out, "Evidence: {}", report.evidence_line());
+    if let Some(line) = report.tarball_line() {
+        let _ = writeln!(out, "Tarballs: {line}");
+    }
     for l in &report.lockfiles {
         for u in &l.unverifiable {
             let _ = writeln!(

@@ -1,0 +1,383 @@
+//! Install-time evidence: the tarball behind each entry, as npm would
+//! fetch it, downloaded once, verified against the lockfile's integrity
+//! and inspected, archive and `package.json` alike.
+//!
+//! Which entries: registry, remote-tarball and GitHub git entries with an
+//! integrity. Optional entries that npm would leave out on this machine
+//! (`os` / `cpu` / `libc`) are skipped unless every platform is asked for;
+//! every entry not verified is counted with why.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use url::Url;
+
+use crate::evidence::{Evidence, Metadata};
+use crate::integrity::Hash;
+use crate::lockfile::{Entry, IntegrityField, Lockfile, SourceKind};
+use crate::platform::Machine;
+use crate::registry::fetch::NPM_REGISTRY_HOST;
+use crate::registry::npmrc::NpmConfig;
+use crate::registry::tarballs::{TarballKey, TarballOutcome};
+use crate::tarball::{Inspection, Limits};
+
+/// Why an entry's tarball is not verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Skip {
+    /// An optional entry npm leaves out on this machine.
+    OtherPlatform,
+    /// No usable integrity: the bytes cannot be judged.
+    NoIntegrity,
+    /// A source whose bytes lockproof cannot fetch (git outside GitHub)
+    /// or an entry with no download URL.
+    NoDownload,
+    /// A tarball on the local disk, which npm reads from there.
+    LocalFile,
+}
+
+impl Skip {
+    /// Why, in words.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Skip::OtherPlatform => "optional, and its os/cpu/libc exclude this machine",
+            Skip::NoIntegrity => "no usable integrity to verify the bytes with",
+            Skip::NoDownload => "no tarball lockproof can download (git outside GitHub, or no URL)",
+            Skip::LocalFile => "a tarball on the local disk, which npm reads from there",
+        }
+    }
+}
+
+/// What verifying one entry's tarball found.
+#[derive(Debug, Clone)]
+pub enum TarballEvidence {
+    /// The bytes match the lockfile; what inspecting them found.
+    Verified {
+        /// Where the bytes were fetched from.
+        url: Url,
+        /// The stored file.
+        path: PathBuf,
+        /// Size in bytes.
+        size: u64,
+        /// Downloaded by this run (else taken from the store).
+        downloaded: bool,
+        /// The archive and its `package.json`; `Err` when the stored file
+        /// could not be read back.
+        inspection: Result<Box<Inspection>, String>,
+    },
+    /// The bytes differ from the lockfile's integrity.
+    Mismatch {
+        /// Where they came from.
+        url: Url,
+        /// The lockfile's hash.
+        expected: Hash,
+        /// The bytes' hash.
+        actual: Hash,
+    },
+    /// Could not be had: why (evidence unknown).
+    Failed {
+        /// Where lockproof tried.
+        url: Url,
+        /// Why it failed.
+        reason: String,
+    },
+    /// Not verified, on purpose.
+    Skipped(Skip),
+}
+
+/// The tarball each entry would be fetched from, or why it is not fetched;
+/// `None` for entries with nothing to download (links, workspaces, bundled
+/// entries).
+pub fn plan(
+    lockfile: &Lockfile,
+    evidence: &Evidence,
+    npm: &NpmConfig,
+    machine: Option<&Machine>,
+) -> Vec<Option<Result<TarballKey, Skip>>> {
+    lockfile
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            let record = match evidence.entries.get(i).and_then(Option::as_ref) {
+                Some(ev) => match &ev.metadata {
+                    Metadata::Found(r) => r.tarball.as_deref(),
+                    _ => None,
+                },
+                None => None,
+            };
+            key_of(entry, record, npm, machine)
+        })
+        .collect()
+}
+
+fn key_of(
+    entry: &Entry,
+    registry_tarball: Option<&str>,
+    npm: &NpmConfig,
+    machine: Option<&Machine>,
+) -> Option<Result<TarballKey, Skip>> {
+    if !matches!(
+        entry.source,
+        SourceKind::Registry | SourceKind::RemoteTarball | SourceKind::Git | SourceKind::LocalFile
+    ) {
+        return None;
+    }
+    // A name that is not a valid npm name is never put in a URL (it is an
+    // `invalid-package-name` finding already).
+    if crate::lockfile::name::name_problem(&entry.name).is_some() {
+        return Some(Err(Skip::NoDownload));
+    }
+    if entry.source == SourceKind::LocalFile {
+        return Some(Err(Skip::LocalFile));
+    }
+    let optional = entry.flags.optional || entry.flags.dev_optional;
+    if optional && machine.is_some_and(|m| !m.allows(&entry.platform)) {
+        return Some(Err(Skip::OtherPlatform));
+    }
+    let IntegrityField::Valid(integrity) = &entry.integrity else {
+        return Some(Err(Skip::NoIntegrity));
+    };
+    let url = match entry.source {
+        SourceKind::Registry => registry_url(entry, registry_tarball, npm),
+        SourceKind::RemoteTarball => entry.url.clone(),
+        SourceKind::Git => entry.url.as_ref().and_then(github_tarball),
+        _ => None,
+    };
+    Some(
+        url.map(|url| TarballKey {
+            url,
+            hash: integrity.strongest().clone(),
+        })
+        .ok_or(Skip::NoDownload),
+    )
+}
+
+/// Where npm fetches a registry entry: its `resolved`, with the public
+/// registry's host replaced by the configured registry (npm's default
+/// `replace-registry-host=npmjs`); without `resolved`, the version
+/// document's `dist.tarball`, else the registry's conventional path.
+fn registry_url(entry: &Entry, registry_tarball: Option<&str>, npm: &NpmConfig) -> Option<Url> {
+    let registry = npm.registry_for(&entry.name);
+    let from_public = |url: &Url| -> Option<Url> {
+        if url.host_str() == Some(NPM_REGISTRY_HOST)
+            && registry.host_str() != Some(NPM_REGISTRY_HOST)
+        {
+            registry.join(url.path().trim_start_matches('/')).ok()
+        } else {
+            Some(url.clone())
+        }
+    };
+    if let Some(url) = &entry.url {
+        return from_public(url);
+    }
+    if let Some(url) = registry_tarball.and_then(|t| Url::parse(t).ok()) {
+        return from_public(&url);
+    }
+    let version = entry.version.as_deref()?;
+    let file = entry.name.rsplit('/').next().unwrap_or(&entry.name);
+    registry
+        .join(&format!("{}/-/{file}-{version}.tgz", entry.name))
+        .ok()
+}
+
+/// The codeload tarball of a GitHub git URL pinned to a commit
+/// (`git+ssh://git@github.com/o/r.git#<sha>`), as npm fetches hosted git.
+fn github_tarball(url: &Url) -> Option<Url> {
+    if url.host_str() != Some("github.com") {
+        return None;
+    }
+    let commit = url
+        .fragment()
+        .filter(|f| (7..=40).contains(&f.len()) && f.bytes().all(|b| b.is_ascii_hexdigit()))?;
+    let mut parts = url.path().trim_start_matches('/').splitn(3, '/');
+    let owner = parts.next().filter(|s| !s.is_empty())?;
+    let repo = parts.next()?.trim_end_matches(".git");
+    if repo.is_empty() || parts.next().is_some() {
+        return None;
+    }
+    Url::parse(&format!(
+        "https://codeload.github.com/{owner}/{repo}/tar.gz/{commit}"
+    ))
+    .ok()
+}
+
+/// Turns download outcomes into evidence, inspecting each verified tarball
+/// (in parallel: inflating is CPU work).
+pub fn gather(
+    plan: &[Option<Result<TarballKey, Skip>>],
+    outcomes: &BTreeMap<TarballKey, TarballOutcome>,
+    limits: &Limits,
+) -> Vec<Option<TarballEvidence>> {
+    plan.par_iter()
+        .map(|planned| {
+            let key = match planned.as_ref()? {
+                Ok(key) => key,
+                Err(skip) => return Some(TarballEvidence::Skipped(*skip)),
+            };
+            let url = key.url.clone();
+            Some(match outcomes.get(key) {
+                Some(TarballOutcome::Stored {
+                    path,
+                    size,
+                    downloaded,
+                }) => TarballEvidence::Verified {
+                    inspection: inspect_file(path, limits),
+                    url,
+                    path: path.clone(),
+                    size: *size,
+                    downloaded: *downloaded,
+                },
+                Some(TarballOutcome::Mismatch { actual, .. }) => TarballEvidence::Mismatch {
+                    url,
+                    expected: key.hash.clone(),
+                    actual: actual.clone(),
+                },
+                Some(TarballOutcome::Failed(reason)) => TarballEvidence::Failed {
+                    url,
+                    reason: reason.clone(),
+                },
+                Some(TarballOutcome::NotCached) => TarballEvidence::Failed {
+                    url,
+                    reason: "offline, and not in the tarball store".to_string(),
+                },
+                None => TarballEvidence::Failed {
+                    url,
+                    reason: "not fetched".to_string(),
+                },
+            })
+        })
+        .collect()
+}
+
+fn inspect_file(path: &std::path::Path, limits: &Limits) -> Result<Box<Inspection>, String> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| format!("{}: cannot read the stored tarball: {e}", path.display()))?;
+    crate::tarball::inspect(std::io::BufReader::with_capacity(64 * 1024, file), limits)
+        .map(Box::new)
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A tarball whose bytes matched its entry, as `install` hands it to npm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The entry's `name@version`.
+    pub spec: String,
+    /// Where npm would fetch it.
+    pub url: Url,
+    /// The entry's integrity, as npm will ask for it.
+    pub integrity: String,
+    /// The verified bytes in the store.
+    pub path: PathBuf,
+}
+
+/// The verified tarballs of `lockfile`, in entry order.
+pub fn verified(lockfile: &Lockfile, evidence: &[Option<TarballEvidence>]) -> Vec<Verified> {
+    lockfile
+        .entries
+        .iter()
+        .zip(evidence)
+        .filter_map(|(entry, ev)| match (ev, &entry.integrity) {
+            (Some(TarballEvidence::Verified { url, path, .. }), IntegrityField::Valid(i)) => {
+                Some(Verified {
+                    spec: entry.spec(),
+                    url: url.clone(),
+                    integrity: i
+                        .hashes()
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    path: path.clone(),
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Tarball counts for the report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TarballCounts {
+    /// Bytes matched the lockfile.
+    pub verified: usize,
+    /// Of those, downloaded by this run.
+    pub downloaded: usize,
+    /// Bytes of the verified tarballs.
+    pub bytes: u64,
+    /// Bytes differ from the lockfile.
+    pub mismatched: usize,
+    /// Could not be had.
+    pub failed: usize,
+    /// Not verified on purpose, per reason.
+    pub skipped: BTreeMap<Skip, usize>,
+}
+
+impl std::ops::AddAssign for TarballCounts {
+    fn add_assign(&mut self, o: TarballCounts) {
+        self.verified += o.verified;
+        self.downloaded += o.downloaded;
+        self.bytes += o.bytes;
+        self.mismatched += o.mismatched;
+        self.failed += o.failed;
+        for (skip, n) in o.skipped {
+            *self.skipped.entry(skip).or_insert(0) += n;
+        }
+    }
+}
+
+impl TarballCounts {
+    /// Counts `evidence`.
+    pub fn of(evidence: &[Option<TarballEvidence>]) -> Self {
+        let mut c = Self::default();
+        for ev in evidence.iter().flatten() {
+            match ev {
+                TarballEvidence::Verified {
+                    size, downloaded, ..
+                } => {
+                    c.verified += 1;
+                    c.downloaded += usize::from(*downloaded);
+                    c.bytes += size;
+                }
+                TarballEvidence::Mismatch { .. } => c.mismatched += 1,
+                TarballEvidence::Failed { .. } => c.failed += 1,
+                TarballEvidence::Skipped(s) => *c.skipped.entry(*s).or_insert(0) += 1,
+            }
+        }
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_git_urls_map_to_codeload_tarballs_and_others_do_not() {
+        let url = |s: &str| Url::parse(s).expect("url");
+        assert_eq!(
+            github_tarball(&url(
+                "ssh://git@github.com/octo/pkg.git#0123456789abcdef0123456789abcdef01234567"
+            ))
+            .map(|u| u.to_string()),
+            Some(
+                "https://codeload.github.com/octo/pkg/tar.gz/0123456789abcdef0123456789abcdef01234567"
+                    .to_string()
+            )
+        );
+        assert_eq!(
+            github_tarball(&url("ssh://git@github.com/octo/pkg.git#main")),
+            None
+        );
+        assert_eq!(
+            github_tarball(&url("https://gitlab.com/o/r.git#abcdef1")),
+            None
+        );
+        assert_eq!(
+            github_tarball(&url("https://github.com/o/r/x.git#abcdef1")),
+            None
+        );
+    }
+}

@@ -1,0 +1,158 @@
+//! `lockproof install`: the audit as a gate, every tarball verified, then
+//! the real `npm ci --offline` reading from an npm cache folder that holds
+//! only the verified bytes, so npm can install nothing else.
+//!
+//! Each step that stops the install says so on standard error: the audit
+//! failing the policy, tarballs that could not be verified, npm not
+//! starting, or npm failing (its exit code is lockproof's).
+
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use anyhow::{Context as _, Result, bail};
+
+use crate::app::{self, EXIT_FAIL};
+use crate::artifact::{Skip, Verified};
+use crate::cacache::NpmCache;
+use crate::cli::InstallArgs;
+
+/// npm options that would let npm fetch bytes lockproof did not verify.
+const REFUSED_NPM_OPTIONS: [&str; 7] = [
+    "--cache",
+    "--offline",
+    "--no-offline",
+    "--prefer-online",
+    "--registry",
+    // Another folder would install another lockfile than the one audited.
+    "--prefix",
+    "-C",
+];
+
+/// Runs `lockproof install`; returns the exit code.
+pub fn run(mut args: InstallArgs) -> Result<u8> {
+    if let Some(bad) = args
+        .npm_args
+        .iter()
+        .find(|a| REFUSED_NPM_OPTIONS.iter().any(|o| option_is(a, o)))
+    {
+        bail!(
+            "npm option {bad:?} is not allowed: lockproof install sets the cache and --offline \
+             itself, so that npm installs only the bytes lockproof verified"
+        );
+    }
+    if args.audit.paths.len() > 1 {
+        bail!("lockproof install takes one project (a lockfile or its folder)");
+    }
+    args.audit.tarballs = true;
+    let done = app::audit_report(&args.audit)?;
+    app::render(&done.report, &args.audit)?;
+    if !done.report.passed {
+        eprintln!("lockproof: the audit failed the policy: nothing was installed");
+        return Ok(EXIT_FAIL);
+    }
+    let counts = done.report.summary.tarballs.clone().unwrap_or_default();
+    let unfetchable: usize = counts
+        .skipped
+        .iter()
+        .filter(|(skip, _)| matches!(skip, Skip::NoIntegrity | Skip::NoDownload))
+        .map(|(_, n)| n)
+        .sum();
+    if counts.mismatched + counts.failed + unfetchable > 0 {
+        eprintln!(
+            "lockproof: {} tarballs did not match the lockfile, {} could not be downloaded and {} \
+             have no tarball lockproof can verify (see the report): nothing was installed",
+            counts.mismatched, counts.failed, unfetchable
+        );
+        return Ok(EXIT_FAIL);
+    }
+    let Some((lockfile, verified)) = done.verified.into_iter().next() else {
+        bail!("no lockfile was audited");
+    };
+    let project = lockfile
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let cache_root = app::cache_dir(args.audit.cache_dir.as_deref())
+        .context("no cache folder: set --cache-dir or HOME")?;
+    let npm_cache = cache_root
+        .join("install")
+        .join(std::process::id().to_string());
+    let outcome = install(&args, &project, &npm_cache, &verified);
+    let _ = std::fs::remove_dir_all(&npm_cache);
+    outcome
+}
+
+/// Fills the npm cache folder and runs npm; returns npm's exit code.
+fn install(
+    args: &InstallArgs,
+    project: &Path,
+    npm_cache: &PathBuf,
+    verified: &[Verified],
+) -> Result<u8> {
+    // A folder left by an earlier run that was killed holds verified bytes
+    // only, but this run starts from its own.
+    let _ = std::fs::remove_dir_all(npm_cache);
+    let cache = NpmCache::new(npm_cache);
+    for v in verified {
+        let bytes = std::fs::read(&v.path)
+            .with_context(|| format!("{}: cannot read {}", v.spec, v.path.display()))?;
+        cache
+            .put(v.url.as_str(), &v.integrity, &bytes)
+            .with_context(|| {
+                format!(
+                    "{}: cannot write to the npm cache folder {}",
+                    v.spec,
+                    npm_cache.display()
+                )
+            })?;
+    }
+    eprintln!(
+        "lockproof: {} verified tarballs placed in {}; running {} ci --offline",
+        verified.len(),
+        npm_cache.display(),
+        args.npm.display()
+    );
+    let status = Process::new(&args.npm)
+        .arg("ci")
+        .arg("--offline")
+        .arg("--cache")
+        .arg(npm_cache)
+        .args(&args.npm_args)
+        .current_dir(project)
+        .status()
+        .with_context(|| format!("cannot run {}", args.npm.display()))?;
+    match status.code() {
+        Some(0) => Ok(0),
+        Some(code) => {
+            eprintln!("lockproof: npm ci failed with exit code {code}");
+            Ok(u8::try_from(code).unwrap_or(EXIT_FAIL))
+        }
+        None => {
+            eprintln!("lockproof: npm ci was stopped by a signal");
+            Ok(EXIT_FAIL)
+        }
+    }
+}
+
+/// Whether the command-line argument `arg` is the option `option`
+/// (`--cache`, `--cache=x`).
+fn option_is(arg: &str, option: &str) -> bool {
+    arg == option
+        || arg
+            .strip_prefix(option)
+            .is_some_and(|rest| rest.starts_with('='))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_are_matched_whole() {
+        assert!(option_is("--cache", "--cache"));
+        assert!(option_is("--cache=/tmp/x", "--cache"));
+        assert!(!option_is("--cache-min", "--cache"));
+        assert!(!option_is("--omit=dev", "--offline"));
+    }
+}

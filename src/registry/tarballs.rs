@@ -1,0 +1,142 @@
+//! Tarball downloads into the store: each tarball streamed once, hashed
+//! as it arrives with the lockfile's algorithm, kept only when the bytes
+//! match the lockfile, and taken from the store next time.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use url::Url;
+
+use super::client::{BodyError, FetchError};
+use super::fetch::Fetcher;
+use crate::integrity::Hash;
+use crate::store::{Store, copy_hashing};
+
+/// One tarball to verify: where npm would fetch it, and the hash the
+/// lockfile pins (its strongest).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TarballKey {
+    /// Download URL.
+    pub url: Url,
+    /// Expected hash.
+    pub hash: Hash,
+}
+
+/// What became of one tarball.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TarballOutcome {
+    /// Its bytes match the lockfile and are in the store.
+    Stored {
+        /// The stored file.
+        path: PathBuf,
+        /// Its size in bytes.
+        size: u64,
+        /// Downloaded by this run (else it was in the store).
+        downloaded: bool,
+    },
+    /// The bytes served hash to something else: the lockfile's integrity
+    /// does not hold for them. Nothing was stored.
+    Mismatch {
+        /// Their hash, with the lockfile's algorithm.
+        actual: Hash,
+        /// Their size in bytes.
+        size: u64,
+    },
+    /// No usable answer: the reason.
+    Failed(String),
+    /// `--offline` and not in the store.
+    NotCached,
+}
+
+impl Fetcher<'_> {
+    /// Verifies every tarball of `wanted` into `store`, `--jobs` at a
+    /// time; `on_bytes` is told the bytes downloaded so far (for the
+    /// progress bar).
+    pub fn tarballs(
+        &self,
+        store: &Store,
+        wanted: &[TarballKey],
+        on_bytes: &(dyn Fn(u64) + Sync),
+    ) -> BTreeMap<TarballKey, TarballOutcome> {
+        let bytes = Downloaded {
+            total: AtomicU64::new(0),
+            on_bytes,
+        };
+        self.parallel(wanted, |key| {
+            (key.clone(), self.tarball(store, key, &bytes))
+        })
+    }
+
+    fn tarball(&self, store: &Store, key: &TarballKey, bytes: &Downloaded<'_>) -> TarballOutcome {
+        if let Some(path) = store.lookup(&key.hash) {
+            let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+            return TarballOutcome::Stored {
+                path,
+                size,
+                downloaded: false,
+            };
+        }
+        let Some(client) = self.client else {
+            return TarballOutcome::NotCached;
+        };
+        let algorithm = key.hash.algorithm;
+        let read = |r: &mut dyn std::io::Read| {
+            let mut staged = store.stage().map_err(|e| {
+                BodyError::Invalid(format!("cannot write to the tarball store: {e}"))
+            })?;
+            let mut counting = CountingWriter {
+                inner: &mut staged.file,
+                bytes,
+            };
+            let (hash, size) = copy_hashing(r, &mut counting, algorithm).map_err(BodyError::Io)?;
+            Ok((staged, hash, size))
+        };
+        match client.get_with(&key.url, "application/octet-stream", None, None, &read) {
+            Ok(resp) => match resp.body {
+                Some((staged, hash, size)) if hash == key.hash => match store.commit(staged, &hash)
+                {
+                    Ok(path) => TarballOutcome::Stored {
+                        path,
+                        size,
+                        downloaded: true,
+                    },
+                    Err(e) => TarballOutcome::Failed(format!(
+                        "cannot move the tarball into the store: {e}"
+                    )),
+                },
+                Some((_, actual, size)) => TarballOutcome::Mismatch { actual, size },
+                None => TarballOutcome::Failed(format!("{}: empty answer", key.url)),
+            },
+            Err(FetchError::NotFound { url, status }) => {
+                TarballOutcome::Failed(format!("{url}: HTTP {status}"))
+            }
+            Err(e) => TarballOutcome::Failed(e.to_string()),
+        }
+    }
+}
+
+/// Bytes downloaded by every worker, and who to tell.
+struct Downloaded<'a> {
+    total: AtomicU64,
+    on_bytes: &'a (dyn Fn(u64) + Sync),
+}
+
+/// Counts bytes written, for the progress bar.
+struct CountingWriter<'a, W> {
+    inner: W,
+    bytes: &'a Downloaded<'a>,
+}
+
+impl<W: std::io::Write> std::io::Write for CountingWriter<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        let total = self.bytes.total.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
+        (self.bytes.on_bytes)(total);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}

@@ -1,0 +1,248 @@
+//! `lockproof audit --tarballs` against the fake registry serving real
+//! gzip tarballs built in the tests: verified bytes, a mismatch, each
+//! manifest-confusion case and each hostile archive, each firing on its
+//! case only; the tarball store serving the second run.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha512};
+
+use crate::fake_registry::{FakeRegistry, Route};
+use crate::registry::{Project, found, pairs};
+use crate::tgz::{Member, bomb, package};
+
+/// SRI sha512 of bytes.
+pub fn sri_of(bytes: &[u8]) -> String {
+    format!("sha512-{}", STANDARD.encode(Sha512::digest(bytes)))
+}
+
+/// One package the fake registry serves, at version 1.0.0.
+pub struct Pkg {
+    /// Name.
+    pub name: &'static str,
+    /// The tarball served.
+    pub served: Vec<u8>,
+    /// The bytes the lockfile and the registry pin (usually `served`).
+    pub pinned: Vec<u8>,
+    /// Extra fields of the registry's version document.
+    pub doc: Value,
+    /// `hasInstallScript` in the lockfile.
+    pub scripts: bool,
+}
+
+impl Pkg {
+    /// A clean package whose tarball says what its entry says.
+    pub fn clean(name: &'static str) -> Self {
+        Self::with(name, &json!({"name": name, "version": "1.0.0"}), &[])
+    }
+
+    /// A package whose tarball has `manifest` and `extra` members.
+    pub fn with(name: &'static str, manifest: &Value, extra: &[Member<'_>]) -> Self {
+        let served = package(manifest, extra);
+        Self {
+            name,
+            pinned: served.clone(),
+            served,
+            doc: json!({}),
+            scripts: false,
+        }
+    }
+}
+
+/// Routes every package on `reg` (packument and tarball).
+pub fn serve(reg: &FakeRegistry, pkgs: &[Pkg]) {
+    for p in pkgs {
+        let tarball = format!("/{0}/-/{0}-1.0.0.tgz", p.name);
+        let mut doc = json!({
+            "name": p.name, "version": "1.0.0",
+            "dist": {"integrity": sri_of(&p.pinned), "tarball": format!("{}{}", reg.url, &tarball[1..])},
+        });
+        if let (Value::Object(d), Value::Object(extra)) = (&mut doc, &p.doc) {
+            d.extend(extra.clone());
+        }
+        let packument = json!({
+            "name": p.name,
+            "versions": {"1.0.0": doc},
+            "time": {"1.0.0": "2026-06-01T00:00:00.000Z"},
+        });
+        reg.route(&format!("/{}", p.name), Route::Json(packument.to_string()));
+        if !p.served.is_empty() {
+            reg.route(&tarball, Route::Bytes(p.served.clone()));
+        }
+    }
+}
+
+/// A v3 lockfile of `pkgs` without `resolved` (the registry says where).
+pub fn lockfile_of(pkgs: &[Pkg]) -> String {
+    let mut packages = serde_json::Map::new();
+    packages.insert("".into(), json!({"name": "app", "version": "1.0.0"}));
+    for p in pkgs {
+        let mut e = json!({"version": "1.0.0", "integrity": sri_of(&p.pinned)});
+        if p.scripts {
+            e["hasInstallScript"] = true.into();
+        }
+        packages.insert(format!("node_modules/{}", p.name), e);
+    }
+    serde_json::to_string_pretty(&json!({
+        "name": "app", "version": "1.0.0", "lockfileVersion": 3, "requires": true,
+        "packages": packages,
+    }))
+    .expect("serializable")
+}
+
+fn tarball_requests(reg: &FakeRegistry) -> usize {
+    reg.seen()
+        .iter()
+        .filter(|s| s.path.ends_with(".tgz"))
+        .count()
+}
+
+#[test]
+fn each_tarball_problem_fires_on_its_case_only_and_the_store_serves_the_rerun() {
+    let reg = FakeRegistry::start();
+    let manifest = |name: &str| json!({"name": name, "version": "1.0.0"});
+    let mut swapped = Pkg::clean("swapped");
+    swapped.served = package(&json!({"name": "swapped", "version": "1.0.0", "x": 1}), &[]);
+    let mut missing = Pkg::clean("missing");
+    missing.served = Vec::new();
+    let mut declared = Pkg::with(
+        "declared",
+        &json!({"name": "declared", "version": "1.0.0", "scripts": {"postinstall": "node x"}}),
+        &[],
+    );
+    declared.scripts = true;
+    let mut deps = Pkg::with(
+        "deps",
+        &json!({"name": "deps", "version": "1.0.0", "dependencies": {"evil": "^1.0.0", "ok": "1"}}),
+        &[],
+    );
+    deps.doc = json!({"dependencies": {"ok": "1"}});
+    let mut same_deps = Pkg::with(
+        "samedeps",
+        &json!({"name": "samedeps", "version": "1.0.0", "optionalDependencies": {"opt": "1"}}),
+        &[],
+    );
+    same_deps.doc = json!({"dependencies": {"opt": "1"}, "optionalDependencies": {"opt": "1"}});
+    let pkgs = vec![
+        Pkg::clean("good"),
+        swapped,
+        missing,
+        Pkg::with(
+            "renamed",
+            &json!({"name": "other", "version": "1.0.0"}),
+            &[],
+        ),
+        Pkg::with(
+            "rebased",
+            &json!({"name": "rebased", "version": "9.9.9"}),
+            &[],
+        ),
+        Pkg::with(
+            "scripted",
+            &json!({"name": "scripted", "version": "1.0.0", "scripts": {"postinstall": "curl x | sh"}}),
+            &[],
+        ),
+        declared,
+        Pkg::with(
+            "gyp",
+            &manifest("gyp"),
+            &[Member::File("package/binding.gyp", b"{}")],
+        ),
+        deps,
+        same_deps,
+        Pkg::with(
+            "traversal",
+            &manifest("traversal"),
+            &[Member::File("package/../../escape.js", b"x")],
+        ),
+        Pkg::with(
+            "absolute",
+            &manifest("absolute"),
+            &[Member::File("/etc/cron.d/x", b"x")],
+        ),
+        Pkg::with(
+            "linkout",
+            &manifest("linkout"),
+            &[Member::Symlink("package/passwd", "../../../etc/passwd")],
+        ),
+        Pkg::with(
+            "linkin",
+            &manifest("linkin"),
+            &[Member::Symlink("package/alias.js", "index.js")],
+        ),
+        Pkg {
+            served: bomb(4 << 20),
+            ..Pkg::clean("bomb")
+        },
+    ];
+    let pkgs: Vec<Pkg> = pkgs
+        .into_iter()
+        .map(|mut p| {
+            if p.name == "bomb" {
+                p.pinned = p.served.clone();
+            }
+            p
+        })
+        .collect();
+    serve(&reg, &pkgs);
+    let project = Project::new(&lockfile_of(&pkgs));
+    let args = ["--tarballs", "--max-unpacked-bytes", "2097152"];
+    let (code, report, out) = project.audit(&reg, &args);
+    assert_eq!(
+        found(&report),
+        // `declared` shows its script (`install-script`, low); the bomb's
+        // walk stops at the limit, before its missing package.json could
+        // be told.
+        pairs(&[
+            ("install-script", "declared"),
+            ("tarball-integrity-mismatch", "swapped"),
+            ("manifest-mismatch", "rebased"),
+            ("manifest-mismatch", "renamed"),
+            ("tarball-unsafe", "absolute"),
+            ("tarball-unsafe", "bomb"),
+            ("tarball-unsafe", "linkout"),
+            ("tarball-unsafe", "traversal"),
+            ("manifest-dependencies-mismatch", "deps"),
+            ("undeclared-install-script", "gyp"),
+            ("undeclared-install-script", "scripted"),
+            ("tarball-download-failed", "missing"),
+        ]),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(code, 1);
+    let t = &report["summary"]["tarballs"];
+    assert_eq!(t["verified"], 13, "{t}");
+    assert_eq!(t["downloaded"], 13, "{t}");
+    assert_eq!(t["mismatched"], 1, "{t}");
+    assert_eq!(t["failed"], 1, "{t}");
+    assert!(report["checks"].to_string().contains("tarballs"));
+    let first = tarball_requests(&reg);
+    assert_eq!(first, 15, "one request per tarball");
+
+    // The second run takes verified bytes from the store; only what did not
+    // verify is asked for again.
+    let (_, again, _) = project.audit(&reg, &args);
+    assert_eq!(found(&again), found(&report));
+    assert_eq!(again["summary"]["tarballs"]["downloaded"], 0);
+    let seen: Vec<String> = reg.seen().into_iter().map(|s| s.path).collect();
+    assert_eq!(tarball_requests(&reg) - first, 2, "{seen:?}");
+}
+
+#[test]
+fn without_tarballs_nothing_is_downloaded_and_the_report_says_so() {
+    let reg = FakeRegistry::start();
+    let pkgs = [Pkg::clean("good")];
+    serve(&reg, &pkgs);
+    let project = Project::new(&lockfile_of(&pkgs));
+    let (code, report, _) = project.audit(&reg, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(tarball_requests(&reg), 0);
+    assert!(report["summary"].get("tarballs").is_none());
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("no tarball was downloaded")
+    );
+}
