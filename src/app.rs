@@ -206,6 +206,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
         None if !args.quiet => write_stdout(&rendered)?,
         None => {}
     }
+    report::outputs::write_all(&report, &args.write)?;
     Ok(if report.passed { EXIT_PASS } else { EXIT_FAIL })
 }
 
