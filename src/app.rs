@@ -93,7 +93,10 @@ fn audit(args: AuditArgs) -> Result<u8> {
             files.push(shrinkwrap);
         }
     }
-    files.dedup();
+    // Order-preserving: pre-commit passes `npm-shrinkwrap.json` before the
+    // `package-lock.json` that adds it again as its shadow.
+    let mut seen = BTreeSet::new();
+    files.retain(|f| seen.insert(f.clone()));
     if let (Some(Base::File(base)), 2..) = (&base, files.len()) {
         return Err(diff::DiffError::FileForSeveral {
             path: base.clone(),
