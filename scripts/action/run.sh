@@ -27,6 +27,9 @@
 # audit would and more, so it never lets a change through that diff mode
 # would stop. Use actions/checkout with fetch-depth: 0 to avoid it.
 #
+# LOCKPROOF_SUMMARY_LIMIT (bytes, default 900000) caps the report written
+# to the job summary, which GitHub refuses over 1 MiB.
+#
 # Outputs: findings (count), highest-severity (critical … info, or none),
 # trust-summary (`staged=0 trusted-publisher=0 provenance=3 signed=10 none=0
 # unknown=0`), sarif (the SARIF file, if written) and report (the JSON
@@ -63,6 +66,7 @@ set_output() {
 summary() {
     cat >>"${GITHUB_STEP_SUMMARY:-/dev/null}"
 }
+summary_limit=${LOCKPROOF_SUMMARY_LIMIT:-900000}
 
 command -v jq >/dev/null || die "jq is needed (GitHub-hosted runners have it)"
 bin=${LOCKPROOF_BIN:-lockproof}
@@ -163,7 +167,14 @@ if ((rc <= 1)) && [[ -f "$json" ]]; then
     fi
     {
         [[ -z "$base_note" ]] || printf '> [!WARNING]\n> %s\n\n' "$base_note"
-        cat "$markdown"
+        # GitHub refuses a step summary over 1 MiB: cut a huge report at a
+        # line end and say where the rest is.
+        if (($(wc -c <"$markdown") > summary_limit)); then
+            head -c "$summary_limit" "$markdown" | sed '$d'
+            printf '\n\n*The report was cut to fit the job summary; the JSON report (the step output report) has all of it.*\n'
+        else
+            cat "$markdown"
+        fi
     } | summary
 else
     for name in findings highest-severity trust-summary report sarif; do

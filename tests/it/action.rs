@@ -333,3 +333,24 @@ fn errors_exit_2_with_the_reason_in_the_summary() {
         );
     }
 }
+
+#[test]
+fn a_report_too_large_for_the_job_summary_is_cut_at_a_line_end() {
+    let Some(s) = scenario() else { return };
+    let step = s.run(
+        &s.base,
+        &[("LOCKPROOF_SUMMARY_LIMIT", "200"), ("INPUT_BASE", "none")],
+    );
+    assert_eq!(step.code, 1, "{}\n{}", step.stdout, step.stderr);
+    let note = "\n\n*The report was cut to fit the job summary; the JSON report (the step \
+                output report) has all of it.*\n";
+    let kept = step
+        .summary
+        .strip_suffix(note)
+        .unwrap_or_else(|| panic!("no note: {}", step.summary));
+    assert!(
+        kept.len() <= 200 && kept.starts_with("## ❌ lockproof\n"),
+        "{kept}"
+    );
+    assert!(kept.ends_with('\n'), "a line cut in two: {kept}");
+}
