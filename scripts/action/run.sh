@@ -124,7 +124,7 @@ elif [[ -z "$base" && -n "${GITHUB_EVENT_PATH:-}" && -f "${GITHUB_EVENT_PATH}" ]
             die "the event's base commit is not a commit id: $base"
         if ! git cat-file -e "$base^{commit}" 2>/dev/null &&
             git remote get-url origin >/dev/null 2>&1; then
-            git fetch --quiet --no-tags --depth=1 origin "$base" >&2 || true
+            GIT_TERMINAL_PROMPT=0 git fetch --quiet --no-tags --depth=1 origin "$base" >&2 || true
         fi
         if ! git cat-file -e "$base^{commit}" 2>/dev/null; then
             base_note="The pull request's base commit $base is not in the checkout (use actions/checkout with fetch-depth: 0), so every entry was audited, not only what the pull request changes."

@@ -100,6 +100,11 @@ impl Scenario {
     /// Runs the action's script with the runner's environment and `inputs`
     /// (`INPUT_*`), on a pull_request event whose base is `base`.
     fn run(&self, base: &str, inputs: &[(&str, &str)]) -> Step {
+        self.run_in(&self.ws(), base, inputs)
+    }
+
+    /// [`Scenario::run`] with another checkout as the workspace.
+    fn run_in(&self, workspace: &Path, base: &str, inputs: &[(&str, &str)]) -> Step {
         let tmp = self.dir.path();
         let event = tmp.join("event.json");
         let payload = json!({"action": "synchronize", "pull_request": {"base": {"sha": base}}});
@@ -116,7 +121,7 @@ impl Scenario {
             .env("HOME", tmp)
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_CEILING_DIRECTORIES", tmp)
-            .env("GITHUB_WORKSPACE", self.ws())
+            .env("GITHUB_WORKSPACE", workspace)
             .env("GITHUB_EVENT_NAME", "pull_request")
             .env("GITHUB_EVENT_PATH", &event)
             .env("GITHUB_OUTPUT", &output)
@@ -300,6 +305,32 @@ fn a_base_commit_missing_from_the_checkout_falls_back_to_a_full_audit() {
         step.summary
     );
     assert!(!step.summary.contains("diff against"), "{}", step.summary);
+}
+
+/// actions/checkout fetches one commit by default: the base is fetched
+/// from origin, and the pull request is still judged on what it changes.
+#[test]
+fn a_shallow_checkout_fetches_the_base_commit_from_origin() {
+    let Some(s) = scenario() else { return };
+    let shallow = s.dir.path().join("shallow");
+    let origin = format!("file://{}", s.ws().display());
+    git(
+        s.dir.path(),
+        &["clone", "--quiet", "--depth=1", &origin, "shallow"],
+    );
+    let step = s.run_in(&shallow, &s.base, &[("INPUT_PATH", "web")]);
+    assert_eq!(step.code, 1, "{}\n{}", step.stdout, step.stderr);
+    assert!(
+        !step.stdout.contains("::warning title=lockproof::"),
+        "{}",
+        step.stdout
+    );
+    assert!(
+        step.summary.contains(&format!("diff against `{}`", s.base)),
+        "{}",
+        step.summary
+    );
+    assert_eq!(step.output("findings"), "2");
 }
 
 #[test]
