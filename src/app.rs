@@ -120,7 +120,10 @@ pub(crate) fn audit_report(args: &AuditArgs) -> Result<Done> {
             files.push(shrinkwrap);
         }
     }
-    files.dedup();
+    // Order-preserving: pre-commit passes `npm-shrinkwrap.json` before the
+    // `package-lock.json` that adds it again as its shadow.
+    let mut seen = BTreeSet::new();
+    files.retain(|f| seen.insert(f.clone()));
     if let (Some(Base::File(base)), 2..) = (&base, files.len()) {
         return Err(diff::DiffError::FileForSeveral {
             path: base.clone(),
@@ -245,6 +248,7 @@ pub(crate) fn render(report: &Report, args: &AuditArgs) -> Result<()> {
         None if !args.quiet => write_stdout(&rendered)?,
         None => {}
     }
+    report::outputs::write_all(report, &args.write)?;
     Ok(())
 }
 

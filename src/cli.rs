@@ -152,6 +152,11 @@ pub struct AuditArgs {
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Also write the report in FORMAT to FILE (repeatable), from the same
+    /// audit: e.g. `--write sarif=lockproof.sarif --write markdown=summary.md`.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = crate::report::outputs::parse)]
+    pub write: Vec<crate::report::outputs::ExtraReport>,
+
     /// Lowest severity that fails the run [default: high, or fail-on in
     /// lockproof.toml].
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]

@@ -64,14 +64,18 @@ pub(super) fn render(report: &Report) -> String {
     }
     if !report.ignored.is_empty() {
         out.push_str("<details><summary>Ignored by policy</summary>\n\n");
-        out.push_str("| Code | Package | Reason |\n|---|---|---|\n");
+        out.push_str("| Code | Package | Location | Reason |\n|---|---|---|---|\n");
         for i in &report.ignored {
             let name = i.finding.package.as_ref().map_or("-", |p| p.name.as_str());
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} |",
+                "| `{}` | {} | {} | {} |",
                 i.finding.code,
                 md(name),
+                code(&format!(
+                    "{}:{}",
+                    i.finding.location.file, i.finding.location.line
+                )),
                 md(&i.reason)
             );
         }

@@ -7,6 +7,7 @@
 pub mod escape;
 mod github;
 mod markdown;
+pub mod outputs;
 mod sarif;
 mod table;
 

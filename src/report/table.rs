@@ -92,11 +92,15 @@ pub(super) fn render(report: &Report, opts: RenderOptions) -> String {
     if !report.ignored.is_empty() {
         let _ = writeln!(out, "Ignored by policy: {}", report.ignored.len());
         for i in &report.ignored {
+            // The location names the lockfile: with several, the package
+            // name alone does not say which file the ignore applied to.
             let _ = writeln!(
                 out,
-                "  {} {}: {}",
+                "  {} {} ({}:{}): {}",
                 i.finding.code,
                 text(i.finding.package.as_ref().map_or("-", |p| p.name.as_str())),
+                text(&i.finding.location.file),
+                i.finding.location.line,
                 text(&i.reason)
             );
         }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use lockproof::lockfile::{self, IntegrityField, LockfileVersion, Resolved, SourceKind};
 
-use crate::util::{codes, json_report, lockproof, run};
+use crate::util::{codes, json_report, lockfile_paths, lockproof, run};
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut v: Vec<_> = list
@@ -451,14 +451,8 @@ fn multibyte_paths_do_not_crash() {
 fn a_named_package_lock_is_audited_with_the_shrinkwrap_npm_reads() {
     let (code, report) = json_report(&["fixtures/shrinkwrap-wins/package-lock.json"]);
     assert_eq!(code, 1);
-    let files: Vec<&str> = report["lockfiles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["path"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        files,
+        lockfile_paths(&report),
         vec![
             "fixtures/shrinkwrap-wins/package-lock.json",
             "fixtures/shrinkwrap-wins/npm-shrinkwrap.json"
@@ -470,4 +464,36 @@ fn a_named_package_lock_is_audited_with_the_shrinkwrap_npm_reads() {
             .unwrap()
             .contains("npm installs from")
     );
+}
+
+/// pre-commit passes every staged lockfile, sorted: `npm-shrinkwrap.json`
+/// comes before the `package-lock.json` that brings it in again as the file
+/// npm reads. Each is audited once.
+#[test]
+fn a_shrinkwrap_named_before_its_package_lock_is_audited_once() {
+    let (_, report) = json_report(&[
+        "fixtures/shrinkwrap-wins/npm-shrinkwrap.json",
+        "fixtures/shrinkwrap-wins/package-lock.json",
+    ]);
+    assert_eq!(
+        lockfile_paths(&report),
+        vec![
+            "fixtures/shrinkwrap-wins/npm-shrinkwrap.json",
+            "fixtures/shrinkwrap-wins/package-lock.json"
+        ]
+    );
+    let mut findings: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}:{}",
+                f["code"], f["location"]["file"], f["location"]["line"]
+            )
+        })
+        .collect();
+    let all = findings.len();
+    findings.dedup();
+    assert_eq!(findings.len(), all, "a finding reported twice");
 }

@@ -157,7 +157,7 @@ fn strings(list: &[(&str, &[&str])]) -> Vec<(String, Vec<String>)> {
 
 /// Runs git in `dir` with a configuration of its own (no user or system
 /// config, no signing), so commits work anywhere.
-fn git(dir: &Path, args: &[&str]) {
+pub(crate) fn git(dir: &Path, args: &[&str]) {
     let out = Process::new("git")
         .arg("-C")
         .arg(dir)

@@ -112,3 +112,35 @@ fn sarif_rules_and_results_agree() {
         "the ignored finding is a suppressed result"
     );
 }
+
+/// `--write FORMAT=FILE` renders the same audit as `--format FORMAT` would,
+/// next to the report on standard output, and the exit code is unchanged.
+#[test]
+fn write_adds_report_files_from_the_same_audit() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = |name: &str| dir.path().join(name).display().to_string();
+    let (sarif, markdown) = (file("out.sarif"), file("out.md"));
+    let both = run(&[
+        "audit",
+        "fixtures/risky",
+        "--format",
+        "github",
+        "--write",
+        &format!("sarif={sarif}"),
+        "--write",
+        &format!("markdown={markdown}"),
+    ]);
+    assert_eq!(both.code, 1, "{}", both.stderr);
+    assert_eq!(
+        both.stdout,
+        run(&["audit", "fixtures/risky", "--format", "github"]).stdout
+    );
+    for (path, format) in [(&sarif, "sarif"), (&markdown, "markdown")] {
+        let alone = run(&["audit", "fixtures/risky", "--format", format]);
+        let written = std::fs::read_to_string(path).expect("written");
+        assert_eq!(written, alone.stdout, "{format}");
+    }
+    let bad = run(&["audit", "fixtures/clean", "--write", "pdf=x.pdf"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("unknown format"), "{}", bad.stderr);
+}

@@ -3,6 +3,7 @@
 //! One test binary (faster to build than one per file); shared helpers live
 //! in `util`.
 
+mod action;
 mod audit;
 mod bad_input;
 mod diff;

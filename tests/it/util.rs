@@ -82,3 +82,13 @@ pub fn codes(report: &serde_json::Value) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// `path` of every audited lockfile, in report order.
+pub fn lockfile_paths(report: &serde_json::Value) -> Vec<&str> {
+    report["lockfiles"]
+        .as_array()
+        .expect("lockfiles array")
+        .iter()
+        .map(|l| l["path"].as_str().unwrap_or_default())
+        .collect()
+}
