@@ -54,7 +54,7 @@ curl_run() {
   rm -rf "$work/curl" && mkdir -p "$work/curl"
   local t0 t1
   t0=$(now)
-  curl --silent --show-error --fail --parallel --parallel-max 16 --http2 -K "$work/curl.cfg"
+  curl --silent --show-error --fail --no-progress-meter --parallel --parallel-max 16 --http2 -K "$work/curl.cfg"
   (cd "$work/curl" && sha512sum -- *.tgz >/dev/null)
   t1=$(now)
   elapsed "$t0" "$t1"
@@ -101,6 +101,8 @@ import json, sys
 t = json.load(open(sys.argv[1]))["summary"]["tarballs"]
 print(f"lockproof: {t['verified']} verified ({t['bytes']/1e6:.1f} MB), {t['mismatched']} mismatched, "
       f"{t['failed']} failed, skipped {t['skipped']}")
+if t["mismatched"] or t["failed"]:
+    sys.exit("FAIL: not every tarball matched its lockfile integrity")
 EOF
 c=$(printf '%s\n' "${curls[@]}" | median)
 n=$(printf '%s\n' "${npms[@]}" | median)

@@ -382,15 +382,16 @@ fn registry_evidence(
                 bar.set_message(format!("{:.1} MB", total as f64 / 1e6));
             }
         };
-        let outcomes = fetcher.tarballs(&Store::new(&dir), &wanted, &on_bytes);
-        if let Some(bar) = bar {
-            bar.finish_and_clear();
-        }
         let limits = Limits {
             max_decompressed_bytes: args.max_unpacked_bytes,
             ..Limits::default()
         };
-        evidence.tarballs = artifact::gather(&plan, &outcomes, &limits);
+        let inspect = |path: &Path| artifact::inspect_file(path, &limits);
+        let outcomes = fetcher.tarballs(&Store::new(&dir), &wanted, &on_bytes, &inspect);
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        evidence.tarballs = artifact::gather(&plan, &outcomes);
     }
     Ok(evidence)
 }

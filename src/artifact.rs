@@ -10,7 +10,6 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use rayon::prelude::*;
 use serde::Serialize;
 use url::Url;
 
@@ -204,14 +203,17 @@ fn github_tarball(url: &Url) -> Option<Url> {
     .ok()
 }
 
-/// Turns download outcomes into evidence, inspecting each verified tarball
-/// (in parallel: inflating is CPU work).
+/// What inspecting a stored tarball found; `Err` when the file could not
+/// be read back.
+pub type Inspected = Result<Box<Inspection>, String>;
+
+/// Turns download outcomes, with the inspection of each stored tarball,
+/// into evidence for each entry of `plan`.
 pub fn gather(
     plan: &[Option<Result<TarballKey, Skip>>],
-    outcomes: &BTreeMap<TarballKey, TarballOutcome>,
-    limits: &Limits,
+    outcomes: &BTreeMap<TarballKey, (TarballOutcome, Option<Inspected>)>,
 ) -> Vec<Option<TarballEvidence>> {
-    plan.par_iter()
+    plan.iter()
         .map(|planned| {
             let key = match planned.as_ref()? {
                 Ok(key) => key,
@@ -219,27 +221,32 @@ pub fn gather(
             };
             let url = key.url.clone();
             Some(match outcomes.get(key) {
-                Some(TarballOutcome::Stored {
-                    path,
-                    size,
-                    downloaded,
-                }) => TarballEvidence::Verified {
-                    inspection: inspect_file(path, limits),
+                Some((
+                    TarballOutcome::Stored {
+                        path,
+                        size,
+                        downloaded,
+                    },
+                    inspected,
+                )) => TarballEvidence::Verified {
+                    inspection: inspected
+                        .clone()
+                        .unwrap_or_else(|| Err("not inspected".to_string())),
                     url,
                     path: path.clone(),
                     size: *size,
                     downloaded: *downloaded,
                 },
-                Some(TarballOutcome::Mismatch { actual, .. }) => TarballEvidence::Mismatch {
+                Some((TarballOutcome::Mismatch { actual, .. }, _)) => TarballEvidence::Mismatch {
                     url,
                     expected: key.hash.clone(),
                     actual: actual.clone(),
                 },
-                Some(TarballOutcome::Failed(reason)) => TarballEvidence::Failed {
+                Some((TarballOutcome::Failed(reason), _)) => TarballEvidence::Failed {
                     url,
                     reason: reason.clone(),
                 },
-                Some(TarballOutcome::NotCached) => TarballEvidence::Failed {
+                Some((TarballOutcome::NotCached, _)) => TarballEvidence::Failed {
                     url,
                     reason: "offline, and not in the tarball store".to_string(),
                 },
@@ -252,7 +259,8 @@ pub fn gather(
         .collect()
 }
 
-fn inspect_file(path: &std::path::Path, limits: &Limits) -> Result<Box<Inspection>, String> {
+/// Inspects the stored tarball at `path` within `limits`.
+pub fn inspect_file(path: &std::path::Path, limits: &Limits) -> Inspected {
     let file = std::fs::File::open(path)
         .map_err(|e| format!("{}: cannot read the stored tarball: {e}", path.display()))?;
     crate::tarball::inspect(std::io::BufReader::with_capacity(64 * 1024, file), limits)

@@ -43,6 +43,10 @@ pub fn run(mut args: InstallArgs) -> Result<u8> {
     if args.audit.paths.len() > 1 {
         bail!("lockproof install takes one project (a lockfile or its folder)");
     }
+    if args.audit.base.is_some() {
+        // Diff mode verifies changed entries only; npm installs them all.
+        bail!("lockproof install verifies every entry: --base is for reviewing changes");
+    }
     args.audit.tarballs = true;
     let done = app::audit_report(&args.audit)?;
     app::render(&done.report, &args.audit)?;

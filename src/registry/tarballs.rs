@@ -51,20 +51,27 @@ pub enum TarballOutcome {
 
 impl Fetcher<'_> {
     /// Verifies every tarball of `wanted` into `store`, `--jobs` at a
-    /// time; `on_bytes` is told the bytes downloaded so far (for the
-    /// progress bar).
-    pub fn tarballs(
+    /// time, and runs `then` on each stored file in the same worker, so
+    /// that reading one tarball overlaps the download of others.
+    /// `on_bytes` is told the bytes downloaded so far (the progress bar).
+    pub fn tarballs<T: Send>(
         &self,
         store: &Store,
         wanted: &[TarballKey],
         on_bytes: &(dyn Fn(u64) + Sync),
-    ) -> BTreeMap<TarballKey, TarballOutcome> {
+        then: &(dyn Fn(&std::path::Path) -> T + Sync),
+    ) -> BTreeMap<TarballKey, (TarballOutcome, Option<T>)> {
         let bytes = Downloaded {
             total: AtomicU64::new(0),
             on_bytes,
         };
         self.parallel(wanted, |key| {
-            (key.clone(), self.tarball(store, key, &bytes))
+            let outcome = self.tarball(store, key, &bytes);
+            let after = match &outcome {
+                TarballOutcome::Stored { path, .. } => Some(then(path)),
+                _ => None,
+            };
+            (key.clone(), (outcome, after))
         })
     }
 
