@@ -84,6 +84,10 @@ pub fn run(mut args: InstallArgs) -> Result<u8> {
         .join(std::process::id().to_string());
     let outcome = install(&args, &project, &npm_cache, &verified);
     let _ = std::fs::remove_dir_all(&npm_cache);
+    // Gone once no other install runs.
+    if let Some(parent) = npm_cache.parent() {
+        let _ = std::fs::remove_dir(parent);
+    }
     outcome
 }
 
