@@ -22,6 +22,24 @@
 //!   make-fetch-happen, which with `--offline` answers from the index entry
 //!   for the key or fails with `ENOTCACHED`. [`NpmCache::put`] writes both,
 //!   so either lookup finds the bytes.
+//!
+//! A lockfile entry without `resolved` (npm's
+//! `omit-lockfile-registry-resolved`) takes another path, read from pacote
+//! 21.5, npm-registry-fetch 19.1, make-fetch-happen 15.0 and arborist 9.9:
+//! - arborist asks pacote for `name@version`, so pacote has no URL to read
+//!   the tarball by digest with. It first GETs the packument at
+//!   [`packument_url`], with `Accept:` [`CORGI_ACCEPT`], or [`FULL_ACCEPT`]
+//!   when `before` or `min-release-age` is set.
+//! - make-fetch-happen answers that offline from an index entry under the
+//!   URL's key whose stored request negotiates the same media types: the
+//!   stored `accept` must parse to the same list as the one sent.
+//!   [`NpmCache::put_packument`] writes one entry for each Accept value.
+//! - pacote picks `versions[version]` from it and fetches its
+//!   `dist.tarball` through make-fetch-happen, with the lockfile's
+//!   integrity. Offline that needs the index entry [`NpmCache::put`] writes
+//!   for that very URL, holding a matching integrity: `dist.tarball` must be
+//!   the URL the tarball was put under. [`minimal_packument`] writes just
+//!   the fields that path reads.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -35,6 +53,15 @@ use crate::integrity::{Algorithm, Hash, Integrity, IntegrityError};
 
 /// The prefix make-fetch-happen puts before a URL to make its cache key.
 const KEY_PREFIX: &str = "make-fetch-happen:request-cache:";
+
+/// The `Accept` header pacote sends for an abbreviated ("corgi")
+/// packument: npm's default.
+pub const CORGI_ACCEPT: &str =
+    "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*";
+
+/// The `Accept` header pacote sends for a full packument: when `before` or
+/// `min-release-age` is set, or a registry answered the corgi one with 404.
+pub const FULL_ACCEPT: &str = "application/json";
 
 /// An npm cache folder: the one passed to `npm --cache`.
 #[derive(Debug, Clone)]
@@ -64,6 +91,14 @@ pub enum CacheError {
     #[error("URL {url:?} cannot be a cache key: {reason}")]
     BadUrl {
         /// The URL given.
+        url: String,
+        /// Why not.
+        reason: String,
+    },
+    /// The packument is not a JSON object, so npm could not read it.
+    #[error("the packument for {url} is not a JSON object: {reason}")]
+    Packument {
+        /// The packument's URL.
         url: String,
         /// Why not.
         reason: String,
@@ -138,8 +173,56 @@ impl NpmCache {
             })?;
         let key = request_key(url)?;
         self.write_atomically(&self.content_path(hash), bytes)?;
-        let line = index_line(&key, url, hash, bytes.len(), now_ms());
-        let bucket = self.index_path(&key);
+        let metadata = Metadata::new(url, now_ms(), &[], &[]);
+        self.append_index(&key, &[index_line(&key, hash, bytes.len(), &metadata)])
+    }
+
+    /// Stores `body`, a packument served at `url` (see [`packument_url`]),
+    /// so that npm's offline request for it finds it: the content under its
+    /// own sha512, and two index entries under the URL's key, one for each
+    /// `Accept` header pacote may send ([`CORGI_ACCEPT`], [`FULL_ACCEPT`]),
+    /// since make-fetch-happen only serves an entry whose stored request
+    /// accepts the same media types. The body is served as is for both;
+    /// see [`minimal_packument`] for one npm can install from. Writes are
+    /// atomic as in [`NpmCache::put`]; calling it again for one URL
+    /// replaces what npm reads (the newest entries win).
+    pub fn put_packument(&self, url: &str, body: &[u8]) -> Result<(), CacheError> {
+        // npm would fail later with a parse error naming neither lockproof
+        // nor this URL; say it here instead.
+        serde_json::from_slice::<std::collections::HashMap<String, serde::de::IgnoredAny>>(body)
+            .map_err(|e| CacheError::Packument {
+                url: url.to_owned(),
+                reason: e.to_string(),
+            })?;
+        let key = request_key(url)?;
+        let hash = Hash {
+            algorithm: Algorithm::Sha512,
+            digest: digest(Algorithm::Sha512, body).as_ref().to_vec(),
+        };
+        self.write_atomically(&self.content_path(&hash), body)?;
+        let time = now_ms();
+        // The content types a registry answers each request with; npm
+        // ignores them offline, but they keep the entries truthful.
+        let lines = [
+            (CORGI_ACCEPT, "application/vnd.npm.install-v1+json"),
+            (FULL_ACCEPT, "application/json"),
+        ]
+        .map(|(accept, content_type)| {
+            let metadata = Metadata::new(
+                url,
+                time,
+                &[("accept", accept)],
+                &[("content-type", content_type)],
+            );
+            index_line(&key, &hash, body.len(), &metadata)
+        });
+        self.append_index(&key, &lines)
+    }
+
+    /// Appends `lines` to the index bucket of `key`, replacing the bucket
+    /// atomically.
+    fn append_index(&self, key: &str, lines: &[String]) -> Result<(), CacheError> {
+        let bucket = self.index_path(key);
         let mut contents = match fs::read(&bucket) {
             Ok(old) => old,
             Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
@@ -150,7 +233,9 @@ impl NpmCache {
                 });
             }
         };
-        contents.extend_from_slice(line.as_bytes());
+        for line in lines {
+            contents.extend_from_slice(line.as_bytes());
+        }
         self.write_atomically(&bucket, &contents)
     }
 
@@ -196,44 +281,148 @@ pub fn request_key(url: &str) -> Result<String, CacheError> {
     Ok(format!("{KEY_PREFIX}{parsed}"))
 }
 
-/// One index line as cacache appends it, with the metadata make-fetch-happen
-/// stores for a `200` tarball response. npm matches a cached request on the
-/// URL, the `compress` option and a few request headers (none are sent for
-/// tarballs); it needs no response header to answer offline.
-fn index_line(key: &str, url: &str, hash: &Hash, size: usize, time: u64) -> String {
+/// The packument URL pacote requests for `name` from `registry` (the one
+/// npm uses for that name's scope): the registry without its trailing
+/// slashes, `/`, and the name with the scope's `/` written `%2f`, e.g.
+/// `http://127.0.0.1:9/@scope%2fname`. Unlike
+/// [`crate::registry::fetch::packument_url`], which joins onto the
+/// registry, this strips every trailing slash as pacote does, so
+/// `https://host/npm//` gives `https://host/npm/name`, the key npm looks up.
+pub fn packument_url(registry: &url::Url, name: &str) -> Result<url::Url, CacheError> {
+    let text = format!(
+        "{}/{}",
+        registry.as_str().trim_end_matches('/'),
+        name.replacen('/', "%2f", 1)
+    );
+    url::Url::parse(&text).map_err(|e| CacheError::BadUrl {
+        url: text,
+        reason: e.to_string(),
+    })
+}
+
+/// One version of a package as [`minimal_packument`] lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PackumentVersion<'a> {
+    /// The exact version, as the lockfile has it.
+    pub version: &'a str,
+    /// The URL the tarball was put under with [`NpmCache::put`]: npm
+    /// fetches this URL, which offline means reading that URL's entry.
+    pub tarball: &'a str,
+    /// The lockfile's integrity string. pacote fails with `EINTEGRITY` if
+    /// it contradicts the lockfile's, so a mix-up shows rather than
+    /// installing other bytes.
+    pub integrity: &'a str,
+}
+
+/// A packument npm 11 installs locked versions of `name` from, offline:
+/// `name` and, for each version, `name`, `version` and
+/// `dist.{tarball,integrity}`, e.g.
+/// `{"name":"a","versions":{"1.0.0":{"name":"a","version":"1.0.0",
+/// "dist":{"tarball":"http://r/a/-/a-1.0.0.tgz","integrity":"sha512-…"}}}}`.
+/// npm strictly needs only `versions[version].dist.tarball`; the rest keeps
+/// the document well-formed and lets pacote check the integrity against
+/// the lockfile's. One packument serves every locked version of a name, so
+/// all of them must be listed. Nothing else is read on that path: `npm ci`
+/// takes dependencies, `bin`, `os`, `cpu` and `engines` from the lockfile,
+/// and pacote picks an exact version by key, not through `dist-tags`, and
+/// without `time` filters none out under `before`.
+pub fn minimal_packument<'a>(
+    name: &str,
+    versions: impl IntoIterator<Item = PackumentVersion<'a>>,
+) -> Vec<u8> {
     #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Metadata<'a> {
-        time: u64,
-        url: &'a str,
-        req_headers: serde_json::Map<String, serde_json::Value>,
-        res_headers: serde_json::Map<String, serde_json::Value>,
-        options: Options,
+    struct Dist<'a> {
+        tarball: &'a str,
+        integrity: &'a str,
     }
     #[derive(Serialize)]
-    struct Options {
-        compress: bool,
+    struct Version<'a> {
+        name: &'a str,
+        version: &'a str,
+        dist: Dist<'a>,
     }
+    #[derive(Serialize)]
+    struct Packument<'a> {
+        name: &'a str,
+        versions: std::collections::BTreeMap<&'a str, Version<'a>>,
+    }
+    let versions = versions
+        .into_iter()
+        .map(|v| {
+            let dist = Dist {
+                tarball: v.tarball,
+                integrity: v.integrity,
+            };
+            (
+                v.version,
+                Version {
+                    name,
+                    version: v.version,
+                    dist,
+                },
+            )
+        })
+        .collect();
+    // Serialising plain strings cannot fail; an empty body would only
+    // make put_packument refuse it.
+    serde_json::to_vec(&Packument { name, versions }).unwrap_or_default()
+}
+
+/// The metadata make-fetch-happen stores with a response: the URL, the
+/// request headers it matches later requests on, the response headers it
+/// replays, and the `compress` option (npm's requests all have it true).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Metadata<'a> {
+    time: u64,
+    url: &'a str,
+    req_headers: serde_json::Map<String, serde_json::Value>,
+    res_headers: serde_json::Map<String, serde_json::Value>,
+    options: MetadataOptions,
+}
+
+#[derive(Serialize)]
+struct MetadataOptions {
+    compress: bool,
+}
+
+impl<'a> Metadata<'a> {
+    fn new(url: &'a str, time: u64, req: &[(&str, &str)], res: &[(&str, &str)]) -> Self {
+        let map = |headers: &[(&str, &str)]| {
+            headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v)))
+                .collect()
+        };
+        Self {
+            time,
+            url,
+            req_headers: map(req),
+            res_headers: map(res),
+            options: MetadataOptions { compress: true },
+        }
+    }
+}
+
+/// One index line as cacache appends it, for a `200` response whose body
+/// is the content `hash`. For a tarball no header is needed: npm sends no
+/// `Accept` for one (so none is stored), and needs no response header to
+/// answer offline.
+fn index_line(key: &str, hash: &Hash, size: usize, metadata: &Metadata<'_>) -> String {
     #[derive(Serialize)]
     struct Entry<'a> {
         key: &'a str,
         integrity: String,
         time: u64,
         size: usize,
-        metadata: Metadata<'a>,
+        metadata: &'a Metadata<'a>,
     }
     let entry = Entry {
         key,
         integrity: hash.to_string(),
-        time,
+        time: metadata.time,
         size,
-        metadata: Metadata {
-            time,
-            url,
-            req_headers: serde_json::Map::new(),
-            res_headers: serde_json::Map::new(),
-            options: Options { compress: true },
-        },
+        metadata,
     };
     // Serialising plain strings and numbers cannot fail; the fallback
     // would only make npm skip the line as corrupt.
@@ -346,7 +535,8 @@ mod tests {
     #[test]
     fn index_line_hash_covers_the_json() {
         let hash = Integrity::parse(MS_SHA512).unwrap().strongest().clone();
-        let line = index_line("k", MS_URL, &hash, 2967, 1_700_000_000_000);
+        let metadata = Metadata::new(MS_URL, 1_700_000_000_000, &[], &[]);
+        let line = index_line("k", &hash, 2967, &metadata);
         let (sum, json) = line.strip_prefix('\n').unwrap().split_once('\t').unwrap();
         assert_eq!(sum, hex(digest(Algorithm::Sha1, json.as_bytes()).as_ref()));
         assert_eq!(
@@ -445,6 +635,137 @@ mod tests {
         assert!(matches!(
             cache.put(MS_URL, "md5-abc", b""),
             Err(CacheError::Integrity { .. })
+        ));
+        assert!(!dir.path().join("_cacache").exists());
+    }
+
+    #[test]
+    fn packument_urls_match_pacote() {
+        let url = |registry: &str, name: &str| {
+            packument_url(&url::Url::parse(registry).unwrap(), name)
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(
+            url("http://127.0.0.1:9/", "lp-demo"),
+            "http://127.0.0.1:9/lp-demo"
+        );
+        // Only the scope's slash is escaped, lower-case, as npa does.
+        assert_eq!(
+            url("http://127.0.0.1:9/", "@sc/pk"),
+            "http://127.0.0.1:9/@sc%2fpk"
+        );
+        // pacote strips every trailing slash, then adds one.
+        assert_eq!(
+            url("https://r.example/npm//", "@s/p"),
+            "https://r.example/npm/@s%2fp"
+        );
+        assert_eq!(url("https://r.example/npm", "a"), "https://r.example/npm/a");
+        // The key npm 11 wrote for its own request for @sc/pk.
+        assert_eq!(
+            request_key(&url("http://127.0.0.1:18761/", "@sc/pk")).unwrap(),
+            "make-fetch-happen:request-cache:http://127.0.0.1:18761/@sc%2fpk"
+        );
+        // The audit's URL agrees for a registry with one trailing slash, the
+        // form lockproof's npmrc reader gives.
+        let registry = url::Url::parse("https://r.example/npm/").unwrap();
+        for name in ["a", "@s/p"] {
+            assert_eq!(
+                packument_url(&registry, name).ok(),
+                crate::registry::fetch::packument_url(&registry, name)
+            );
+        }
+    }
+
+    #[test]
+    fn minimal_packument_lists_each_version() {
+        let body = minimal_packument(
+            "@s/p",
+            [
+                PackumentVersion {
+                    version: "1.1.0",
+                    tarball: "http://r/@s/p/-/p-1.1.0.tgz",
+                    integrity: "sha512-b",
+                },
+                PackumentVersion {
+                    version: "1.0.0",
+                    tarball: "http://r/@s/p/-/p-1.0.0.tgz",
+                    integrity: "sha512-a",
+                },
+            ],
+        );
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            concat!(
+                r#"{"name":"@s/p","versions":{"#,
+                r#""1.0.0":{"name":"@s/p","version":"1.0.0","dist":{"tarball":"http://r/@s/p/-/p-1.0.0.tgz","integrity":"sha512-a"}},"#,
+                r#""1.1.0":{"name":"@s/p","version":"1.1.0","dist":{"tarball":"http://r/@s/p/-/p-1.1.0.tgz","integrity":"sha512-b"}}}}"#
+            )
+        );
+    }
+
+    #[test]
+    fn put_packument_writes_an_entry_per_accept() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = NpmCache::new(dir.path());
+        let url = "http://127.0.0.1:9/@sc%2fpk";
+        let body = br#"{"name":"@sc/pk","versions":{}}"#;
+        cache.put_packument(url, body).unwrap();
+
+        let integrity = sri(Algorithm::Sha512, body);
+        let hash = Integrity::parse(&integrity).unwrap().strongest().clone();
+        assert_eq!(fs::read(cache.content_path(&hash)).unwrap(), body);
+        let key = request_key(url).unwrap();
+        let bucket = fs::read_to_string(cache.index_path(&key)).unwrap();
+        let lines: Vec<&str> = bucket.split('\n').filter(|l| !l.is_empty()).collect();
+        let expected = [
+            (CORGI_ACCEPT, "application/vnd.npm.install-v1+json"),
+            (FULL_ACCEPT, "application/json"),
+        ];
+        assert_eq!(lines.len(), expected.len());
+        for (line, (accept, content_type)) in lines.iter().zip(expected) {
+            let (sum, json) = line.split_once('\t').unwrap();
+            assert_eq!(sum, hex(digest(Algorithm::Sha1, json.as_bytes()).as_ref()));
+            let entry: serde_json::Value = serde_json::from_str(json).unwrap();
+            let time = entry["time"].as_u64().unwrap();
+            // The shape npm 11 itself wrote for its request of this
+            // packument from a live registry (less its `date` header).
+            assert_eq!(
+                entry,
+                serde_json::json!({
+                    "key": key,
+                    "integrity": integrity,
+                    "time": time,
+                    "size": body.len(),
+                    "metadata": {
+                        "time": time,
+                        "url": url,
+                        "reqHeaders": {"accept": accept},
+                        "resHeaders": {"content-type": content_type},
+                        "options": {"compress": true}
+                    }
+                })
+            );
+        }
+        // Another call appends: cacache keeps the newest per Accept.
+        cache.put_packument(url, b"{}").unwrap();
+        let bucket = fs::read_to_string(cache.index_path(&key)).unwrap();
+        assert_eq!(bucket.split('\n').filter(|l| !l.is_empty()).count(), 4);
+    }
+
+    #[test]
+    fn put_packument_refuses_what_is_not_a_json_object() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = NpmCache::new(dir.path());
+        for body in [&b"[]"[..], b"not json", b"", br#"{"a":1} trailing"#] {
+            let err = cache
+                .put_packument("http://127.0.0.1:9/a", body)
+                .unwrap_err();
+            assert!(matches!(err, CacheError::Packument { .. }), "{err}");
+        }
+        assert!(matches!(
+            cache.put_packument("not a url", b"{}"),
+            Err(CacheError::BadUrl { .. })
         ));
         assert!(!dir.path().join("_cacache").exists());
     }
