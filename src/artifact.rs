@@ -273,6 +273,10 @@ pub fn inspect_file(path: &std::path::Path, limits: &Limits) -> Inspected {
 pub struct Verified {
     /// The entry's `name@version`.
     pub spec: String,
+    /// Registry entries without `resolved` (npm's
+    /// `omit-lockfile-registry-resolved`): the name and version npm asks
+    /// the registry's metadata about before it fetches the tarball.
+    pub unresolved: Option<(String, String)>,
     /// Where npm would fetch it.
     pub url: Url,
     /// The entry's integrity, as npm will ask for it.
@@ -291,6 +295,9 @@ pub fn verified(lockfile: &Lockfile, evidence: &[Option<TarballEvidence>]) -> Ve
             (Some(TarballEvidence::Verified { url, path, .. }), IntegrityField::Valid(i)) => {
                 Some(Verified {
                     spec: entry.spec(),
+                    unresolved: (entry.source == SourceKind::Registry && entry.url.is_none())
+                        .then(|| Some((entry.name.clone(), entry.version.clone()?)))
+                        .flatten(),
                     url: url.clone(),
                     integrity: i
                         .hashes()

@@ -6,6 +6,7 @@
 //! failing the policy, tarballs that could not be verified, npm not
 //! starting, or npm failing (its exit code is lockproof's).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
@@ -13,8 +14,9 @@ use anyhow::{Context as _, Result, bail};
 
 use crate::app::{self, EXIT_FAIL};
 use crate::artifact::{Skip, Verified};
-use crate::cacache::NpmCache;
+use crate::cacache::{NpmCache, PackumentVersion, minimal_packument, packument_url};
 use crate::cli::InstallArgs;
+use crate::registry::npmrc::NpmConfig;
 
 /// npm options that would let npm fetch bytes lockproof did not verify.
 const REFUSED_NPM_OPTIONS: [&str; 7] = [
@@ -82,7 +84,8 @@ pub fn run(mut args: InstallArgs) -> Result<u8> {
     let npm_cache = cache_root
         .join("install")
         .join(std::process::id().to_string());
-    let outcome = install(&args, &project, &npm_cache, &verified);
+    let npm = NpmConfig::from_process_env(Some(&project), args.audit.registry.as_deref())?;
+    let outcome = install(&args, &project, &npm_cache, &verified, &npm);
     let _ = std::fs::remove_dir_all(&npm_cache);
     // Gone once no other install runs.
     if let Some(parent) = npm_cache.parent() {
@@ -97,6 +100,7 @@ fn install(
     project: &Path,
     npm_cache: &PathBuf,
     verified: &[Verified],
+    npm: &NpmConfig,
 ) -> Result<u8> {
     // A folder left by an earlier run that was killed holds verified bytes
     // only, but this run starts from its own.
@@ -115,17 +119,25 @@ fn install(
                 )
             })?;
     }
+    put_packuments(&cache, verified, npm)?;
     eprintln!(
         "lockproof: {} verified tarballs placed in {}; running {} ci --offline",
         verified.len(),
         npm_cache.display(),
         args.npm.display()
     );
-    let status = Process::new(&args.npm)
+    let mut command = Process::new(&args.npm);
+    command
         .arg("ci")
         .arg("--offline")
         .arg("--cache")
-        .arg(npm_cache)
+        .arg(npm_cache);
+    // npm must ask for the metadata where lockproof put it: the registry
+    // lockproof audited against.
+    if let Some(registry) = &args.audit.registry {
+        command.arg("--registry").arg(registry);
+    }
+    let status = command
         .args(&args.npm_args)
         .current_dir(project)
         .status()
@@ -141,6 +153,32 @@ fn install(
             Ok(EXIT_FAIL)
         }
     }
+}
+
+/// For entries without `resolved`, npm reads the package's registry
+/// metadata before the tarball: a packument naming only the verified
+/// versions, each pointing at the URL its verified bytes are cached under,
+/// so npm finds no other version and no other tarball.
+fn put_packuments(cache: &NpmCache, verified: &[Verified], npm: &NpmConfig) -> Result<()> {
+    let mut by_name: BTreeMap<&str, Vec<PackumentVersion<'_>>> = BTreeMap::new();
+    for v in verified {
+        if let Some((name, version)) = &v.unresolved {
+            by_name.entry(name).or_default().push(PackumentVersion {
+                version,
+                tarball: v.url.as_str(),
+                integrity: &v.integrity,
+            });
+        }
+    }
+    for (name, versions) in by_name {
+        let url = packument_url(npm.registry_for(name), name)?;
+        cache
+            .put_packument(url.as_str(), &minimal_packument(name, versions))
+            .with_context(|| {
+                format!("{name}: cannot write its metadata to the npm cache folder")
+            })?;
+    }
+    Ok(())
 }
 
 /// Whether the command-line argument `arg` is the option `option`

@@ -13,8 +13,10 @@ use crate::util::lockproof;
 
 /// A project folder: `package.json` depending on `pkgs`, and a v3
 /// lockfile whose entries name the public registry's tarball URLs (npm
-/// and lockproof both map them to the configured registry).
-fn project(pkgs: &[Pkg]) -> tempfile::TempDir {
+/// and lockproof both map them to the configured registry), except the
+/// `unresolved` ones, which have no `resolved` (npm's
+/// `omit-lockfile-registry-resolved`).
+fn project(pkgs: &[Pkg], unresolved: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("dir");
     let deps: serde_json::Map<String, serde_json::Value> = pkgs
         .iter()
@@ -28,14 +30,12 @@ fn project(pkgs: &[Pkg]) -> tempfile::TempDir {
         json!({"name": "app", "version": "1.0.0", "dependencies": deps}),
     );
     for p in pkgs {
-        packages.insert(
-            format!("node_modules/{}", p.name),
-            json!({
-                "version": "1.0.0",
-                "resolved": format!("https://registry.npmjs.org/{0}/-/{0}-1.0.0.tgz", p.name),
-                "integrity": sri_of(&p.pinned),
-            }),
-        );
+        let mut entry = json!({"version": "1.0.0", "integrity": sri_of(&p.pinned)});
+        if !unresolved.contains(&p.name) {
+            entry["resolved"] =
+                format!("https://registry.npmjs.org/{0}/-/{0}-1.0.0.tgz", p.name).into();
+        }
+        packages.insert(format!("node_modules/{}", p.name), entry);
     }
     let lock = json!({
         "name": "app", "version": "1.0.0", "lockfileVersion": 3, "requires": true,
@@ -88,7 +88,7 @@ fn a_tarball_that_differs_from_the_lockfile_installs_nothing() {
     );
     let pkgs = [Pkg::clean("good"), swapped];
     serve(&reg, &pkgs);
-    let dir = project(&pkgs);
+    let dir = project(&pkgs, &[]);
     let npm = recording_npm(dir.path());
     let out = install(dir.path(), &reg, &npm, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -107,7 +107,7 @@ fn npm_runs_offline_from_lockproofs_cache_with_the_users_arguments() {
     let reg = FakeRegistry::start();
     let pkgs = [Pkg::clean("good")];
     serve(&reg, &pkgs);
-    let dir = project(&pkgs);
+    let dir = project(&pkgs, &[]);
     let npm = recording_npm(dir.path());
     let out = install(dir.path(), &reg, &npm, &["--ignore-scripts"]);
     assert_eq!(
@@ -121,7 +121,7 @@ fn npm_runs_offline_from_lockproofs_cache_with_the_users_arguments() {
     assert_eq!(args[..2], ["ci", "--offline"]);
     assert_eq!(args[2], "--cache");
     assert!(args[3].contains("install"), "{args:?}");
-    assert_eq!(args[4..], ["--ignore-scripts"]);
+    assert_eq!(args[4..], ["--registry", &reg.url, "--ignore-scripts"]);
     assert!(
         !Path::new(args[3]).exists(),
         "lockproof's npm cache folder is removed after npm ran"
@@ -133,7 +133,7 @@ fn npm_options_that_would_fetch_unverified_bytes_are_refused() {
     let reg = FakeRegistry::start();
     let pkgs = [Pkg::clean("good")];
     serve(&reg, &pkgs);
-    let dir = project(&pkgs);
+    let dir = project(&pkgs, &[]);
     let npm = recording_npm(dir.path());
     for bad in [
         "--cache=/tmp/x",
@@ -149,7 +149,7 @@ fn npm_options_that_would_fetch_unverified_bytes_are_refused() {
 }
 
 #[test]
-fn real_npm_installs_the_verified_tarballs_fully_offline() {
+fn real_npm_installs_the_verified_tarballs_fully_offline_with_and_without_resolved() {
     let Ok(version) = std::process::Command::new("npm").arg("--version").output() else {
         eprintln!("SKIPPED: npm is not installed on this machine");
         return;
@@ -168,7 +168,7 @@ fn real_npm_installs_the_verified_tarballs_fully_offline() {
     helper.pinned = helper.served.clone();
     let pkgs = [Pkg::clean("good"), helper];
     serve(&reg, &pkgs);
-    let dir = project(&pkgs);
+    let dir = project(&pkgs, &["helper"]);
     let home = tempfile::tempdir().expect("home");
     let out = lockproof()
         .current_dir(dir.path())
