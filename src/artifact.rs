@@ -120,7 +120,11 @@ fn key_of(
 ) -> Option<Result<TarballKey, Skip>> {
     if !matches!(
         entry.source,
-        SourceKind::Registry | SourceKind::RemoteTarball | SourceKind::Git | SourceKind::LocalFile
+        SourceKind::Registry
+            | SourceKind::RemoteTarball
+            | SourceKind::Git
+            | SourceKind::LocalFile
+            | SourceKind::Unrecognized
     ) {
         return None;
     }
@@ -160,11 +164,23 @@ fn key_of(
 /// document's `dist.tarball`, else the registry's conventional path.
 fn registry_url(entry: &Entry, registry_tarball: Option<&str>, npm: &NpmConfig) -> Option<Url> {
     let registry = npm.registry_for(&entry.name);
+    // The path is appended as text, as npm does: `Url::join` would read a
+    // first segment like `http:evil.example` as a new URL. The result must
+    // stay on the registry's scheme, host and port.
+    let on_registry = |path: &str| -> Option<Url> {
+        let url = Url::parse(&format!(
+            "{}/{}",
+            registry.as_str().trim_end_matches('/'),
+            path.trim_start_matches('/')
+        ))
+        .ok()?;
+        (url.origin() == registry.origin()).then_some(url)
+    };
     let from_public = |url: &Url| -> Option<Url> {
         if url.host_str() == Some(NPM_REGISTRY_HOST)
             && registry.host_str() != Some(NPM_REGISTRY_HOST)
         {
-            registry.join(url.path().trim_start_matches('/')).ok()
+            on_registry(url.path())
         } else {
             Some(url.clone())
         }
@@ -175,11 +191,14 @@ fn registry_url(entry: &Entry, registry_tarball: Option<&str>, npm: &NpmConfig) 
     if let Some(url) = registry_tarball.and_then(|t| Url::parse(t).ok()) {
         return from_public(&url);
     }
-    let version = entry.version.as_deref()?;
+    // A version that is not plain semver would change the path (`?`, `#`,
+    // `/../`); such an entry gets no URL.
+    let version = entry
+        .version
+        .as_deref()
+        .filter(|v| node_semver::Version::parse(v).is_ok() && !v.contains(['/', '?', '#']))?;
     let file = entry.name.rsplit('/').next().unwrap_or(&entry.name);
-    registry
-        .join(&format!("{}/-/{file}-{version}.tgz", entry.name))
-        .ok()
+    on_registry(&format!("{}/-/{file}-{version}.tgz", entry.name))
 }
 
 /// The codeload tarball of a GitHub git URL pinned to a commit

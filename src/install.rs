@@ -18,25 +18,24 @@ use crate::cacache::{NpmCache, PackumentVersion, minimal_packument, packument_ur
 use crate::cli::InstallArgs;
 use crate::registry::npmrc::NpmConfig;
 
-/// npm options that would let npm fetch bytes lockproof did not verify.
-const REFUSED_NPM_OPTIONS: [&str; 7] = [
-    "--cache",
-    "--offline",
-    "--no-offline",
-    "--prefer-online",
-    "--registry",
+/// npm options that would let npm fetch bytes lockproof did not verify, or
+/// install another project than the one audited. npm's option parser takes
+/// any unambiguous abbreviation, any case and any number of `no-`, so user
+/// arguments are compared after the same normalisation (see
+/// [`refused_option`]).
+const REFUSED_NPM_OPTIONS: [&str; 6] = [
+    "cache",
+    "offline",
+    "online",
+    "prefer-online",
+    "registry",
     // Another folder would install another lockfile than the one audited.
-    "--prefix",
-    "-C",
+    "prefix",
 ];
 
 /// Runs `lockproof install`; returns the exit code.
 pub fn run(mut args: InstallArgs) -> Result<u8> {
-    if let Some(bad) = args
-        .npm_args
-        .iter()
-        .find(|a| REFUSED_NPM_OPTIONS.iter().any(|o| option_is(a, o)))
-    {
+    if let Some(bad) = args.npm_args.iter().find(|a| refused_option(a)) {
         bail!(
             "npm option {bad:?} is not allowed: lockproof install sets the cache and --offline \
              itself, so that npm installs only the bytes lockproof verified"
@@ -71,7 +70,11 @@ pub fn run(mut args: InstallArgs) -> Result<u8> {
         );
         return Ok(EXIT_FAIL);
     }
-    let Some((lockfile, verified)) = done.verified.into_iter().next() else {
+    // npm reads the shrinkwrap when there is one beside the package lock
+    // (both were audited then): fill the cache from the file npm installs.
+    let mut audited = done.verified;
+    audited.sort_by_key(|(path, _)| path.file_name() != Some("npm-shrinkwrap.json".as_ref()));
+    let Some((lockfile, verified)) = audited.into_iter().next() else {
         bail!("no lockfile was audited");
     };
     let project = lockfile
@@ -81,9 +84,12 @@ pub fn run(mut args: InstallArgs) -> Result<u8> {
         .to_path_buf();
     let cache_root = app::cache_dir(args.audit.cache_dir.as_deref())
         .context("no cache folder: set --cache-dir or HOME")?;
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
     let npm_cache = cache_root
         .join("install")
-        .join(std::process::id().to_string());
+        .join(format!("{}-{nonce}", std::process::id()));
     let npm = NpmConfig::from_process_env(Some(&project), args.audit.registry.as_deref())?;
     let outcome = install(&args, &project, &npm_cache, &verified, &npm);
     let _ = std::fs::remove_dir_all(&npm_cache);
@@ -102,13 +108,18 @@ fn install(
     verified: &[Verified],
     npm: &NpmConfig,
 ) -> Result<u8> {
-    // A folder left by an earlier run that was killed holds verified bytes
-    // only, but this run starts from its own.
-    let _ = std::fs::remove_dir_all(npm_cache);
+    // A folder of this run's own: created here, never one that was
+    // already there (whatever it held, npm would read it).
+    if let Some(parent) = npm_cache.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    std::fs::create_dir(npm_cache)
+        .with_context(|| format!("cannot create the npm cache folder {}", npm_cache.display()))?;
     let cache = NpmCache::new(npm_cache);
     for v in verified {
         let bytes = std::fs::read(&v.path)
-            .with_context(|| format!("{}: cannot read {}", v.spec, v.path.display()))?;
+            .with_context(|| format!("{:?}: cannot read {}", v.spec, v.path.display()))?;
         cache
             .put(v.url.as_str(), &v.integrity, &bytes)
             .with_context(|| {
@@ -127,8 +138,11 @@ fn install(
         args.npm.display()
     );
     let mut command = Process::new(&args.npm);
+    // lockproof's options come last: where npm reads an option twice, the
+    // last one wins.
     command
         .arg("ci")
+        .args(&args.npm_args)
         .arg("--offline")
         .arg("--cache")
         .arg(npm_cache);
@@ -138,7 +152,6 @@ fn install(
         command.arg("--registry").arg(registry);
     }
     let status = command
-        .args(&args.npm_args)
         .current_dir(project)
         .status()
         .with_context(|| format!("cannot run {}", args.npm.display()))?;
@@ -181,13 +194,26 @@ fn put_packuments(cache: &NpmCache, verified: &[Verified], npm: &NpmConfig) -> R
     Ok(())
 }
 
-/// Whether the command-line argument `arg` is the option `option`
-/// (`--cache`, `--cache=x`).
-fn option_is(arg: &str, option: &str) -> bool {
-    arg == option
-        || arg
-            .strip_prefix(option)
-            .is_some_and(|rest| rest.starts_with('='))
+/// Whether `arg` is, or could be read by npm as, one of
+/// [`REFUSED_NPM_OPTIONS`]: compared without case, leading dashes, any
+/// number of `no-` and a `=value`, and refused when it abbreviates one.
+/// `--` is refused too: npm would read lockproof's own options after it as
+/// arguments, not options. `-C` is npm's short form of `--prefix`.
+fn refused_option(arg: &str) -> bool {
+    if arg == "--" || arg == "-C" || arg.starts_with("-C=") {
+        return true;
+    }
+    let Some(option) = arg.strip_prefix('-') else {
+        return false;
+    };
+    let mut name = option.trim_start_matches('-').to_ascii_lowercase();
+    if let Some((n, _)) = name.split_once('=') {
+        name = n.to_string();
+    }
+    while let Some(rest) = name.strip_prefix("no-") {
+        name = rest.to_string();
+    }
+    name.len() >= 2 && REFUSED_NPM_OPTIONS.iter().any(|o| o.starts_with(&name))
 }
 
 #[cfg(test)]
@@ -195,10 +221,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn options_are_matched_whole() {
-        assert!(option_is("--cache", "--cache"));
-        assert!(option_is("--cache=/tmp/x", "--cache"));
-        assert!(!option_is("--cache-min", "--cache"));
-        assert!(!option_is("--omit=dev", "--offline"));
+    fn options_are_refused_as_npm_would_read_them() {
+        for bad in [
+            "--cache",
+            "--cache=/tmp/x",
+            "--off",
+            "--no-off",
+            "--NO-offline",
+            "--no-no-offline",
+            "--off=false",
+            "--prefer-online",
+            "--reg=http://x/",
+            "--prefix=/other",
+            "-C",
+            "--",
+        ] {
+            assert!(refused_option(bad), "{bad}");
+        }
+        for fine in [
+            "--omit=dev",
+            "--ignore-scripts",
+            "--cache-min=1",
+            "--no-audit",
+            "--foreground-scripts",
+            "-w",
+            "pkg",
+        ] {
+            assert!(!refused_option(fine), "{fine}");
+        }
     }
 }

@@ -141,7 +141,12 @@ impl Store {
         fs::create_dir_all(&dir)?;
         let n = STAGED.fetch_add(1, Ordering::Relaxed);
         let path = dir.join(format!("{}-{n}.part", std::process::id()));
-        let file = File::create(&path)?;
+        // Never through a file planted under that name (a symlink would
+        // have the download written wherever it points).
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
         Ok(Staged { path, file })
     }
 

@@ -20,10 +20,27 @@ pub(super) fn check(f: &mut EntryFindings) {
             }
         }
         IntegrityField::Valid(integrity) => {
-            if !integrity.strongest().algorithm.is_strong() {
+            let strongest = integrity.strongest();
+            if !strongest.algorithm.is_strong() {
                 f.report(
                     Code::IntegrityWeak,
                     "the only integrity hash is SHA-1".to_string(),
+                );
+            }
+            // npm accepts bytes matching any hash of the strongest
+            // algorithm, so a second one pins a second set of bytes that no
+            // single comparison here would notice.
+            if integrity
+                .hashes()
+                .iter()
+                .any(|h| h.algorithm == strongest.algorithm && h != strongest)
+            {
+                f.report(
+                    Code::IntegrityMalformed,
+                    format!(
+                        "the integrity lists two different {} hashes: npm accepts either set of bytes",
+                        strongest.algorithm.name()
+                    ),
                 );
             }
         }

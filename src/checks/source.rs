@@ -8,8 +8,11 @@ pub(super) fn check(f: &mut EntryFindings) {
     let resolved = f.resolved_shown();
     match f.entry.source {
         SourceKind::Git => {
+            // npm treats only a full lower-case commit id as pinned; any
+            // other ref is resolved by git when npm installs.
             let pinned = resolved.rsplit_once('#').is_some_and(|(_, rev)| {
-                rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit())
+                matches!(rev.len(), 40 | 64)
+                    && rev.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
             });
             let pin = if pinned {
                 "pinned to a commit"

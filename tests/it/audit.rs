@@ -497,3 +497,27 @@ fn a_shrinkwrap_named_before_its_package_lock_is_audited_once() {
     findings.dedup();
     assert_eq!(findings.len(), all, "a finding reported twice");
 }
+
+#[test]
+fn two_different_strongest_hashes_are_malformed() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = crate::tarballs::sri_of(b"good bytes");
+    let evil = crate::tarballs::sri_of(b"evil bytes");
+    let lock = serde_json::json!({
+        "name": "app", "version": "1.0.0", "lockfileVersion": 3,
+        "packages": {
+            "": {"name": "app", "version": "1.0.0"},
+            "node_modules/twice": {"version": "1.0.0", "integrity": format!("{evil} {good}")},
+            "node_modules/once": {"version": "1.0.0", "integrity": format!("{good} {good}")},
+        }
+    });
+    let path = dir.path().join("package-lock.json");
+    std::fs::write(&path, lock.to_string()).unwrap();
+    let (code, report) = json_report(&["--offline", &path.display().to_string()]);
+    assert_eq!(
+        codes(&report),
+        pairs(&[("integrity-malformed", "twice")]),
+        "the same hash twice is harmless"
+    );
+    assert_eq!(code, 1);
+}

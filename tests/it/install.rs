@@ -118,12 +118,14 @@ fn npm_runs_offline_from_lockproofs_cache_with_the_users_arguments() {
     );
     let args = std::fs::read_to_string(dir.path().join("npm-ran")).expect("npm ran");
     let args: Vec<&str> = args.lines().collect();
-    assert_eq!(args[..2], ["ci", "--offline"]);
-    assert_eq!(args[2], "--cache");
-    assert!(args[3].contains("install"), "{args:?}");
-    assert_eq!(args[4..], ["--registry", &reg.url, "--ignore-scripts"]);
+    // The user's arguments first: npm keeps the last value of an option,
+    // so lockproof's own come last.
+    assert_eq!(args[..3], ["ci", "--ignore-scripts", "--offline"]);
+    assert_eq!(args[3], "--cache");
+    assert!(args[4].contains("install"), "{args:?}");
+    assert_eq!(args[5..], ["--registry", &reg.url]);
     assert!(
-        !Path::new(args[3]).exists(),
+        !Path::new(args[4]).exists(),
         "lockproof's npm cache folder is removed after npm ran"
     );
 }

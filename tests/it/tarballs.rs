@@ -246,3 +246,30 @@ fn without_tarballs_nothing_is_downloaded_and_the_report_says_so() {
             .contains("no tarball was downloaded")
     );
 }
+
+#[test]
+fn a_resolved_path_cannot_send_lockproof_to_another_host() {
+    let reg = FakeRegistry::start();
+    let evil = FakeRegistry::start();
+    let pkgs = [Pkg::clean("foo")];
+    serve(&reg, &pkgs);
+    serve(&evil, &pkgs);
+    // The public registry's host is mapped to the configured one; a first
+    // path segment like `http:host` must stay a path, as npm keeps it.
+    let mut lock: Value = serde_json::from_str(&lockfile_of(&pkgs)).expect("json");
+    lock["packages"]["node_modules/foo"]["resolved"] = format!(
+        "https://registry.npmjs.org/http:{}/foo/-/foo-1.0.0.tgz",
+        evil.authority()
+    )
+    .into();
+    let lock = lock.to_string();
+    let project = Project::new(&lock);
+    let (_, report, _) = project.audit(&reg, &["--tarballs"]);
+    assert!(evil.seen().is_empty(), "{:?}", evil.seen());
+    assert_eq!(report["summary"]["tarballs"]["verified"], 0);
+    let asked: Vec<String> = reg.seen().into_iter().map(|s| s.path).collect();
+    assert!(
+        asked.contains(&format!("/http:{}/foo/-/foo-1.0.0.tgz", evil.authority())),
+        "{asked:?}"
+    );
+}

@@ -399,6 +399,15 @@ impl NpmConfig {
         {
             return None;
         }
+        // Credential keys name no scheme: a token is sent in clear text only
+        // to a host the configuration itself names with `http:`.
+        if url.scheme() == "http"
+            && !std::iter::once(&self.registry)
+                .chain(self.scopes.values())
+                .any(|r| r.scheme() == "http" && r.host_str() == url.host_str())
+        {
+            return None;
+        }
         let host = url.host_str()?;
         self.credentials
             .iter()

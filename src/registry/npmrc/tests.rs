@@ -262,10 +262,11 @@ fn token_only_for_its_own_prefix() {
         header(&cfg, "https://registry.npmjs.org:443/lodash").as_deref(),
         ok
     );
-    // Scheme is ignored, as npm ignores it.
+    // npm ignores the scheme; lockproof never sends a token in clear text
+    // to a host the configuration names only with https.
     assert_eq!(
         header(&cfg, "http://registry.npmjs.org/lodash").as_deref(),
-        ok
+        None
     );
     for attack in [
         "https://registry.npmjs.org.evil.com/lodash",
@@ -338,23 +339,30 @@ fn default_port_forms_and_explicit_ports() {
     );
     assert_eq!(header(&cfg, "http://a.example/x").as_deref(), None);
     assert_eq!(
-        header(&cfg, "http://b.example/x").as_deref(),
+        header(&cfg, "https://b.example/x").as_deref(),
         Some("Bearer b")
     );
     assert_eq!(header(&cfg, "https://b.example:8443/x").as_deref(), None);
     assert_eq!(header(&cfg, "https://b.example:80/x").as_deref(), None);
     assert_eq!(
-        header(&cfg, "http://c.example:8080/x").as_deref(),
+        header(&cfg, "https://c.example:8080/x").as_deref(),
         Some("Bearer c")
     );
     assert_eq!(header(&cfg, "https://c.example/x").as_deref(), None);
+    // In clear text only to a registry configured with http.
+    assert_eq!(header(&cfg, "http://c.example:8080/x").as_deref(), None);
+    let plain = f.load(&[], Some("http://c.example:8080/")).unwrap();
+    assert_eq!(
+        header(&plain, "http://c.example:8080/x").as_deref(),
+        Some("Bearer c")
+    );
 }
 
 #[test]
 fn ipv6_and_idn_hosts() {
     let f = Fixture::new();
     f.write_user("//[::1]:4873/:_authToken=local\n//BÜCHER.example/:_authToken=idn\n");
-    let cfg = f.load(&[], None).unwrap();
+    let cfg = f.load(&[], Some("http://[::1]:4873/")).unwrap();
     assert_eq!(
         header(&cfg, "http://[::1]:4873/pkg").as_deref(),
         Some("Bearer local")
