@@ -65,7 +65,9 @@
 //! port means the default port of the request's scheme; `:443` and `:80` also
 //! match those default ports), and the URL's path is under the prefix's path
 //! at a segment boundary (`//h/npm` covers `/npm` and `/npm/x`, not
-//! `/npmx`). The scheme is ignored, as npm ignores it. When several prefixes
+//! `/npmx`). The scheme is ignored, as npm ignores it, except that a token
+//! goes over plain `http:` only to a host the configuration names with
+//! `http:` itself. When several prefixes
 //! match, the longest path wins, and only that prefix's credential is used
 //! (also when it holds only a client certificate, which lockproof does not
 //! send). URLs that carry their own user info never get a credential.
@@ -314,7 +316,19 @@ impl NpmConfig {
             }
         }
 
-        let strict_ssl = match merged.get("strict-ssl") {
+        // TLS settings are taken from the user's config, the environment and
+        // the command line, not from the project's `.npmrc`: a pull request
+        // can write that file, and `strict-ssl=false` or a `cafile` of its
+        // own would let whoever sits on the path read the user's tokens.
+        let mut tls: BTreeMap<&str, &Entry> = BTreeMap::new();
+        for entry in layers
+            .iter()
+            .flatten()
+            .filter(|e| e.rank.0 != Layer::Project)
+        {
+            tls.insert(&entry.key, entry);
+        }
+        let strict_ssl = match tls.get("strict-ssl") {
             None => true,
             Some(e) => match e.value.as_str() {
                 "true" | "" => true,
@@ -328,7 +342,7 @@ impl NpmConfig {
             },
         };
 
-        let cafile = merged
+        let cafile = tls
             .get("cafile")
             .filter(|e| !e.value.is_empty() && e.value != "null")
             .map(|e| resolve_path(&e.value, &e.origin, home.as_deref()));

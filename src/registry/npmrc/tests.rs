@@ -97,11 +97,24 @@ fn precedence_cli_env_project_user() {
 #[test]
 fn later_precedence_never_overrides_earlier() {
     let f = Fixture::new();
-    f.write_user("strict-ssl=true\n")
-        .write_project("strict-ssl=false\n");
+    f.write_user("strict-ssl=false\n");
     assert!(!f.load(&[], None).unwrap().strict_ssl());
     let e = env(&[("NPM_CONFIG_STRICT_SSL", "true")]);
     assert!(f.load(&e, None).unwrap().strict_ssl());
+}
+
+#[test]
+fn the_project_npmrc_cannot_weaken_tls() {
+    let f = Fixture::new();
+    f.write_user("//r.example/:_authToken=secret\n")
+        .write_project("strict-ssl=false\ncafile=evil.pem\nregistry=https://r.example/\n");
+    let cfg = f.load(&[], None).unwrap();
+    assert!(
+        cfg.strict_ssl(),
+        "the project file cannot turn verification off"
+    );
+    assert_eq!(cfg.cafile(), None, "nor bring its own CA");
+    assert_eq!(cfg.default_registry().as_str(), "https://r.example/");
 }
 
 #[test]
@@ -637,19 +650,19 @@ fn strict_ssl_values() {
 #[test]
 fn cafile_resolves_against_its_file() {
     let f = Fixture::new();
-    f.write_project("cafile=certs/ca.pem\n");
+    f.write_user("cafile=certs/ca.pem\n");
     let cfg = f.load(&[], None).unwrap();
     assert_eq!(
         cfg.cafile(),
-        Some(f.project().join("certs/ca.pem").as_path())
+        Some(f.dir.path().join("home/certs/ca.pem").as_path())
     );
 
-    f.write_project("cafile=~/ca.pem\n");
+    f.write_user("cafile=~/ca.pem\n");
     let e = env(&[("HOME", "/home/someone")]);
     let cfg = f.load(&e, None).unwrap();
     assert_eq!(cfg.cafile(), Some(Path::new("/home/someone/ca.pem")));
 
-    f.write_project("cafile=/abs/ca.pem\n");
+    f.write_user("cafile=/abs/ca.pem\n");
     let cfg = f.load(&[], None).unwrap();
     assert_eq!(cfg.cafile(), Some(Path::new("/abs/ca.pem")));
 }
