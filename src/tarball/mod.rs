@@ -2,11 +2,15 @@
 //! npm is allowed to install it.
 //!
 //! [`inspect`] streams the archive once, in memory, and never writes an
-//! entry anywhere. It decodes headers the way node-tar (npm's tar reader)
-//! does, so that what it reports is what npm would extract: an archive that
-//! reads one way here and another way in npm is itself reported. Anything
-//! suspicious is a [`Violation`], a value the caller turns into a finding;
-//! only a failure of the caller's own reader is an error.
+//! entry anywhere. It decodes headers conservatively across the node-tar
+//! versions npm ships (tar 6 in npm 10; tar 7 in npm 11, whose releases before
+//! 11.19 carry tar 7.5.15 or older): where they agree it reads as they do, so
+//! that what it reports is what npm would extract; where they would frame the
+//! archive differently (a pax `size` they read differently) it stops with a
+//! violation, as an archive that reads one way here and another way in some
+//! npm is itself the problem. Anything suspicious is a [`Violation`], a value
+//! the caller turns into a finding; only a failure of the caller's own reader
+//! is an error.
 //!
 //! npm extracts with the first path segment stripped (`package/` usually,
 //! but any name works), so the package root, the manifest's location and
@@ -25,7 +29,7 @@ mod tests;
 use std::fmt;
 use std::io::{self, Read};
 
-use header::{BLOCK, Block, Extension, Kind, MAX_META_BYTES, Size};
+use header::{BLOCK, Block, Extension, Kind, MAX_META_BYTES};
 pub use manifest::Manifest;
 use stream::Decompressed;
 
@@ -124,6 +128,17 @@ pub enum Violation {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// An entry size the node-tar versions npm ships would read
+    /// differently, so that one of them could take data for headers (or
+    /// headers for data) and extract entries the others never see:
+    /// inspection stops.
+    AmbiguousSize {
+        /// The offset, in the decompressed archive, of the header where the
+        /// readings part.
+        offset: u64,
+        /// What they disagree on.
+        reason: &'static str,
+    },
     /// Bytes past the end of the archive.
     TrailingData {
         /// Which end they follow.
@@ -188,6 +203,11 @@ impl fmt::Display for Violation {
             Self::BadHeader { offset, reason } => {
                 write!(f, "has an invalid tar header at offset {offset}: {reason}")
             }
+            Self::AmbiguousSize { offset, reason } => write!(
+                f,
+                "has an entry size that npm's tar versions read differently, at offset \
+                 {offset}: {reason}; entries after it may be hidden, so inspection stopped"
+            ),
             Self::TrailingData { detail } => write!(f, "has {detail}"),
             Self::MissingManifest => f.write_str("has no top-level package.json"),
             Self::ManifestTooLarge { size, limit } => {
@@ -399,6 +419,11 @@ impl<R: Read> Walk<R> {
             return self.extension(h, at);
         }
         if !h.kind.is_filesystem() {
+            // tar 7.5.16 skips such an entry by its header's size, older
+            // node-tar by a pending pax size.
+            if self.local.size.is_some() {
+                return ambiguous(at, "a pax size pending at an entry type tar skips");
+            }
             // Skipped by node-tar, and so are its pending extension fields.
             self.local = Extension::default();
             if h.path.is_empty() {
@@ -407,7 +432,8 @@ impl<R: Read> Walk<R> {
             return self.skip(h.size.unwrap_or(0));
         }
         // node-tar: local fields override global ones, which override the
-        // header; a global path never applies, a global link target wins.
+        // header; a global path never applies, a global link target wins. A
+        // global size, on which versions differ, stopped the walk already.
         let local = std::mem::take(&mut self.local);
         let slash = local
             .path
@@ -420,10 +446,9 @@ impl<R: Read> Walk<R> {
         };
         let path = local.path.unwrap_or(h.path);
         let link = self.global.link.clone().or(local.link).unwrap_or(h.link);
-        let size = match local.size.or(self.global.size) {
+        let size = match local.size {
             _ if kind == Kind::Directory => 0,
-            Some(Size::Bytes(n)) => n,
-            Some(Size::Unusable) => return bad("pax size that is not a byte count"),
+            Some(n) => n,
             None => h.size.unwrap_or(0),
         };
         if path.is_empty() {
@@ -497,28 +522,33 @@ impl<R: Read> Walk<R> {
                 reason: "entry without a path",
             }));
         }
+        // Older node-tar lays a pending pax size over an extension record's
+        // own, tar 7.5.16 does not.
+        if self.local.size.is_some() {
+            return ambiguous(at, "a pax size pending at an extension record");
+        }
         let len = h.size.unwrap_or(0);
-        // node-tar judges a record's size after laying the pending fields
-        // over it, and ignores one that is too large.
-        let judged = match self.global.size.or(self.local.size) {
-            Some(Size::Bytes(n)) => n,
-            Some(Size::Unusable) => u64::MAX,
-            None => len,
-        };
         if len == 0 {
             return Ok(());
         }
-        if judged > MAX_META_BYTES || len > MAX_META_BYTES {
+        // node-tar ignores a record that is too large.
+        if len > MAX_META_BYTES {
             return self.skip(len);
         }
         let data = self.read_body(len)?;
-        match h.kind {
-            Kind::PaxLocal => header::apply_pax(&data, &mut self.local),
-            Kind::PaxGlobal => header::apply_pax(&data, &mut self.global),
-            Kind::LongPath => self.local.path = Some(header::long_name(&data)),
-            _ => self.local.link = Some(header::long_name(&data)),
-        }
-        Ok(())
+        let applied = match h.kind {
+            Kind::PaxLocal => header::apply_pax(&data, &mut self.local, false),
+            Kind::PaxGlobal => header::apply_pax(&data, &mut self.global, true),
+            Kind::LongPath => {
+                self.local.path = Some(header::long_name(&data));
+                Ok(())
+            }
+            _ => {
+                self.local.link = Some(header::long_name(&data));
+                Ok(())
+            }
+        };
+        applied.or_else(|reason| ambiguous(at, reason))
     }
 
     /// After the end-of-archive marker: node-tar reads no further, but the
@@ -607,6 +637,10 @@ const DATA_ENDS: &str = "the archive ends inside an entry's data";
 
 fn truncated(detail: &'static str) -> Stop {
     Stop::Found(Violation::Truncated { detail })
+}
+
+fn ambiguous(offset: u64, reason: &'static str) -> Result<(), Stop> {
+    Err(Stop::Found(Violation::AmbiguousSize { offset, reason }))
 }
 
 /// Zero bytes that round entry data up to a whole block.
