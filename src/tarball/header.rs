@@ -9,6 +9,8 @@
 //! they read pax sizes differently, so a size they could disagree on is
 //! reported rather than decoded (see [`apply_pax`]).
 
+use std::rc::Rc;
+
 /// A tar block's size.
 pub(super) const BLOCK: usize = 512;
 
@@ -88,7 +90,7 @@ impl Kind {
         )
     }
 
-    fn is_link(self) -> bool {
+    pub(super) fn is_link(self) -> bool {
         matches!(self, Self::HardLink | Self::Symlink)
     }
 }
@@ -209,7 +211,8 @@ pub(super) fn decode(block: &[u8; BLOCK]) -> Block {
 #[derive(Debug, Default, Clone)]
 pub(super) struct Extension {
     pub path: Option<String>,
-    pub link: Option<String>,
+    /// Shared, as a global one applies to every later link.
+    pub link: Option<Rc<str>>,
     /// A pax `size`; only ever plain decimal digits below 2^53.
     pub size: Option<u64>,
 }
@@ -256,7 +259,7 @@ pub(super) fn apply_pax(
         let raw = parts.next().unwrap_or_default();
         match key {
             "path" => into.path = Some(js_strip_nul(raw)),
-            "linkpath" => into.link = Some(js_strip_nul(raw)),
+            "linkpath" => into.link = Some(js_strip_nul(raw).into()),
             "size" if global => return Err("a size in a global pax record"),
             // Checked before NUL stripping, which only tar 7.5.16 does.
             "size" => into.size = Some(plain_size(raw)?),
