@@ -5,6 +5,11 @@
 //! and npm another is exactly the confusion this module must not miss. Where
 //! node-tar would silently skip a header it finds invalid and go on reading
 //! the next block as a header, we report the header instead of guessing.
+//! npm ships more than one node-tar (tar 6 in npm 10, tar 7 in npm 11), and
+//! they read pax sizes differently, so a size they could disagree on is
+//! reported rather than decoded (see [`apply_pax`]).
+
+use std::rc::Rc;
 
 /// A tar block's size.
 pub(super) const BLOCK: usize = 512;
@@ -85,7 +90,7 @@ impl Kind {
         )
     }
 
-    fn is_link(self) -> bool {
+    pub(super) fn is_link(self) -> bool {
         matches!(self, Self::HardLink | Self::Symlink)
     }
 }
@@ -206,23 +211,33 @@ pub(super) fn decode(block: &[u8; BLOCK]) -> Block {
 #[derive(Debug, Default, Clone)]
 pub(super) struct Extension {
     pub path: Option<String>,
-    pub link: Option<String>,
-    pub size: Option<Size>,
+    /// Shared, as a global one applies to every later link.
+    pub link: Option<Rc<str>>,
+    /// A pax `size`; only ever plain decimal digits below 2^53.
+    pub size: Option<u64>,
 }
 
-/// A pax `size` value, which may be something no tar entry can have.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Size {
-    Bytes(u64),
-    /// Fractional, infinite or beyond 2^53: node-tar would mis-frame the
-    /// archive after it.
-    Unusable,
-}
+/// Largest size every node-tar reads exactly (`Number.MAX_SAFE_INTEGER`).
+const MAX_SAFE_SIZE: u64 = 9_007_199_254_740_991;
 
 /// Merges a pax record's fields into `into`, as node-tar's `Pax.parse`
 /// does: lines are `<len> <key>=<value>\n`, and a line whose length does not
 /// match its prefix is dropped.
-pub(super) fn apply_pax(data: &[u8], into: &mut Extension) {
+///
+/// `Err` names a `size` that the node-tar versions npm ships would frame
+/// differently: tar 6 and tar 7 before 7.5.16 keep anything but plain digits
+/// as a string (a negative one reads as 0 bytes, so the entry's data is read
+/// as headers), tar 7.5.16 drops it (and the header's size applies); tar 6
+/// lets a global size override a local one, tar 7 the reverse. `npm pack`
+/// (node-tar's writer) puts a size in every pax record it writes, but as
+/// plain digits, equal to the header's, in a local record right before its
+/// file, which every version reads alike; so refusing these costs honest
+/// packages nothing.
+pub(super) fn apply_pax(
+    data: &[u8],
+    into: &mut Extension,
+    global: bool,
+) -> Result<(), &'static str> {
     let text = String::from_utf8_lossy(data);
     let text = text.strip_suffix('\n').unwrap_or(&text);
     for line in text.split('\n') {
@@ -241,23 +256,30 @@ pub(super) fn apply_pax(data: &[u8], into: &mut Extension) {
         if key.is_empty() {
             continue;
         }
-        let value = js_strip_nul(parts.next().unwrap_or_default());
+        let raw = parts.next().unwrap_or_default();
         match key {
-            "path" => into.path = Some(value),
-            "linkpath" => into.link = Some(value),
-            "size" => {
-                // `+v`, kept only when `>= 0` (so NaN and negatives drop).
-                if let Some(v) = js_number(&value).filter(|v| *v >= 0.0) {
-                    into.size = Some(if v.fract() == 0.0 && v <= 9_007_199_254_740_991.0 {
-                        Size::Bytes(v as u64)
-                    } else {
-                        Size::Unusable
-                    });
-                }
-            }
+            "path" => into.path = Some(js_strip_nul(raw)),
+            "linkpath" => into.link = Some(js_strip_nul(raw).into()),
+            "size" if global => return Err("a size in a global pax record"),
+            // Checked before NUL stripping, which only tar 7.5.16 does.
+            "size" => into.size = Some(plain_size(raw)?),
             _ => {}
         }
     }
+    Ok(())
+}
+
+/// A pax size every node-tar version reads as the same byte count (`+v` of
+/// text matching `/^[0-9]+$/`, exact below 2^53).
+fn plain_size(value: &str) -> Result<u64, &'static str> {
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("a pax size that is not plain decimal digits");
+    }
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n <= MAX_SAFE_SIZE)
+        .ok_or("a pax size beyond 2^53")
 }
 
 /// The text of a GNU long-name record, as node-tar reads it.
@@ -335,41 +357,6 @@ fn js_parse_int(s: &str, radix: u32) -> Option<i128> {
     Some(if negative { -value } else { value })
 }
 
-/// JavaScript's `Number(s)` for the forms a pax size might take.
-fn js_number(s: &str) -> Option<f64> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Some(0.0);
-    }
-    for (prefix, radix) in [
-        ("0x", 16),
-        ("0X", 16),
-        ("0o", 8),
-        ("0O", 8),
-        ("0b", 2),
-        ("0B", 2),
-    ] {
-        if let Some(digits) = s.strip_prefix(prefix) {
-            return u64::from_str_radix(digits, radix).ok().map(|v| v as f64);
-        }
-    }
-    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if unsigned == "Infinity" {
-        return Some(if s.starts_with('-') {
-            f64::NEG_INFINITY
-        } else {
-            f64::INFINITY
-        });
-    }
-    // Rust also accepts "inf" and "nan", which JavaScript reads as NaN.
-    if !unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.')
-        || unsigned.contains(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
-    {
-        return None;
-    }
-    s.parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,15 +388,45 @@ mod tests {
         apply_pax(
             b"29 path=package/package.json\n13 size=1024\n9 bad=x\n",
             &mut ext,
-        );
+            false,
+        )
+        .unwrap();
         assert_eq!(ext.path.as_deref(), Some("package/package.json"));
-        assert_eq!(ext.size, Some(Size::Bytes(1024)));
-        apply_pax(b"12 size=1.5\n", &mut ext);
-        assert_eq!(ext.size, Some(Size::Unusable));
-        apply_pax(b"11 size=-1\n", &mut ext);
-        assert_eq!(ext.size, Some(Size::Unusable), "negative sizes are dropped");
-        assert_eq!(js_number("0x10"), Some(16.0));
-        assert_eq!(js_number("nan"), None);
-        assert_eq!(js_number("1e3"), Some(1000.0));
+        assert_eq!(ext.size, Some(1024));
+        // A line whose length prefix is wrong is dropped, size or not.
+        apply_pax(b"99 size=-1\n", &mut ext, false).unwrap();
+        assert_eq!(ext.size, Some(1024));
+    }
+
+    #[test]
+    fn pax_sizes_other_than_plain_digits_are_refused() {
+        let not_digits = Err("a pax size that is not plain decimal digits");
+        for value in [
+            "-5", "-0x10", "0x10", "1.5", "", " 5", "5 ", "+5", "1e3", "5\0x",
+        ] {
+            let body = format!(" size={value}\n");
+            // The length prefix counts its own digits.
+            let len = (body.len() + 1..)
+                .find(|n| n.to_string().len() + body.len() == *n)
+                .unwrap_or_default();
+            let record = format!("{len}{body}");
+            let mut ext = Extension::default();
+            assert_eq!(
+                apply_pax(record.as_bytes(), &mut ext, false),
+                not_digits,
+                "{value:?}"
+            );
+        }
+        let mut ext = Extension::default();
+        assert_eq!(
+            apply_pax(b"29 size=99999999999999999999\n", &mut ext, false),
+            Err("a pax size beyond 2^53")
+        );
+        assert_eq!(
+            apply_pax(b"12 size=512\n", &mut ext, true),
+            Err("a size in a global pax record")
+        );
+        assert_eq!(apply_pax(b"13 size=0512\n", &mut ext, false), Ok(()));
+        assert_eq!(ext.size, Some(512));
     }
 }

@@ -136,7 +136,8 @@ impl Fields {
                     specs.insert(name.clone(), s.clone());
                 }
                 _ => {
-                    bad.get_or_insert_with(|| format!("{key}.{name}"));
+                    // A key can be megabytes long.
+                    bad.get_or_insert_with(|| super::shown(&format!("{key}.{name}")));
                 }
             }
         }

@@ -2,11 +2,15 @@
 //! npm is allowed to install it.
 //!
 //! [`inspect`] streams the archive once, in memory, and never writes an
-//! entry anywhere. It decodes headers the way node-tar (npm's tar reader)
-//! does, so that what it reports is what npm would extract: an archive that
-//! reads one way here and another way in npm is itself reported. Anything
-//! suspicious is a [`Violation`], a value the caller turns into a finding;
-//! only a failure of the caller's own reader is an error.
+//! entry anywhere. It decodes headers conservatively across the node-tar
+//! versions npm ships (tar 6 in npm 10; tar 7 in npm 11, whose releases before
+//! 11.19 carry tar 7.5.15 or older): where they agree it reads as they do, so
+//! that what it reports is what npm would extract; where they would frame the
+//! archive differently (a pax `size` they read differently) it stops with a
+//! violation, as an archive that reads one way here and another way in some
+//! npm is itself the problem. Anything suspicious is a [`Violation`], a value
+//! the caller turns into a finding; only a failure of the caller's own reader
+//! is an error.
 //!
 //! npm extracts with the first path segment stripped (`package/` usually,
 //! but any name works), so the package root, the manifest's location and
@@ -25,8 +29,9 @@ mod tests;
 use std::fmt;
 use std::io::{self, Read};
 
-use header::{BLOCK, Block, Extension, Kind, MAX_META_BYTES, Size};
+use header::{BLOCK, Block, Extension, Kind, MAX_META_BYTES};
 pub use manifest::Manifest;
+use paths::Target;
 use stream::Decompressed;
 
 /// Bounds on the work an archive can cause.
@@ -52,6 +57,25 @@ impl Default for Limits {
     }
 }
 
+/// Characters of a path or link target a [`Violation`] keeps.
+pub const SHOWN_CHARS: usize = 256;
+
+/// Path, link and special-file violations kept; the rest are counted in a
+/// [`Violation::TooManyViolations`].
+pub const LISTED_ENTRY_VIOLATIONS: usize = 100;
+
+/// Paths a [`Violation::DuplicateManifest`] keeps.
+pub const LISTED_MANIFESTS: usize = 10;
+
+/// `text` as a violation keeps it: whole, or its first [`SHOWN_CHARS`]
+/// characters and its full length in bytes.
+fn shown(text: &str) -> String {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        None => text.to_owned(),
+        Some((cut, _)) => format!("{}…({} bytes)", &text[..cut], text.len()),
+    }
+}
+
 /// A kind of entry that is no file, folder or link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SpecialKind {
@@ -65,6 +89,10 @@ pub enum SpecialKind {
 
 /// Something about a tarball that a package made by `npm pack` never has,
 /// or that lets it read differently to different tools.
+///
+/// Paths and link targets are kept as stored, but one longer than
+/// [`SHOWN_CHARS`] characters is cut there and marked with its full length
+/// (`…(N bytes)`): an archive may carry megabytes of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Violation {
     /// A path with a `..` segment (either separator).
@@ -93,6 +121,13 @@ pub enum Violation {
         path: String,
         /// What it is.
         kind: SpecialKind,
+    },
+    /// The violations of the four kinds above past the first
+    /// [`LISTED_ENTRY_VIOLATIONS`], counted but not kept: one archive can
+    /// have 100,000 entries.
+    TooManyViolations {
+        /// How many were not kept.
+        more: u64,
     },
     /// Decompressing produced more than the limit: inspection stopped there.
     DecompressedTooLarge {
@@ -124,6 +159,17 @@ pub enum Violation {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// An entry size the node-tar versions npm ships would read
+    /// differently, so that one of them could take data for headers (or
+    /// headers for data) and extract entries the others never see:
+    /// inspection stops.
+    AmbiguousSize {
+        /// The offset, in the decompressed archive, of the header where the
+        /// readings part.
+        offset: u64,
+        /// What they disagree on.
+        reason: &'static str,
+    },
     /// Bytes past the end of the archive.
     TrailingData {
         /// Which end they follow.
@@ -152,7 +198,10 @@ pub enum Violation {
     /// compared without case, as macOS and Windows do): npm reads the one
     /// written last, other tools may read the first.
     DuplicateManifest {
-        /// The entries' paths as stored, in archive order.
+        /// How many there are.
+        count: u64,
+        /// The first [`LISTED_MANIFESTS`] entries' paths as stored (see
+        /// [`Violation`] on how long ones are shortened), in archive order.
         paths: Vec<String>,
     },
     /// A `package.json` field npm reads has the wrong JSON type.
@@ -175,6 +224,10 @@ impl fmt::Display for Violation {
                 if *hard { "hard link" } else { "symbolic link" }
             ),
             Self::SpecialFile { path, kind } => write!(f, "entry {path:?} is a {kind:?}"),
+            Self::TooManyViolations { more } => write!(
+                f,
+                "has {more} more unsafe paths, links or special files than are listed"
+            ),
             Self::DecompressedTooLarge { limit } => {
                 write!(
                     f,
@@ -188,6 +241,11 @@ impl fmt::Display for Violation {
             Self::BadHeader { offset, reason } => {
                 write!(f, "has an invalid tar header at offset {offset}: {reason}")
             }
+            Self::AmbiguousSize { offset, reason } => write!(
+                f,
+                "has an entry size that npm's tar versions read differently, at offset \
+                 {offset}: {reason}; entries after it may be hidden, so inspection stopped"
+            ),
             Self::TrailingData { detail } => write!(f, "has {detail}"),
             Self::MissingManifest => f.write_str("has no top-level package.json"),
             Self::ManifestTooLarge { size, limit } => {
@@ -204,12 +262,12 @@ impl fmt::Display for Violation {
                 f,
                 "package.json is malformed at line {line}, column {column}: {message}"
             ),
-            Self::DuplicateManifest { paths } => {
-                write!(
-                    f,
-                    "has {} top-level package.json entries: {paths:?}",
-                    paths.len()
-                )
+            Self::DuplicateManifest { count, paths } => {
+                write!(f, "has {count} top-level package.json entries: {paths:?}")?;
+                if *count > paths.len() as u64 {
+                    write!(f, " (the first {} shown)", paths.len())?;
+                }
+                Ok(())
             }
             Self::ManifestFieldType { field, expected } => {
                 write!(f, "package.json field {field} is not {expected}")
@@ -229,7 +287,10 @@ pub struct Inspection {
     /// Whether the whole input was read; when not, the last violation says
     /// why and later entries went unchecked.
     pub complete: bool,
-    /// Everything wrong, in the order found.
+    /// Everything wrong, in the order found, but past the first
+    /// [`LISTED_ENTRY_VIOLATIONS`] path, link and special-file violations
+    /// only a count of the rest ([`Violation::TooManyViolations`]), so that
+    /// what an archive makes us keep stays bounded.
     pub violations: Vec<Violation>,
     /// The top-level `package.json` npm would read (the last one written),
     /// when there is one that parses.
@@ -270,9 +331,12 @@ pub fn inspect<R: Read>(reader: R, limits: &Limits) -> Result<Inspection, Tarbal
         headers: 0,
         entries: 0,
         local: Extension::default(),
-        global: Extension::default(),
+        global_link: None,
         violations: Vec::new(),
+        listed: 0,
+        unlisted: 0,
         manifest_paths: Vec::new(),
+        manifests: 0,
         manifest_body: None,
         has_binding_gyp: false,
     };
@@ -280,6 +344,12 @@ pub fn inspect<R: Read>(reader: R, limits: &Limits) -> Result<Inspection, Tarbal
         walk.violations.push(Violation::NotGzip);
     }
     let outcome = walk.run();
+    // Before a stop, which stays last.
+    if walk.unlisted > 0 {
+        walk.violations.push(Violation::TooManyViolations {
+            more: walk.unlisted,
+        });
+    }
     let complete = match outcome {
         Ok(()) => true,
         Err(Stop::Read(e)) => return Err(TarballError::Read(e)),
@@ -294,8 +364,9 @@ pub fn inspect<R: Read>(reader: R, limits: &Limits) -> Result<Inspection, Tarbal
         });
     }
     let mut violations = walk.violations;
-    if walk.manifest_paths.len() > 1 {
+    if walk.manifests > 1 {
         violations.push(Violation::DuplicateManifest {
+            count: walk.manifests,
             paths: walk.manifest_paths,
         });
     }
@@ -349,10 +420,19 @@ struct Walk<R> {
     entries: u64,
     /// Fields for the next entry (pax `x`, GNU `L`/`K`).
     local: Extension,
-    /// Fields for all later entries (pax `g`).
-    global: Extension,
+    /// The link target for all later entries (pax `g`), the one global
+    /// field node-tar applies (a global path it ignores, a global size
+    /// stops the walk).
+    global_link: Option<Target>,
     violations: Vec<Violation>,
+    /// Path, link and special-file violations in `violations`.
+    listed: usize,
+    /// Those found past [`LISTED_ENTRY_VIOLATIONS`].
+    unlisted: u64,
+    /// The first [`LISTED_MANIFESTS`] top-level `package.json` paths.
     manifest_paths: Vec<String>,
+    /// How many top-level `package.json` files there are.
+    manifests: u64,
     manifest_body: Option<Body>,
     has_binding_gyp: bool,
 }
@@ -399,6 +479,11 @@ impl<R: Read> Walk<R> {
             return self.extension(h, at);
         }
         if !h.kind.is_filesystem() {
+            // tar 7.5.16 skips such an entry by its header's size, older
+            // node-tar by a pending pax size.
+            if self.local.size.is_some() {
+                return ambiguous(at, "a pax size pending at an entry type tar skips");
+            }
             // Skipped by node-tar, and so are its pending extension fields.
             self.local = Extension::default();
             if h.path.is_empty() {
@@ -407,7 +492,8 @@ impl<R: Read> Walk<R> {
             return self.skip(h.size.unwrap_or(0));
         }
         // node-tar: local fields override global ones, which override the
-        // header; a global path never applies, a global link target wins.
+        // header; a global path never applies, a global link target wins. A
+        // global size, on which versions differ, stopped the walk already.
         let local = std::mem::take(&mut self.local);
         let slash = local
             .path
@@ -419,18 +505,23 @@ impl<R: Read> Walk<R> {
             h.kind
         };
         let path = local.path.unwrap_or(h.path);
-        let link = self.global.link.clone().or(local.link).unwrap_or(h.link);
-        let size = match local.size.or(self.global.size) {
+        // Only links are checked against their target; a global one is
+        // shared, not copied.
+        let target = kind.is_link().then(|| {
+            self.global_link
+                .clone()
+                .unwrap_or_else(|| Target::new(local.link.unwrap_or_else(|| h.link.into())))
+        });
+        let size = match local.size {
             _ if kind == Kind::Directory => 0,
-            Some(Size::Bytes(n)) => n,
-            Some(Size::Unusable) => return bad("pax size that is not a byte count"),
+            Some(n) => n,
             None => h.size.unwrap_or(0),
         };
         if path.is_empty() {
             return bad("entry without a path");
         }
         self.entries += 1;
-        self.check(kind, &path, &link);
+        self.check(kind, &path, target.as_ref());
         if kind != Kind::File {
             return self.skip(size);
         }
@@ -444,7 +535,10 @@ impl<R: Read> Walk<R> {
             return self.skip(size);
         }
         let exact = name == "package.json";
-        self.manifest_paths.push(path);
+        self.manifests += 1;
+        if self.manifest_paths.len() < LISTED_MANIFESTS {
+            self.manifest_paths.push(shown(&path));
+        }
         if !exact {
             return self.skip(size);
         }
@@ -457,36 +551,46 @@ impl<R: Read> Walk<R> {
         Ok(())
     }
 
-    /// Records violations of one filesystem entry's path and target.
-    fn check(&mut self, kind: Kind, path: &str, link: &str) {
+    /// Records violations of one filesystem entry's path and target (a
+    /// link's only).
+    fn check(&mut self, kind: Kind, path: &str, target: Option<&Target>) {
         if paths::is_absolute(path) {
-            self.violations.push(Violation::AbsolutePath {
-                path: path.to_owned(),
-            });
+            self.record(|| Violation::AbsolutePath { path: shown(path) });
         }
         if paths::has_parent_segment(path) {
-            self.violations.push(Violation::ParentTraversal {
-                path: path.to_owned(),
-            });
+            self.record(|| Violation::ParentTraversal { path: shown(path) });
         }
-        let escape = |hard| Violation::LinkEscapes {
-            path: path.to_owned(),
-            target: link.to_owned(),
+        let escape = |hard, target: &Target| Violation::LinkEscapes {
+            path: shown(path),
+            target: shown(&target.text),
             hard,
         };
         let special = |kind| Violation::SpecialFile {
-            path: path.to_owned(),
+            path: shown(path),
             kind,
         };
-        let found = match kind {
-            Kind::Symlink if paths::symlink_escapes(path, link) => escape(false),
-            Kind::HardLink if paths::hardlink_escapes(link) => escape(true),
-            Kind::CharDevice => special(SpecialKind::CharDevice),
-            Kind::BlockDevice => special(SpecialKind::BlockDevice),
-            Kind::Fifo => special(SpecialKind::Fifo),
-            _ => return,
-        };
-        self.violations.push(found);
+        match (kind, target) {
+            (Kind::Symlink, Some(t)) if t.symlink_escapes(path) => {
+                self.record(|| escape(false, t));
+            }
+            (Kind::HardLink, Some(t)) if t.hardlink_escapes() => self.record(|| escape(true, t)),
+            (Kind::CharDevice, _) => self.record(|| special(SpecialKind::CharDevice)),
+            (Kind::BlockDevice, _) => self.record(|| special(SpecialKind::BlockDevice)),
+            (Kind::Fifo, _) => self.record(|| special(SpecialKind::Fifo)),
+            _ => {}
+        }
+    }
+
+    /// Keeps a path, link or special-file violation while fewer than
+    /// [`LISTED_ENTRY_VIOLATIONS`] are kept, and counts it otherwise (not
+    /// even building it: its path may be megabytes).
+    fn record(&mut self, violation: impl FnOnce() -> Violation) {
+        if self.listed < LISTED_ENTRY_VIOLATIONS {
+            self.violations.push(violation());
+            self.listed += 1;
+        } else {
+            self.unlisted += 1;
+        }
     }
 
     /// Reads a pax or GNU long-name record into the pending fields.
@@ -497,28 +601,42 @@ impl<R: Read> Walk<R> {
                 reason: "entry without a path",
             }));
         }
+        // Older node-tar lays a pending pax size over an extension record's
+        // own, tar 7.5.16 does not.
+        if self.local.size.is_some() {
+            return ambiguous(at, "a pax size pending at an extension record");
+        }
         let len = h.size.unwrap_or(0);
-        // node-tar judges a record's size after laying the pending fields
-        // over it, and ignores one that is too large.
-        let judged = match self.global.size.or(self.local.size) {
-            Some(Size::Bytes(n)) => n,
-            Some(Size::Unusable) => u64::MAX,
-            None => len,
-        };
         if len == 0 {
             return Ok(());
         }
-        if judged > MAX_META_BYTES || len > MAX_META_BYTES {
+        // node-tar ignores a record that is too large.
+        if len > MAX_META_BYTES {
             return self.skip(len);
         }
         let data = self.read_body(len)?;
-        match h.kind {
-            Kind::PaxLocal => header::apply_pax(&data, &mut self.local),
-            Kind::PaxGlobal => header::apply_pax(&data, &mut self.global),
-            Kind::LongPath => self.local.path = Some(header::long_name(&data)),
-            _ => self.local.link = Some(header::long_name(&data)),
-        }
-        Ok(())
+        let applied = match h.kind {
+            Kind::PaxLocal => header::apply_pax(&data, &mut self.local, false),
+            Kind::PaxGlobal => {
+                let mut global = Extension::default();
+                let applied = header::apply_pax(&data, &mut global, true);
+                // Worked out only when a record sets it, so that many small
+                // global records cannot make a large target be re-read.
+                if let Some(link) = global.link {
+                    self.global_link = Some(Target::new(link));
+                }
+                applied
+            }
+            Kind::LongPath => {
+                self.local.path = Some(header::long_name(&data));
+                Ok(())
+            }
+            _ => {
+                self.local.link = Some(header::long_name(&data).into());
+                Ok(())
+            }
+        };
+        applied.or_else(|reason| ambiguous(at, reason))
     }
 
     /// After the end-of-archive marker: node-tar reads no further, but the
@@ -607,6 +725,10 @@ const DATA_ENDS: &str = "the archive ends inside an entry's data";
 
 fn truncated(detail: &'static str) -> Stop {
     Stop::Found(Violation::Truncated { detail })
+}
+
+fn ambiguous(offset: u64, reason: &'static str) -> Result<(), Stop> {
+    Err(Stop::Found(Violation::AmbiguousSize { offset, reason }))
 }
 
 /// Zero bytes that round entry data up to a whole block.

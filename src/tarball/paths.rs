@@ -5,6 +5,8 @@
 //! count as separators: npm on Windows reads `\` as one, and a tarball
 //! checked here may be installed there.
 
+use std::rc::Rc;
+
 /// The segments of a path, split on either separator.
 fn segments(path: &str) -> impl Iterator<Item = &str> {
     path.split(['/', '\\'])
@@ -33,43 +35,60 @@ pub(super) fn under_root(path: &str) -> Vec<&str> {
         .collect()
 }
 
-/// Whether a symbolic link at `path` pointing at `target` leaves the root:
-/// an absolute target, or one that climbs above the root when resolved from
-/// the link's own folder.
-pub(super) fn symlink_escapes(path: &str, target: &str) -> bool {
-    if is_absolute(target) {
-        return true;
-    }
-    let mut folder = under_root(path);
-    folder.pop();
-    !stays_inside(folder, target)
+/// A link target and what the escape checks need to know of it, worked out
+/// once: a global pax link target (up to 3 MiB once decoded) applies to
+/// every later link, so it is shared and never re-read per entry.
+#[derive(Debug, Clone)]
+pub(super) struct Target {
+    /// The target as stored.
+    pub text: Rc<str>,
+    absolute: bool,
+    /// How many folders above its own a symbolic link's target climbs.
+    climb: usize,
+    /// The same for a hard link, whose target names an archive path and
+    /// so has its first segment stripped like an entry's.
+    hard_climb: usize,
 }
 
-/// Whether a hard link's target leaves the root. Hard-link targets name an
-/// archive path, so their first segment is stripped like an entry's.
-pub(super) fn hardlink_escapes(target: &str) -> bool {
-    if is_absolute(target) {
-        return true;
-    }
-    let rest: Vec<&str> = segments(target).skip(1).collect();
-    !stays_inside(Vec::new(), &rest.join("/"))
-}
-
-/// Resolves `target` from `folder` (segments under the root), failing as
-/// soon as a `..` would climb above the root.
-fn stays_inside<'a>(mut folder: Vec<&'a str>, target: &'a str) -> bool {
-    for segment in segments(target) {
-        match segment {
-            "" | "." => {}
-            ".." => {
-                if folder.pop().is_none() {
-                    return false;
-                }
-            }
-            _ => folder.push(segment),
+impl Target {
+    pub(super) fn new(text: Rc<str>) -> Self {
+        Self {
+            absolute: is_absolute(&text),
+            climb: climb(segments(&text)),
+            hard_climb: climb(segments(&text).skip(1)),
+            text,
         }
     }
-    true
+
+    /// Whether a symbolic link at `path` to this target leaves the root:
+    /// an absolute target, or one that climbs above the root when resolved
+    /// from the link's own folder.
+    pub(super) fn symlink_escapes(&self, path: &str) -> bool {
+        let folder_depth = under_root(path).len().saturating_sub(1);
+        self.absolute || self.climb > folder_depth
+    }
+
+    /// Whether a hard link to this target leaves the root.
+    pub(super) fn hardlink_escapes(&self) -> bool {
+        self.absolute || self.hard_climb > 0
+    }
+}
+
+/// The highest a walk along `segments` gets above where it starts: a
+/// target resolved from a folder `n` deep stays inside the root exactly
+/// when this is at most `n`.
+fn climb<'a>(segments: impl Iterator<Item = &'a str>) -> usize {
+    let mut height = 0usize;
+    let mut depth = 0usize;
+    for segment in segments {
+        match segment {
+            "" | "." => {}
+            ".." if depth > 0 => depth -= 1,
+            ".." => height += 1,
+            _ => depth += 1,
+        }
+    }
+    height
 }
 
 #[cfg(test)]
@@ -107,20 +126,27 @@ mod tests {
         assert!(under_root("package.json").is_empty());
     }
 
+    fn target(text: &str) -> Target {
+        Target::new(text.into())
+    }
+
     #[test]
     fn symlinks_resolve_from_their_folder() {
-        assert!(symlink_escapes("package/lib/a", "../../etc/passwd"));
-        assert!(symlink_escapes("package/a", "/etc/passwd"));
-        assert!(symlink_escapes("package/a", "x/../../y"));
-        assert!(!symlink_escapes("package/lib/a", "../index.js"));
-        assert!(!symlink_escapes("package/lib/a", "./b/../c"));
+        assert!(target("../../etc/passwd").symlink_escapes("package/lib/a"));
+        assert!(target("/etc/passwd").symlink_escapes("package/a"));
+        assert!(target("x/../../y").symlink_escapes("package/a"));
+        assert!(target("../x/../..").symlink_escapes("package/lib/a"));
+        assert!(!target("../index.js").symlink_escapes("package/lib/a"));
+        assert!(!target("./b/../c").symlink_escapes("package/lib/a"));
+        assert!(!target("a/b/../../..").symlink_escapes("package/lib/a"));
+        assert!(!target("..").symlink_escapes("package/./lib//a"));
     }
 
     #[test]
     fn hard_links_resolve_from_the_root() {
-        assert!(hardlink_escapes("package/../../etc/passwd"));
-        assert!(hardlink_escapes("/etc/passwd"));
-        assert!(!hardlink_escapes("package/lib/a.js"));
-        assert!(!hardlink_escapes("package/lib/../a.js"));
+        assert!(target("package/../../etc/passwd").hardlink_escapes());
+        assert!(target("/etc/passwd").hardlink_escapes());
+        assert!(!target("package/lib/a.js").hardlink_escapes());
+        assert!(!target("package/lib/../a.js").hardlink_escapes());
     }
 }

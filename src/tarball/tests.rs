@@ -8,6 +8,9 @@ use flate2::write::GzEncoder;
 
 use super::*;
 
+mod bounds;
+mod framing;
+
 /// A tar archive under construction, one ustar header per entry.
 #[derive(Default)]
 struct Tar {
@@ -48,6 +51,11 @@ impl Tar {
     }
 
     fn pax(&mut self, records: &[(&str, &str)]) -> &mut Self {
+        self.pax_as(b'x', records)
+    }
+
+    /// A pax record of type `flag` (`x` for the next entry, `g` for all).
+    fn pax_as(&mut self, flag: u8, records: &[(&str, &str)]) -> &mut Self {
         let mut data = String::new();
         for (key, value) in records {
             let body = format!(" {key}={value}\n");
@@ -58,7 +66,7 @@ impl Tar {
             }
             data.push_str(&format!("{len}{body}"));
         }
-        self.entry("PaxHeader/x", b'x', data.as_bytes(), "")
+        self.entry("PaxHeader/x", flag, data.as_bytes(), "")
     }
 
     fn end(&mut self) -> Vec<u8> {
@@ -304,6 +312,7 @@ fn duplicate_manifests_are_flagged_and_the_last_one_is_read() {
     assert_eq!(
         found.violations,
         [Violation::DuplicateManifest {
+            count: 3,
             paths: vec![
                 "package/package.json".into(),
                 "other/package.json".into(),
