@@ -2,13 +2,13 @@
 //! fetch it, downloaded once, verified against the lockfile's integrity
 //! and inspected, archive and `package.json` alike.
 //!
-//! Which entries: registry, remote-tarball and GitHub git entries with an
-//! integrity. Optional entries that npm would leave out on this machine
+//! Which entries: registry, remote-tarball, local-tarball and GitHub git
+//! entries with an integrity. Optional entries that npm would leave out on this machine
 //! (`os` / `cpu` / `libc`) are skipped unless every platform is asked for;
 //! every entry not verified is counted with why.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use url::Url;
@@ -33,7 +33,8 @@ pub enum Skip {
     /// A source whose bytes lockproof cannot fetch (git outside GitHub)
     /// or an entry with no download URL.
     NoDownload,
-    /// A tarball on the local disk, which npm reads from there.
+    /// A tarball on the local disk without an integrity, which npm reads
+    /// from there as it is.
     LocalFile,
 }
 
@@ -44,7 +45,9 @@ impl Skip {
             Skip::OtherPlatform => "optional, and its os/cpu/libc exclude this machine",
             Skip::NoIntegrity => "no usable integrity to verify the bytes with",
             Skip::NoDownload => "no tarball lockproof can download (git outside GitHub, or no URL)",
-            Skip::LocalFile => "a tarball on the local disk, which npm reads from there",
+            Skip::LocalFile => {
+                "a tarball on the local disk with no integrity, which npm reads as it is"
+            }
         }
     }
 }
@@ -95,6 +98,11 @@ pub fn plan(
     npm: &NpmConfig,
     machine: Option<&Machine>,
 ) -> Vec<Option<Result<TarballKey, Skip>>> {
+    let project = lockfile
+        .path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     lockfile
         .entries
         .iter()
@@ -107,7 +115,7 @@ pub fn plan(
                 },
                 None => None,
             };
-            key_of(entry, record, npm, machine)
+            key_of(entry, record, npm, machine, project)
         })
         .collect()
 }
@@ -117,6 +125,7 @@ fn key_of(
     registry_tarball: Option<&str>,
     npm: &NpmConfig,
     machine: Option<&Machine>,
+    project: &Path,
 ) -> Option<Result<TarballKey, Skip>> {
     if !matches!(
         entry.source,
@@ -133,7 +142,11 @@ fn key_of(
     if crate::lockfile::name::name_problem(&entry.name).is_some() {
         return Some(Err(Skip::NoDownload));
     }
-    if entry.source == SourceKind::LocalFile {
+    // A local tarball without an integrity is the project's own file,
+    // which npm reads as it is; with one, its bytes are verified like a
+    // download (a vendored .tgz in a pull request is not reviewable text).
+    if entry.source == SourceKind::LocalFile && !matches!(entry.integrity, IntegrityField::Valid(_))
+    {
         return Some(Err(Skip::LocalFile));
     }
     let optional = entry.flags.optional || entry.flags.dev_optional;
@@ -147,6 +160,7 @@ fn key_of(
         SourceKind::Registry => registry_url(entry, registry_tarball, npm),
         SourceKind::RemoteTarball => entry.url.clone(),
         SourceKind::Git => entry.url.as_ref().and_then(github_tarball),
+        SourceKind::LocalFile => local_tarball(entry, project),
         _ => None,
     };
     Some(
@@ -199,6 +213,19 @@ fn registry_url(entry: &Entry, registry_tarball: Option<&str>, npm: &NpmConfig) 
         .filter(|v| node_semver::Version::parse(v).is_ok() && !v.contains(['/', '?', '#']))?;
     let file = entry.name.rsplit('/').next().unwrap_or(&entry.name);
     on_registry(&format!("{}/-/{file}-{version}.tgz", entry.name))
+}
+
+/// A `file:` tarball as a `file://` URL: npm resolves the path against
+/// the project folder (the lockfile's).
+fn local_tarball(entry: &Entry, project: &Path) -> Option<Url> {
+    let path = entry.resolved.as_str()?.strip_prefix("file:")?;
+    let path = project.join(path);
+    let absolute = if path.is_absolute() {
+        path
+    } else {
+        std::env::current_dir().ok()?.join(path)
+    };
+    Url::from_file_path(absolute).ok()
 }
 
 /// The codeload tarball of a GitHub git URL pinned to a commit

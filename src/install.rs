@@ -117,7 +117,11 @@ fn install(
     std::fs::create_dir(npm_cache)
         .with_context(|| format!("cannot create the npm cache folder {}", npm_cache.display()))?;
     let cache = NpmCache::new(npm_cache);
-    for v in verified {
+    // npm reads local tarballs (`file:`) from the project, where they were
+    // just verified, not from its cache.
+    let mut placed = 0;
+    for v in verified.iter().filter(|v| v.url.scheme() != "file") {
+        placed += 1;
         let bytes = std::fs::read(&v.path)
             .with_context(|| format!("{:?}: cannot read {}", v.spec, v.path.display()))?;
         cache
@@ -133,7 +137,7 @@ fn install(
     put_packuments(&cache, verified, npm)?;
     eprintln!(
         "lockproof: {} verified tarballs placed in {}; running {} ci --offline",
-        verified.len(),
+        placed,
         npm_cache.display(),
         args.npm.display()
     );

@@ -76,6 +76,11 @@ impl Fetcher<'_> {
     }
 
     fn tarball(&self, store: &Store, key: &TarballKey, bytes: &Downloaded<'_>) -> TarballOutcome {
+        // A local file is read every time: it is what npm installs, and the
+        // store holding bytes with its expected hash says nothing about it.
+        if key.url.scheme() == "file" {
+            return local(store, key);
+        }
         if let Some(path) = store.lookup(&key.hash) {
             let size = std::fs::metadata(&path).map_or(0, |m| m.len());
             return TarballOutcome::Stored {
@@ -120,6 +125,33 @@ impl Fetcher<'_> {
             }
             Err(e) => TarballOutcome::Failed(e.to_string()),
         }
+    }
+}
+
+/// A local tarball (`file:` in the lockfile), copied into the store when
+/// its bytes match, like a download.
+fn local(store: &Store, key: &TarballKey) -> TarballOutcome {
+    let Ok(path) = key.url.to_file_path() else {
+        return TarballOutcome::Failed(format!("{}: not a local path", key.url));
+    };
+    let copied = std::fs::File::open(&path).and_then(|mut file| {
+        let mut staged = store.stage()?;
+        let (hash, size) = copy_hashing(&mut file, &mut staged.file, key.hash.algorithm)?;
+        Ok((staged, hash, size))
+    });
+    match copied {
+        Ok((staged, hash, size)) if hash == key.hash => match store.commit(staged, &hash) {
+            Ok(path) => TarballOutcome::Stored {
+                path,
+                size,
+                downloaded: true,
+            },
+            Err(e) => {
+                TarballOutcome::Failed(format!("cannot move the tarball into the store: {e}"))
+            }
+        },
+        Ok((_, actual, size)) => TarballOutcome::Mismatch { actual, size },
+        Err(e) => TarballOutcome::Failed(format!("{}: {e}", path.display())),
     }
 }
 

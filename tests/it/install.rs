@@ -171,6 +171,26 @@ fn real_npm_installs_the_verified_tarballs_fully_offline_with_and_without_resolv
     let pkgs = [Pkg::clean("good"), helper];
     serve(&reg, &pkgs);
     let dir = project(&pkgs, &["helper"]);
+    // And a vendored tarball, which npm reads from the project folder.
+    let vendored = crate::tgz::package(&json!({"name": "vendored", "version": "1.0.0"}), &[]);
+    std::fs::create_dir(dir.path().join("vendor")).expect("mkdir");
+    std::fs::write(dir.path().join("vendor/vendored-1.0.0.tgz"), &vendored).expect("write");
+    let spec = "file:vendor/vendored-1.0.0.tgz";
+    for (file, root) in [("package.json", None), ("package-lock.json", Some(""))] {
+        let path = dir.path().join(file);
+        let mut doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        match root {
+            None => doc["dependencies"]["vendored"] = spec.into(),
+            Some(root) => {
+                doc["packages"][root]["dependencies"]["vendored"] = spec.into();
+                doc["packages"]["node_modules/vendored"] = json!({
+                    "version": "1.0.0", "resolved": spec, "integrity": sri_of(&vendored),
+                });
+            }
+        }
+        std::fs::write(&path, doc.to_string()).expect("write");
+    }
     let home = tempfile::tempdir().expect("home");
     let out = lockproof()
         .current_dir(dir.path())
@@ -185,15 +205,15 @@ fn real_npm_installs_the_verified_tarballs_fully_offline_with_and_without_resolv
         .expect("lockproof runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    for p in &pkgs {
+    for name in pkgs.iter().map(|p| p.name).chain(["vendored"]) {
         let manifest = dir
             .path()
             .join("node_modules")
-            .join(p.name)
+            .join(name)
             .join("package.json");
         let text = std::fs::read_to_string(&manifest)
             .unwrap_or_else(|e| panic!("{}: {e}\n{stderr}", manifest.display()));
-        assert!(text.contains(p.name));
+        assert!(text.contains(name));
     }
     let tarballs = reg
         .seen()

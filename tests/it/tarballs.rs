@@ -273,3 +273,66 @@ fn a_resolved_path_cannot_send_lockproof_to_another_host() {
         "{asked:?}"
     );
 }
+
+#[test]
+fn local_tarballs_with_an_integrity_are_verified_from_disk_every_run() {
+    let reg = FakeRegistry::start();
+    let project = Project::new("{}");
+    let vendor = project.path().join("vendor");
+    std::fs::create_dir(&vendor).expect("mkdir");
+    let scripted = package(
+        &json!({"name": "vendored", "version": "1.0.0", "scripts": {"preinstall": "node x"}}),
+        &[],
+    );
+    std::fs::write(vendor.join("vendored-1.0.0.tgz"), &scripted).expect("write");
+    std::fs::write(
+        vendor.join("plain-1.0.0.tgz"),
+        package(&json!({"name": "plain", "version": "1.0.0"}), &[]),
+    )
+    .expect("write");
+    let entry = |name: &str, integrity: Option<String>| {
+        let mut e =
+            json!({"version": "1.0.0", "resolved": format!("file:vendor/{name}-1.0.0.tgz")});
+        if let Some(i) = integrity {
+            e["integrity"] = i.into();
+        }
+        e
+    };
+    let write_lock = |vendored_integrity: String| {
+        let lock = json!({
+            "name": "app", "version": "1.0.0", "lockfileVersion": 3,
+            "packages": {
+                "": {"name": "app", "version": "1.0.0"},
+                "node_modules/vendored": entry("vendored", Some(vendored_integrity)),
+                "node_modules/plain": entry("plain", None),
+            }
+        });
+        std::fs::write(project.path().join("package-lock.json"), lock.to_string()).expect("write");
+    };
+    write_lock(sri_of(&scripted));
+    let (_, report, _) = project.audit(&reg, &["--tarballs"]);
+    assert_eq!(
+        found(&report),
+        pairs(&[
+            ("local-file-source", "plain"),
+            ("local-file-source", "vendored"),
+            ("undeclared-install-script", "vendored"),
+        ])
+    );
+    let t = &report["summary"]["tarballs"];
+    assert_eq!(t["verified"], 1, "{t}");
+    assert_eq!(t["skipped"]["local-file"], 1, "{t}");
+    // The file changes on disk; the store still holds the old bytes under
+    // the pinned hash, and must not answer for the file.
+    std::fs::write(vendor.join("vendored-1.0.0.tgz"), b"other bytes").expect("write");
+    let (_, again, _) = project.audit(&reg, &["--tarballs"]);
+    assert!(
+        found(&again).contains(&(
+            "tarball-integrity-mismatch".to_string(),
+            "vendored".to_string()
+        )),
+        "{:?}",
+        found(&again)
+    );
+    assert!(reg.seen().iter().all(|s| !s.path.ends_with(".tgz")));
+}
