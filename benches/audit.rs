@@ -53,6 +53,7 @@ fn bench(c: &mut Criterion) {
                     provenance: Vec::new(),
                     trust: Vec::new(),
                     tarballs: None,
+                    tarballs_skipped: Vec::new(),
                     lockfile: lock,
                     config: None,
                     fail_on: policy.fail_on,

@@ -205,6 +205,7 @@ pub(crate) fn audit_report(args: &AuditArgs) -> Result<Done> {
         ));
         audited.push(Audited {
             tarballs,
+            tarballs_skipped: crate::artifact::skipped(&lockfile, &evidence.tarballs),
             evidence: evidence.summary(&lockfile),
             provenance: evidence.verified_provenance(&lockfile),
             trust: evidence.trust_levels(&lockfile),

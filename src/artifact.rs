@@ -389,6 +389,34 @@ impl std::ops::AddAssign for TarballCounts {
     }
 }
 
+/// An entry whose tarball was not verified on purpose, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedTarball {
+    /// The entry's path in the lockfile.
+    pub path: String,
+    /// Package name.
+    pub name: String,
+    /// Why it was skipped.
+    pub reason: Skip,
+}
+
+/// The entries of `lockfile` whose tarballs were skipped, in entry order.
+pub fn skipped(lockfile: &Lockfile, evidence: &[Option<TarballEvidence>]) -> Vec<SkippedTarball> {
+    lockfile
+        .entries
+        .iter()
+        .zip(evidence)
+        .filter_map(|(entry, ev)| match ev {
+            Some(TarballEvidence::Skipped(reason)) => Some(SkippedTarball {
+                path: entry.path.clone(),
+                name: entry.name.clone(),
+                reason: *reason,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
 impl TarballCounts {
     /// Counts `evidence`.
     pub fn of(evidence: &[Option<TarballEvidence>]) -> Self {

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::artifact::TarballCounts;
+use crate::artifact::{SkippedTarball, TarballCounts};
 use crate::diff::Change;
 use crate::evidence::{EntryTrust, EvidenceSummary, StateCounts, TrustCounts, VerifiedProvenance};
 use crate::finding::Severity;
@@ -157,6 +157,9 @@ pub struct LockfileSummary {
     /// `--tarballs` only: what verifying the downloaded tarballs found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tarballs: Option<TarballCounts>,
+    /// `--tarballs` only: the entries whose tarballs were skipped, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tarballs_skipped: Vec<SkippedTarball>,
     /// Diff mode (`--base`) only: the base and what changed.
     #[serde(flatten)]
     pub diff: Option<LockfileDiffSummary>,
@@ -277,6 +280,8 @@ pub struct Audited {
     pub trust: Vec<EntryTrust>,
     /// `--tarballs` only: what verifying its tarballs found.
     pub tarballs: Option<TarballCounts>,
+    /// `--tarballs` only: its entries whose tarballs were skipped.
+    pub tarballs_skipped: Vec<SkippedTarball>,
     /// The lockfile.
     pub lockfile: Lockfile,
     /// The config file applied, if any.
@@ -371,6 +376,7 @@ impl Report {
                 provenance: a.provenance,
                 trust: a.trust,
                 tarballs: a.tarballs,
+                tarballs_skipped: a.tarballs_skipped,
                 diff: None,
                 path: a.lockfile.path.display().to_string(),
                 lockfile_version: a.lockfile.version,

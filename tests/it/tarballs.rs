@@ -322,6 +322,10 @@ fn local_tarballs_with_an_integrity_are_verified_from_disk_every_run() {
     let t = &report["summary"]["tarballs"];
     assert_eq!(t["verified"], 1, "{t}");
     assert_eq!(t["skipped"]["local-file"], 1, "{t}");
+    assert_eq!(
+        report["lockfiles"][0]["tarballs_skipped"],
+        json!([{"path": "node_modules/plain", "name": "plain", "reason": "local-file"}])
+    );
     // The file changes on disk; the store still holds the old bytes under
     // the pinned hash, and must not answer for the file.
     std::fs::write(vendor.join("vendored-1.0.0.tgz"), b"other bytes").expect("write");
@@ -335,4 +339,41 @@ fn local_tarballs_with_an_integrity_are_verified_from_disk_every_run() {
         found(&again)
     );
     assert!(reg.seen().iter().all(|s| !s.path.ends_with(".tgz")));
+}
+
+#[test]
+fn snapshot_the_tarball_summary_in_table_markdown_and_json() {
+    let reg = FakeRegistry::start();
+    let mut swapped = Pkg::clean("swapped");
+    swapped.served = package(&json!({"name": "swapped", "version": "1.0.0", "x": 1}), &[]);
+    let pkgs = [Pkg::clean("good"), swapped];
+    serve(&reg, &pkgs);
+    let project = Project::new(&lockfile_of(&pkgs));
+    for format in ["table", "markdown", "json"] {
+        let out = crate::util::lockproof()
+            .current_dir(project.path())
+            .env_remove("LOCKPROOF_OFFLINE")
+            .args([
+                "audit",
+                "--tarballs",
+                "--format",
+                format,
+                "--registry",
+                &reg.url,
+            ])
+            .args(["--cache-dir", "cache", "package-lock.json"])
+            .output()
+            .expect("run");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{format}: a mismatch is critical"
+        );
+        // The port differs per run; Markdown escapes it as `127\.0\.0\.1\:N`.
+        let escaped = reg.authority().replace('.', "\\.").replace(':', "\\:");
+        let text = String::from_utf8_lossy(&out.stdout)
+            .replace(&reg.authority(), "127.0.0.1:PORT")
+            .replace(&escaped, "127.0.0.1:PORT");
+        insta::assert_snapshot!(format!("tarball_summary_{format}"), text);
+    }
 }
