@@ -141,9 +141,7 @@ impl NpmCache {
     /// Where cacache keeps the index bucket of `key`.
     pub fn index_path(&self, key: &str) -> PathBuf {
         let mut path = self.cacache().join("index-v5");
-        path.extend(segments(&hex(
-            digest(Algorithm::Sha256, key.as_bytes()).as_ref()
-        )));
+        path.extend(segments(&Hash::of(Algorithm::Sha256, key.as_bytes()).hex()));
         path
     }
 
@@ -161,13 +159,13 @@ impl NpmCache {
             source,
         })?;
         let algorithm = parsed.strongest().algorithm;
-        let actual = digest(algorithm, bytes);
+        let actual = Hash::of(algorithm, bytes);
         // A string may hold several digests of one algorithm; cacache
         // looks under each, so the matching one is the one to use.
         let hash = parsed
             .hashes()
             .iter()
-            .find(|h| h.algorithm == algorithm && h.digest == actual.as_ref())
+            .find(|h| **h == actual)
             .ok_or_else(|| CacheError::Mismatch {
                 integrity: integrity.to_owned(),
             })?;
@@ -197,7 +195,7 @@ impl NpmCache {
         let key = request_key(url)?;
         let hash = Hash {
             algorithm: Algorithm::Sha512,
-            digest: digest(Algorithm::Sha512, body).as_ref().to_vec(),
+            digest: Hash::of(Algorithm::Sha512, body).digest,
         };
         self.write_atomically(&self.content_path(&hash), body)?;
         let time = now_ms();
@@ -429,22 +427,8 @@ fn index_line(key: &str, hash: &Hash, size: usize, metadata: &Metadata<'_>) -> S
     let json = serde_json::to_string(&entry).unwrap_or_default();
     format!(
         "\n{}\t{json}",
-        hex(digest(Algorithm::Sha1, json.as_bytes()).as_ref())
+        Hash::of(Algorithm::Sha1, json.as_bytes()).hex()
     )
-}
-
-fn digest(algorithm: Algorithm, data: &[u8]) -> ring::digest::Digest {
-    let algorithm = match algorithm {
-        Algorithm::Sha1 => &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
-        Algorithm::Sha256 => &ring::digest::SHA256,
-        Algorithm::Sha384 => &ring::digest::SHA384,
-        Algorithm::Sha512 => &ring::digest::SHA512,
-    };
-    ring::digest::digest(algorithm, data)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// cacache's `hashToSegments`: two characters, two more, the rest.
@@ -538,7 +522,7 @@ mod tests {
         let metadata = Metadata::new(MS_URL, 1_700_000_000_000, &[], &[]);
         let line = index_line("k", &hash, 2967, &metadata);
         let (sum, json) = line.strip_prefix('\n').unwrap().split_once('\t').unwrap();
-        assert_eq!(sum, hex(digest(Algorithm::Sha1, json.as_bytes()).as_ref()));
+        assert_eq!(sum, Hash::of(Algorithm::Sha1, json.as_bytes()).hex());
         assert_eq!(
             json,
             format!(
@@ -547,17 +531,13 @@ mod tests {
         );
         // cacache's hashEntry of a known string, to pin the hash itself.
         assert_eq!(
-            hex(digest(Algorithm::Sha1, br#"{"key":"k","integrity":"sha512-x"}"#).as_ref()),
+            Hash::of(Algorithm::Sha1, br#"{"key":"k","integrity":"sha512-x"}"#).hex(),
             "c8f69a035fe05ba3b4fbde492eb5b9db8c33e73c"
         );
     }
 
     fn sri(algorithm: Algorithm, bytes: &[u8]) -> String {
-        Hash {
-            algorithm,
-            digest: digest(algorithm, bytes).as_ref().to_vec(),
-        }
-        .to_string()
+        Hash::of(algorithm, bytes).to_string()
     }
 
     #[test]
@@ -578,7 +558,7 @@ mod tests {
         assert_eq!(lines.len(), 2);
         for line in lines {
             let (sum, json) = line.split_once('\t').unwrap();
-            assert_eq!(sum, hex(digest(Algorithm::Sha1, json.as_bytes()).as_ref()));
+            assert_eq!(sum, Hash::of(Algorithm::Sha1, json.as_bytes()).hex());
             let entry: serde_json::Value = serde_json::from_str(json).unwrap();
             assert_eq!(entry["key"], key.as_str());
             assert_eq!(entry["integrity"], integrity.as_str());
@@ -725,7 +705,7 @@ mod tests {
         assert_eq!(lines.len(), expected.len());
         for (line, (accept, content_type)) in lines.iter().zip(expected) {
             let (sum, json) = line.split_once('\t').unwrap();
-            assert_eq!(sum, hex(digest(Algorithm::Sha1, json.as_bytes()).as_ref()));
+            assert_eq!(sum, Hash::of(Algorithm::Sha1, json.as_bytes()).hex());
             let entry: serde_json::Value = serde_json::from_str(json).unwrap();
             let time = entry["time"].as_u64().unwrap();
             // The shape npm 11 itself wrote for its request of this

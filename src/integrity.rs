@@ -71,7 +71,29 @@ pub struct Hash {
     pub digest: Vec<u8>,
 }
 
+impl Algorithm {
+    /// ring's implementation of the algorithm.
+    pub fn ring(self) -> &'static ring::digest::Algorithm {
+        match self {
+            Self::Sha1 => &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+            Self::Sha256 => &ring::digest::SHA256,
+            Self::Sha384 => &ring::digest::SHA384,
+            Self::Sha512 => &ring::digest::SHA512,
+        }
+    }
+}
+
 impl Hash {
+    /// The hash of `data` with `algorithm`.
+    pub fn of(algorithm: Algorithm, data: &[u8]) -> Self {
+        Self {
+            algorithm,
+            digest: ring::digest::digest(algorithm.ring(), data)
+                .as_ref()
+                .to_vec(),
+        }
+    }
+
     /// The digest as lowercase hex (what in-toto subjects use).
     pub fn hex(&self) -> String {
         self.digest.iter().map(|b| format!("{b:02x}")).collect()

@@ -33,14 +33,8 @@ pub struct Hashing {
 impl Hashing {
     /// Starts hashing with `algorithm`.
     pub fn new(algorithm: Algorithm) -> Self {
-        let ring = match algorithm {
-            Algorithm::Sha1 => &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
-            Algorithm::Sha256 => &ring::digest::SHA256,
-            Algorithm::Sha384 => &ring::digest::SHA384,
-            Algorithm::Sha512 => &ring::digest::SHA512,
-        };
         Self {
-            context: ring::digest::Context::new(ring),
+            context: ring::digest::Context::new(algorithm.ring()),
             algorithm,
             bytes: 0,
         }
