@@ -1,4 +1,5 @@
-//! Parse plus offline checks of a large real lockfile (`cargo bench`).
+//! Parse plus offline checks of a large real lockfile (`cargo bench`), and
+//! the whole offline audit of it to a JSON report.
 //!
 //! Reads the largest shared lockfile (2,589 entries, 2 MB) from
 //! `../shared/fixtures/lockfiles` when it is there, else the largest
@@ -8,11 +9,17 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use lockproof::audit::{Options, Subject, audit};
 use lockproof::checks::{self, Context};
-use lockproof::config::{Config, Date};
+use lockproof::config::Config;
+use lockproof::evidence::attestations::TrustedRootCell;
+use lockproof::evidence::collect::Tarballs;
+use lockproof::fetch::{FetchOptions, RegistrySource};
 use lockproof::lockfile;
-use lockproof::policy::{self, Policy};
-use lockproof::report::{self, Audited, Format, RenderOptions, Report};
+use lockproof::registry::client::ClientOptions;
+use lockproof::registry::npmrc::{NpmConfig, Sources};
+use lockproof::report::{self, Format, RenderOptions, Report};
+use lockproof::tarball::Limits;
 
 const SHARED: &str =
     "../shared/fixtures/lockfiles/pub-create-react-app-v2-workspaces-large.package-lock.json";
@@ -32,36 +39,52 @@ fn input() -> (PathBuf, Vec<u8>) {
 
 fn bench(c: &mut Criterion) {
     let (path, bytes) = input();
-    let ctx = Context::default();
+    let now = jiff::Timestamp::now();
+    let config = Config::default();
+    let ctx = Context::new(&config, now);
     c.bench_function("parse + offline checks", |b| {
         b.iter(|| {
             let lock = lockfile::parse_bytes(&path, black_box(&bytes)).expect("parses");
             black_box(checks::run(&lock, &ctx, None))
         })
     });
-    let today = Date::today();
-    c.bench_function("full audit to JSON report", |b| {
+    let npm = NpmConfig::load(&Sources {
+        project_dir: None,
+        user_npmrc: None,
+        env: &[],
+        cli_registry: None,
+    })
+    .expect("default npm configuration");
+    // Offline with no cache folder: every registry question is answered
+    // "not cached", as on a first offline run.
+    let fetch = FetchOptions {
+        offline: true,
+        client: ClientOptions::default(),
+        cache_dir: None,
+        jobs: 16,
+        progress: false,
+        limits: Limits::default(),
+        now: now.as_second(),
+    };
+    let source = RegistrySource::new(&fetch, &npm).expect("offline source");
+    let root = TrustedRootCell::new(None, now);
+    let options = Options {
+        tarballs: Tarballs::Skip,
+        root: &root,
+        fail_on: None,
+        now,
+    };
+    c.bench_function("full offline audit to JSON report", |b| {
         b.iter(|| {
             let lock = lockfile::parse_bytes(&path, black_box(&bytes)).expect("parses");
-            let findings = checks::run(&lock, &ctx, None);
-            let policy = Policy::new(&Config::default(), None, today);
-            let outcome = policy::apply(&policy, findings);
-            let report = Report::build(
-                vec![Audited {
-                    evidence: Default::default(),
-                    evidence_notes: Vec::new(),
-                    provenance: Vec::new(),
-                    trust: Vec::new(),
-                    tarballs: None,
-                    tarballs_skipped: Vec::new(),
-                    lockfile: lock,
-                    config: None,
-                    fail_on: policy.fail_on,
-                    outcome,
-                }],
-                true,
-                Vec::new(),
-            );
+            let subject = Subject {
+                lockfile: lock,
+                diff: None,
+                config: &config,
+                npm: &npm,
+            };
+            let outcome = audit(subject, &options, &source);
+            let report = Report::build(vec![outcome.audited], true, Vec::new(), None);
             black_box(report::render(
                 &report,
                 Format::Json,

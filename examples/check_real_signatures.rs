@@ -176,7 +176,15 @@ fn run() -> Result<(), String> {
             e.1 = Some(e.1.map_or(t, |m| m.min(t)));
             e.2 = Some(e.2.map_or(t, |m| m.max(t)));
         }
-        let verdict = signatures::verify(&keys, name, version, integrity, &sigs, published);
+        let verdict = signatures::verify(
+            &keys,
+            name,
+            version,
+            integrity,
+            &sigs,
+            published,
+            jiff::Timestamp::now(),
+        );
         let (kind, keyid) = match &verdict {
             Verdict::Verified { keyid } => ("Verified", keyid.clone()),
             Verdict::ExpiredKey { keyid, expires } => {
@@ -438,7 +446,15 @@ impl Sweep {
                 let mut mutated = sigs.to_vec();
                 mutated[i].sig = STANDARD.encode(&d);
                 self.sig_tried += 1;
-                match signatures::verify(keys, name, version, integrity, &mutated, published) {
+                match signatures::verify(
+                    keys,
+                    name,
+                    version,
+                    integrity,
+                    &mutated,
+                    published,
+                    jiff::Timestamp::now(),
+                ) {
                     Verdict::Invalid { .. } => self.sig_invalid += 1,
                     Verdict::Malformed { .. } => self.sig_malformed += 1,
                     v => failures.push(format!(
@@ -452,7 +468,15 @@ impl Sweep {
             let mut mutated = integrity.to_string();
             mutated.replace_range(pos..pos + c.len_utf8(), other);
             self.int_tried += 1;
-            match signatures::verify(keys, name, version, &mutated, sigs, published) {
+            match signatures::verify(
+                keys,
+                name,
+                version,
+                &mutated,
+                sigs,
+                published,
+                jiff::Timestamp::now(),
+            ) {
                 Verdict::Invalid { .. } => self.int_invalid += 1,
                 v => failures.push(format!(
                     "{name}@{version}: integrity character {pos} changed, yet {v:?}"

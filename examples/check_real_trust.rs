@@ -16,11 +16,12 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use lockproof::evidence::{EntryEvidence, Metadata, Signatures};
-use lockproof::provenance::Provenance;
+use lockproof::evidence::model::{EntryEvidence, Metadata, Signatures};
+use lockproof::evidence::provenance::Provenance;
+use lockproof::evidence::unknown::Unknown;
 use lockproof::registry::packument;
 use lockproof::signatures::{self, KeySet};
-use lockproof::trust::Level;
+use lockproof::trust::TrustLevel;
 use serde_json::{Value, json};
 
 fn main() -> ExitCode {
@@ -49,13 +50,13 @@ fn run() -> Result<(), String> {
     let cases = [
         (
             "x402-stellar-2.12.0.version-doc.excerpt.json",
-            Level::TrustedPublisher,
-            Level::Signed,
+            TrustLevel::TrustedPublisher,
+            TrustLevel::Signed,
         ),
         (
             "staged-publish-approver.quoted-example.json",
-            Level::Staged,
-            Level::None,
+            TrustLevel::Staged,
+            TrustLevel::None,
         ),
     ];
     for (file, claimed_want, verified_want) in cases {
@@ -75,10 +76,16 @@ fn run() -> Result<(), String> {
             .get(version)
             .ok_or(format!("{file}: version not read"))?
             .clone();
-        let claimed = Level::claimed(&rec.trust_fields());
+        let claimed = TrustLevel::claimed(&rec.trust_fields());
         let signatures = match (&rec.integrity, &rec.signatures) {
             (Some(integrity), Some(sigs)) => Signatures::Judged(signatures::verify(
-                &keys, name, version, integrity, sigs, None,
+                &keys,
+                name,
+                version,
+                integrity,
+                sigs,
+                None,
+                jiff::Timestamp::now(),
             )),
             _ => Signatures::Judged(signatures::Verdict::Missing),
         };
@@ -96,7 +103,7 @@ fn run() -> Result<(), String> {
             registry: url::Url::parse("https://registry.npmjs.org/").map_err(|e| e.to_string())?,
             metadata: Metadata::Found(Box::new(rec)),
             signatures,
-            provenance: Provenance::Unknown("no attestation bundle at hand".into()),
+            provenance: Provenance::Unknown(Unknown::AttestationsNotFetched),
             previous_provenance: None,
         };
         let verified = ev.trust_level().ok_or(format!("{file}: level unknown"))?;

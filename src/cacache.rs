@@ -652,7 +652,7 @@ mod tests {
         for name in ["a", "@s/p"] {
             assert_eq!(
                 packument_url(&registry, name).ok(),
-                crate::registry::fetch::packument_url(&registry, name)
+                crate::fetch::packument_url(&registry, name)
             );
         }
     }

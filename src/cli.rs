@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::finding::Severity;
 use crate::report::Format;
@@ -137,7 +137,7 @@ pub enum CacheAction {
 }
 
 /// Arguments of `lockproof audit`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct AuditArgs {
     /// Lockfiles, or folders holding one (npm-shrinkwrap.json wins over
     /// package-lock.json, as in npm). Default: the current folder.
@@ -146,7 +146,7 @@ pub struct AuditArgs {
 
     /// Report format.
     #[arg(long, short, value_enum, default_value = "table")]
-    pub format: Option<Format>,
+    pub format: Option<FormatArg>,
 
     /// Write the report to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
@@ -154,8 +154,8 @@ pub struct AuditArgs {
 
     /// Also write the report in FORMAT to FILE (repeatable), from the same
     /// audit: e.g. `--write sarif=lockproof.sarif --write markdown=summary.md`.
-    #[arg(long, value_name = "FORMAT=FILE", value_parser = crate::report::outputs::parse)]
-    pub write: Vec<crate::report::outputs::ExtraReport>,
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_extra_report)]
+    pub write: Vec<ExtraReport>,
 
     /// Lowest severity that fails the run [default: high, or fail-on in
     /// lockproof.toml].
@@ -247,7 +247,89 @@ pub struct ExplainArgs {
     pub list: bool,
 }
 
+/// Report formats, as the command line names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// A table for people (colour on a terminal only).
+    Table,
+    /// The report as JSON (`docs/report-schema.md`).
+    Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// Markdown, for pull request comments and job summaries.
+    Markdown,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Markdown => Format::Markdown,
+            FormatArg::Github => Format::Github,
+        }
+    }
+}
+
+/// One `--write FORMAT=FILE`: the report also written in another format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraReport {
+    /// The format to render.
+    pub format: Format,
+    /// Where to write it.
+    pub path: PathBuf,
+}
+
+/// Parses `FORMAT=FILE`. The format is split at the first `=`, so the
+/// file name may hold more.
+fn parse_extra_report(value: &str) -> Result<ExtraReport, String> {
+    let Some((format, path)) = value.split_once('=') else {
+        return Err("expected FORMAT=FILE, e.g. sarif=lockproof.sarif".to_string());
+    };
+    let format = FormatArg::from_str(format, true).map_err(|_| {
+        format!("unknown format {format:?}: expected table, json, sarif, markdown or github")
+    })?;
+    if path.is_empty() {
+        return Err("the file name after `=` is empty".to_string());
+    }
+    Ok(ExtraReport {
+        format: format.into(),
+        path: PathBuf::from(path),
+    })
+}
+
 fn parse_severity(s: &str) -> Result<Severity, String> {
     Severity::from_name(&s.to_ascii_lowercase())
         .ok_or_else(|| "expected critical, high, medium, low or info".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extra_reports_parse_format_and_file() {
+        assert_eq!(
+            parse_extra_report("sarif=out/lockproof.sarif"),
+            Ok(ExtraReport {
+                format: Format::Sarif,
+                path: PathBuf::from("out/lockproof.sarif")
+            })
+        );
+        // Only the first `=` separates: file names may contain one.
+        assert_eq!(
+            parse_extra_report("JSON=a=b.json").map(|e| (e.format, e.path)),
+            Ok((Format::Json, PathBuf::from("a=b.json")))
+        );
+    }
+
+    #[test]
+    fn extra_reports_refuse_what_is_not_format_equals_file() {
+        assert!(parse_extra_report("sarif").is_err());
+        assert!(parse_extra_report("pdf=x.pdf").is_err());
+        assert!(parse_extra_report("json=").is_err());
+    }
 }

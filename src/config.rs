@@ -17,7 +17,7 @@ pub const CONFIG_NAME: &str = "lockproof.toml";
 /// What policy does with findings of one code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Level {
+pub enum LintLevel {
     /// Always fails the run.
     Deny,
     /// Reported, never fails the run.
@@ -38,12 +38,9 @@ pub struct Date {
 }
 
 impl Date {
-    /// Today in UTC, from the system clock.
-    pub fn today() -> Self {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        Self::from_days(i64::try_from(secs / 86_400).unwrap_or(0))
+    /// The UTC date of `at`.
+    pub fn of(at: jiff::Timestamp) -> Self {
+        Self::from_days(at.as_second().div_euclid(86_400))
     }
 
     /// The civil date `days` after 1970-01-01 (Hinnant's algorithm).
@@ -160,7 +157,7 @@ pub struct Config {
     /// `allowed-hosts`, when set (replaces the default).
     pub allowed_hosts: Option<Vec<String>>,
     /// Level per code.
-    pub levels: BTreeMap<Code, Level>,
+    pub levels: BTreeMap<Code, LintLevel>,
     /// Ignores, in file order.
     pub ignores: Vec<Ignore>,
     /// The `[trust]` table.
@@ -180,7 +177,7 @@ pub struct TrustPolicy {
     pub min_release_age_days: Option<u32>,
     /// `require`: the level matching packages must reach; the most
     /// specific pattern applies (a name, then `@scope/*`, then `*`).
-    pub require: Vec<(NamePattern, crate::trust::Level)>,
+    pub require: Vec<(NamePattern, crate::trust::TrustLevel)>,
 }
 
 /// A package-name pattern: an exact name, `@scope/*`, or `*`.
@@ -318,9 +315,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     for (code, level) in raw.levels {
         let c = parse_code(code.get_ref()).map_err(|m| invalid(code.span().start, m))?;
         let l = match level.get_ref().as_str() {
-            "deny" => Level::Deny,
-            "warn" => Level::Warn,
-            "allow" => Level::Allow,
+            "deny" => LintLevel::Deny,
+            "warn" => LintLevel::Warn,
+            "allow" => LintLevel::Allow,
             other => {
                 return Err(invalid(
                     level.span().start,
@@ -379,7 +376,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
                     let pattern = NamePattern::parse(pattern).map_err(|m| invalid(at, m))?;
                     let level = level
                         .as_str()
-                        .and_then(crate::trust::Level::from_name)
+                        .and_then(crate::trust::TrustLevel::from_name)
                         .ok_or_else(|| {
                             invalid(
                                 at,
@@ -474,7 +471,7 @@ expires = "2000-01-01"
                 ][..]
             )
         );
-        assert_eq!(c.levels[&Code::InstallScript], Level::Allow);
+        assert_eq!(c.levels[&Code::InstallScript], LintLevel::Allow);
         assert_eq!(c.ignores[0].line, 6);
         assert_eq!(c.ignores[0].expires.unwrap().to_string(), "2027-06-30");
         assert_eq!(c.ignores[1].expires.unwrap().to_string(), "2000-01-01");

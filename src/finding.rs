@@ -210,6 +210,17 @@ impl Serialize for Code {
     }
 }
 
+/// Serializes counts per code as a JSON object ordered by code name, the
+/// order a reader looks names up in.
+pub fn serialize_code_counts<S: Serializer>(
+    counts: &std::collections::BTreeMap<Code, usize>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let mut by_name: Vec<(&str, usize)> = counts.iter().map(|(c, n)| (c.as_str(), *n)).collect();
+    by_name.sort_unstable();
+    s.collect_map(by_name)
+}
+
 /// The package a finding is about.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct PackageRef {

@@ -1,26 +1,30 @@
 //! lockproof verifies an npm lockfile before anything from it is installed.
 //!
-//! The pipeline: [`lockfile`] parses entries, [`checks`] turn them into
-//! [`finding`]s, [`policy`] applies the project's levels and ignores, and
-//! [`report`] renders the result. `main.rs` and [`app`] are the only places
-//! that touch the terminal and the process exit code.
+//! The data flow (`ARCHITECTURE.md` is the map): [`commands`] resolves the
+//! command line into settings once; [`lockfile`] parses entries;
+//! [`evidence`] collects what a [`evidence::source::Source`] (the registry
+//! through [`fetch`], or memory in tests) says about them and judges it
+//! cryptographically; [`checks`] turn entries and evidence into
+//! [`finding`]s without I/O; [`policy`] applies the project's levels and
+//! ignores; [`report`] renders the result. [`audit`] runs one lockfile
+//! through these stages. Only [`commands`] touches the terminal and the
+//! exit status.
 
-pub mod app;
-pub mod artifact;
+pub mod audit;
 pub mod cacache;
 pub mod checks;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod diff;
 pub mod evidence;
+pub mod fetch;
 pub mod finding;
-pub mod install;
 pub mod integrity;
 pub mod json;
 pub mod lockfile;
 pub mod platform;
 pub mod policy;
-pub mod provenance;
 pub mod registry;
 pub mod report;
 pub mod signatures;
@@ -28,4 +32,3 @@ pub mod sigstore;
 pub mod store;
 pub mod tarball;
 pub mod trust;
-pub mod verify_bundle;

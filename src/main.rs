@@ -1,12 +1,12 @@
-//! The `lockproof` binary: parse arguments, run, map the result to the exit
-//! code contract (0 pass, 1 policy violation, 2 error). The one place that
-//! prints errors.
+//! The `lockproof` binary: parse arguments, run the command, map the
+//! result to the exit-code contract (0 pass, 1 policy violation, 2 error).
+//! The one place that prints errors.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use lockproof::app;
 use lockproof::cli::Cli;
+use lockproof::commands::{self, ExitStatus};
 use mimalloc::MiMalloc;
 
 /// Lockfiles are parsed into many small allocations; mimalloc serves them
@@ -14,16 +14,13 @@ use mimalloc::MiMalloc;
 #[global_allocator]
 static GLOBAL: MiMalloc = MiMalloc;
 
-/// Exit code for usage, configuration, input and internal errors.
-const EXIT_ERROR: u8 = 2;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match app::run(cli) {
-        Ok(code) => ExitCode::from(code),
+    match commands::run(cli) {
+        Ok(status) => status.into(),
         Err(e) => {
             eprintln!("lockproof: error: {e:#}");
-            ExitCode::from(EXIT_ERROR)
+            ExitStatus::Error.into()
         }
     }
 }

@@ -8,7 +8,7 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-use crate::config::{Config, Date, Ignore, Level};
+use crate::config::{Config, Date, Ignore, LintLevel};
 use crate::finding::{Code, Finding, Severity};
 use crate::lockfile::folder_name;
 
@@ -18,7 +18,7 @@ pub struct Policy {
     /// Lowest severity that fails the run.
     pub fail_on: Severity,
     /// Level per code.
-    pub levels: BTreeMap<Code, Level>,
+    pub levels: BTreeMap<Code, LintLevel>,
     /// Ignores, in file order.
     pub ignores: Vec<Ignore>,
     /// The config file the ignores came from (for notes).
@@ -48,7 +48,7 @@ pub struct Judged {
     #[serde(flatten)]
     pub finding: Finding,
     /// The level policy set for its code, if any.
-    pub level: Option<Level>,
+    pub level: Option<LintLevel>,
     /// Whether it fails the run.
     pub fails: bool,
 }
@@ -65,11 +65,21 @@ pub struct IgnoredFinding {
     pub ignore_line: u32,
 }
 
+/// What a policy note is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoteKind {
+    /// An ignore past its expiry date.
+    ExpiredIgnore,
+    /// An ignore that matched no finding.
+    UnusedIgnore,
+}
+
 /// Something about the policy itself worth telling the user.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct PolicyNote {
-    /// `expired-ignore` or `unused-ignore`.
-    pub kind: &'static str,
+    /// What the note is about.
+    pub kind: NoteKind,
     /// The config file.
     pub file: Option<String>,
     /// Line of the ignore.
@@ -86,7 +96,8 @@ pub struct Outcome {
     /// Findings removed by an ignore.
     pub ignored: Vec<IgnoredFinding>,
     /// Count per code of findings whose level is `allow`.
-    pub suppressed: BTreeMap<String, usize>,
+    #[serde(serialize_with = "crate::finding::serialize_code_counts")]
+    pub suppressed: BTreeMap<Code, usize>,
     /// Expired and unused ignores.
     pub notes: Vec<PolicyNote>,
 }
@@ -107,10 +118,10 @@ impl Outcome {
 /// allowed by default: the report counts it (and the evidence summary shows
 /// how many entries lack provenance) without listing each. A project that
 /// requires provenance raises it, e.g. `provenance-absent = "deny"`.
-pub fn default_level(code: Code) -> Option<Level> {
+pub fn default_level(code: Code) -> Option<LintLevel> {
     match code {
-        Code::FetchFailed | Code::TarballDownloadFailed => Some(Level::Warn),
-        Code::ProvenanceAbsent => Some(Level::Allow),
+        Code::FetchFailed | Code::TarballDownloadFailed => Some(LintLevel::Warn),
+        Code::ProvenanceAbsent => Some(LintLevel::Allow),
         _ => None,
     }
 }
@@ -156,12 +167,12 @@ pub fn apply(policy: &Policy, mut findings: Vec<Finding>) -> Outcome {
             .copied()
             .or_else(|| default_level(finding.code));
         let fails = match level {
-            Some(Level::Allow) => {
-                *out.suppressed.entry(finding.code.to_string()).or_default() += 1;
+            Some(LintLevel::Allow) => {
+                *out.suppressed.entry(finding.code).or_default() += 1;
                 continue;
             }
-            Some(Level::Deny) => true,
-            Some(Level::Warn) => false,
+            Some(LintLevel::Deny) => true,
+            Some(LintLevel::Warn) => false,
             None => finding.severity >= policy.fail_on,
         };
         out.findings.push(Judged {
@@ -180,7 +191,7 @@ pub fn apply(policy: &Policy, mut findings: Vec<Finding>) -> Outcome {
         if !active[i] {
             let expires = ig.expires.map(|d| d.to_string()).unwrap_or_default();
             out.notes.push(note(
-                "expired-ignore",
+                NoteKind::ExpiredIgnore,
                 format!(
                     "the ignore of {} for {} expired on {expires} and no longer applies",
                     ig.code, ig.package.spec
@@ -188,7 +199,7 @@ pub fn apply(policy: &Policy, mut findings: Vec<Finding>) -> Outcome {
             ));
         } else if !used[i] {
             out.notes.push(note(
-                "unused-ignore",
+                NoteKind::UnusedIgnore,
                 format!(
                     "the ignore of {} for {} matched no finding; remove it",
                     ig.code, ig.package.spec
@@ -278,7 +289,7 @@ mod tests {
             fails,
             vec![(Code::HostNotAllowed, false), (Code::InstallScript, true)]
         );
-        assert_eq!(out.suppressed["git-source"], 2);
+        assert_eq!(out.suppressed[&Code::GitSource], 2);
     }
 
     #[test]
@@ -334,6 +345,9 @@ reason = "stale"
         assert_eq!(out.ignored[0].reason, "private mirror");
         assert_eq!(out.findings.len(), 2);
         let kinds: Vec<_> = out.notes.iter().map(|n| (n.kind, n.line)).collect();
-        assert_eq!(kinds, vec![("expired-ignore", 5), ("unused-ignore", 10)]);
+        assert_eq!(
+            kinds,
+            vec![(NoteKind::ExpiredIgnore, 5), (NoteKind::UnusedIgnore, 10)]
+        );
     }
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 /// Rungs of the ladder, lowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Level {
+pub enum TrustLevel {
     /// No evidence beyond the registry's word.
     None,
     /// A registry signature.
@@ -27,26 +27,26 @@ pub enum Level {
     Staged,
 }
 
-impl Level {
+impl TrustLevel {
     /// Kebab-case name, as reports and configuration write it.
     pub fn as_str(self) -> &'static str {
         match self {
-            Level::None => "none",
-            Level::Signed => "signed",
-            Level::Provenance => "provenance",
-            Level::TrustedPublisher => "trusted-publisher",
-            Level::Staged => "staged",
+            TrustLevel::None => "none",
+            TrustLevel::Signed => "signed",
+            TrustLevel::Provenance => "provenance",
+            TrustLevel::TrustedPublisher => "trusted-publisher",
+            TrustLevel::Staged => "staged",
         }
     }
 
     /// The level named `name` (kebab-case).
-    pub fn from_name(name: &str) -> Option<Level> {
+    pub fn from_name(name: &str) -> Option<TrustLevel> {
         [
-            Level::None,
-            Level::Signed,
-            Level::Provenance,
-            Level::TrustedPublisher,
-            Level::Staged,
+            TrustLevel::None,
+            TrustLevel::Signed,
+            TrustLevel::Provenance,
+            TrustLevel::TrustedPublisher,
+            TrustLevel::Staged,
         ]
         .into_iter()
         .find(|l| l.as_str() == name)
@@ -54,17 +54,17 @@ impl Level {
 
     /// The level a version document's fields claim, without verifying
     /// anything: how earlier releases are ranked.
-    pub fn claimed(fields: &Fields) -> Level {
+    pub fn claimed(fields: &Fields) -> TrustLevel {
         if fields.approver.is_some() {
-            Level::Staged
+            TrustLevel::Staged
         } else if fields.trusted_publisher && fields.attestations {
-            Level::TrustedPublisher
+            TrustLevel::TrustedPublisher
         } else if fields.attestations {
-            Level::Provenance
+            TrustLevel::Provenance
         } else if fields.signed {
-            Level::Signed
+            TrustLevel::Signed
         } else {
-            Level::None
+            TrustLevel::None
         }
     }
 }
@@ -99,7 +99,7 @@ pub struct Earlier {
     /// Its version.
     pub version: String,
     /// The level its fields claim.
-    pub level: Level,
+    pub level: TrustLevel,
     /// Its fields. (Not flattened: serde's flatten buffers the whole
     /// object, and every cached record carries two of these.)
     pub fields: Fields,
@@ -140,7 +140,7 @@ pub fn history(version: &str, published: Option<&str>, releases: &[Release<'_>])
     earlier.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
     let earlier_of = |(_, v, f): &(jiff::Timestamp, &str, &Fields)| Earlier {
         version: (*v).to_owned(),
-        level: Level::claimed(f),
+        level: TrustLevel::claimed(f),
         fields: (*f).clone(),
     };
     let baseline = earlier
@@ -194,10 +194,10 @@ mod tests {
         ];
         let h = history("1.4.1", Some("2026-08-01T00:00:00Z"), &releases);
         let baseline = h.baseline.expect("baseline");
-        assert_eq!(baseline.level, Level::Staged);
+        assert_eq!(baseline.level, TrustLevel::Staged);
         assert_eq!(baseline.version, "1.4.0", "the last release at that level");
         assert_eq!(h.previous.expect("previous").version, "1.4.0");
-        assert_eq!(Level::claimed(&t), Level::Signed);
+        assert_eq!(TrustLevel::claimed(&t), TrustLevel::Signed);
     }
 
     #[test]
@@ -211,7 +211,7 @@ mod tests {
             ("3.0.0", "2026-09-01T00:00:00Z", &s),
         ];
         let h = history("2.0.0", Some("2026-08-01T00:00:00Z"), &releases);
-        assert_eq!(h.baseline.map(|b| b.level), Some(Level::Signed));
+        assert_eq!(h.baseline.map(|b| b.level), Some(TrustLevel::Signed));
         let pre = history("2.0.0-beta.2", Some("2026-07-02T00:00:00Z"), &releases);
         assert_eq!(pre.baseline.map(|b| b.version), Some("2.0.0-beta.1".into()));
         assert_eq!(history("1.0.0", None, &releases), History::default());

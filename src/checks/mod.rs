@@ -17,12 +17,11 @@ mod url;
 
 use rayon::prelude::*;
 
-use crate::evidence::Evidence;
+use crate::config::{Config, TrustPolicy};
+use crate::evidence::model::Evidence;
 use crate::finding::{Code, Finding, Location, PackageRef};
 use crate::lockfile::{Entry, Lockfile};
-
-/// The hosts registry tarballs may come from when no policy says otherwise.
-pub const DEFAULT_ALLOWED_HOSTS: [&str; 1] = ["registry.npmjs.org"];
+use crate::registry::NPM_REGISTRY_HOST;
 
 /// What the checks need to know beyond the lockfile.
 #[derive(Debug, Clone)]
@@ -31,20 +30,22 @@ pub struct Context {
     /// lowercase.
     pub allowed_hosts: Vec<String>,
     /// The trust ladder's options.
-    pub trust: crate::config::TrustPolicy,
+    pub trust: TrustPolicy,
     /// The time release ages are measured against.
     pub now: jiff::Timestamp,
 }
 
-impl Default for Context {
-    fn default() -> Self {
+impl Context {
+    /// The context `config` sets, judged at `now`: registry tarballs from
+    /// npm's public registry only, unless the configuration allows others.
+    pub fn new(config: &Config, now: jiff::Timestamp) -> Self {
         Self {
-            allowed_hosts: DEFAULT_ALLOWED_HOSTS
-                .iter()
-                .map(|h| h.to_string())
-                .collect(),
-            trust: crate::config::TrustPolicy::default(),
-            now: jiff::Timestamp::now(),
+            allowed_hosts: config
+                .allowed_hosts
+                .clone()
+                .unwrap_or_else(|| vec![NPM_REGISTRY_HOST.to_string()]),
+            trust: config.trust.clone(),
+            now,
         }
     }
 }

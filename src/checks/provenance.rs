@@ -4,9 +4,9 @@
 //! ref, on which runner, by which CI identity. Reads evidence only.
 
 use super::EntryFindings;
-use crate::evidence::{EntryEvidence, Metadata};
+use crate::evidence::model::{EntryEvidence, Metadata};
+use crate::evidence::provenance::{Attestation, Provenance, ProvenanceFacts};
 use crate::finding::Code;
-use crate::provenance::{Attestation, Provenance, ProvenanceFacts};
 
 pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence) {
     match &ev.provenance {

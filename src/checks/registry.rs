@@ -5,7 +5,7 @@
 //! counts it), never a verdict.
 
 use super::EntryFindings;
-use crate::evidence::{EntryEvidence, Metadata, Signatures};
+use crate::evidence::model::{EntryEvidence, Metadata, Signatures};
 use crate::finding::Code;
 use crate::integrity::{Algorithm, Integrity};
 use crate::lockfile::IntegrityField;
@@ -32,7 +32,7 @@ pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence) {
             return;
         }
         Metadata::Unknown(why) => {
-            if !why.starts_with("offline") {
+            if !why.is_offline() {
                 f.report(
                     Code::FetchFailed,
                     format!("registry evidence unknown: {why}"),

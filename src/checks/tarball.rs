@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use super::EntryFindings;
-use crate::artifact::TarballEvidence;
-use crate::evidence::{EntryEvidence, Metadata};
+use crate::evidence::model::{EntryEvidence, Metadata};
+use crate::evidence::tarball::TarballEvidence;
 use crate::finding::Code;
 use crate::lockfile::LockfileVersion;
 use crate::registry::packument::Dependencies;

@@ -5,10 +5,10 @@
 
 use super::{Context, EntryFindings};
 use crate::config::{NamePattern, TrustPolicy};
-use crate::evidence::{EntryEvidence, Metadata};
+use crate::evidence::model::{EntryEvidence, Metadata};
+use crate::evidence::provenance::{Provenance, ProvenanceFacts};
 use crate::finding::Code;
-use crate::provenance::{Provenance, ProvenanceFacts};
-use crate::trust::Level;
+use crate::trust::TrustLevel;
 
 pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence, ctx: &Context) {
     let Metadata::Found(record) = &ev.metadata else {
@@ -41,7 +41,7 @@ pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence, ctx: &Context) {
             ),
         );
     }
-    if let Some(required) = required(policy, &name).filter(|r| *r > Level::None) {
+    if let Some(required) = required(policy, &name).filter(|r| *r > TrustLevel::None) {
         match level {
             Some(level) if level >= required => {}
             Some(level) => f.report(
@@ -114,7 +114,7 @@ pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence, ctx: &Context) {
 }
 
 /// The level the most specific matching `require` pattern asks for.
-fn required(policy: &TrustPolicy, name: &str) -> Option<Level> {
+fn required(policy: &TrustPolicy, name: &str) -> Option<TrustLevel> {
     policy
         .require
         .iter()
@@ -136,8 +136,11 @@ fn specificity(p: &NamePattern) -> u8 {
 /// "; this version's fields claim X but only Y was verified" when the
 /// fields claim more than was verified (an attestation that could not be
 /// had or did not verify).
-fn unverified_claim(record: &crate::registry::packument::VersionRecord, level: Level) -> String {
-    let claimed = Level::claimed(&record.trust_fields());
+fn unverified_claim(
+    record: &crate::registry::packument::VersionRecord,
+    level: TrustLevel,
+) -> String {
+    let claimed = TrustLevel::claimed(&record.trust_fields());
     if claimed > level {
         format!(
             "; this version's fields claim {} but only {} was verified",

@@ -223,6 +223,6 @@ fn revisions_that_look_like_options_are_refused() {
     );
     assert_eq!(
         Base::parse("Cargo.toml").ok().map(|b| b.kind()),
-        Some("file")
+        Some(super::BaseKind::File)
     );
 }

@@ -9,18 +9,16 @@
 
 use std::collections::BTreeMap;
 
-use url::Url;
-
-use super::{EntryEvidence, Evidence, Metadata, judge_into};
+use super::attestations::{Judging, judge_into};
+use super::model::{EntryEvidence, Evidence, Metadata};
+use super::provenance::{Provenance, sha512_of};
+use super::source::AttestationKey;
 use crate::integrity::Integrity;
 use crate::lockfile::Lockfile;
-use crate::provenance::{self, Provenance};
-use crate::registry::fetch::{AttestationKey, AttestationsOutcome, KeysOutcome};
-use crate::sigstore::trust_root::TrustedRoot;
 
 /// The previous releases' attestations to fetch, keyed with the sha512
 /// the registry states for them, each with its attestations pointer.
-pub fn wanted(lockfile: &Lockfile, evidence: &Evidence) -> BTreeMap<AttestationKey, String> {
+pub(super) fn wanted(lockfile: &Lockfile, evidence: &Evidence) -> BTreeMap<AttestationKey, String> {
     lockfile
         .entries
         .iter()
@@ -30,17 +28,11 @@ pub fn wanted(lockfile: &Lockfile, evidence: &Evidence) -> BTreeMap<AttestationK
 }
 
 /// Verifies the fetched bundles into each entry's `previous_provenance`.
-pub fn add(
-    lockfile: &Lockfile,
-    evidence: &mut Evidence,
-    fetched: &BTreeMap<AttestationKey, AttestationsOutcome>,
-    keys: &BTreeMap<Url, KeysOutcome>,
-    root: &TrustedRoot,
-) {
+pub(super) fn add(lockfile: &Lockfile, evidence: &mut Evidence, judging: Judging<'_>) {
     judge_into(
         lockfile,
         evidence,
-        (fetched, keys, root),
+        judging,
         |entry, ev| key(&entry.name, ev).map(|(key, _)| Ok(key)),
         |ev, provenance| ev.previous_provenance = Some(provenance),
     );
@@ -74,7 +66,7 @@ fn key(name: &str, ev: &EntryEvidence) -> Option<(AttestationKey, String)> {
         return None;
     }
     let integrity = Integrity::parse(previous.fields.integrity.as_deref()?).ok()?;
-    let sha512 = provenance::sha512_of(&integrity).ok()?;
+    let sha512 = sha512_of(&integrity).ok()?;
     // The registry's own attestations path for that version, built here
     // rather than taken from a document: the same place npm looks.
     let pointer = format!(

@@ -3,7 +3,9 @@
 
 pub mod cache;
 pub mod client;
-pub mod fetch;
 pub mod npmrc;
 pub mod packument;
-pub mod tarballs;
+
+/// The public npm registry's host: it signs every version and publishes
+/// its keys, which lockproof embeds.
+pub const NPM_REGISTRY_HOST: &str = "registry.npmjs.org";

@@ -83,7 +83,7 @@ pub(super) fn render(report: &Report) -> String {
     }
     if !report.suppressed.is_empty() {
         let list: Vec<String> = report
-            .suppressed
+            .suppressed_by_name()
             .iter()
             .map(|(c, n)| format!("{n} `{c}`"))
             .collect();

@@ -7,7 +7,6 @@
 pub mod escape;
 mod github;
 mod markdown;
-pub mod outputs;
 mod sarif;
 mod table;
 
@@ -15,10 +14,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::artifact::{SkippedTarball, TarballCounts};
-use crate::diff::Change;
-use crate::evidence::{EntryTrust, EvidenceSummary, StateCounts, TrustCounts, VerifiedProvenance};
-use crate::finding::Severity;
+use crate::diff::{BaseKind, Change};
+use crate::evidence::summary::{
+    EntryTrust, EvidenceSummary, StateCounts, TrustCounts, VerifiedProvenance,
+};
+use crate::evidence::tarball::{SkippedTarball, TarballCounts};
+use crate::finding::{Code, Severity};
 use crate::lockfile::{Lockfile, LockfileVersion, SourceKind};
 use crate::policy::{IgnoredFinding, Judged, Outcome, PolicyNote};
 
@@ -31,7 +32,7 @@ pub const LISTED_CHANGES: usize = 100;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// A table for people (colour on a terminal only).
     Table,
@@ -66,6 +67,24 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
         Format::Markdown => markdown::render(report),
         Format::Github => github::render(report),
     }
+}
+
+/// A group of checks a run can include.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckGroup {
+    /// The lockfile's own fields (no network).
+    Lockfile,
+    /// The registry's version documents.
+    Registry,
+    /// Registry signatures.
+    Signatures,
+    /// Provenance attestations.
+    Provenance,
+    /// The trust ladder.
+    Trust,
+    /// Downloaded tarball bytes.
+    Tarballs,
 }
 
 /// The tool that wrote the report.
@@ -183,8 +202,8 @@ pub struct LockfileDiffSummary {
 pub struct DiffBase {
     /// `--base` as given.
     pub base: String,
-    /// `file` or `git-rev`.
-    pub kind: &'static str,
+    /// A file or a git revision.
+    pub kind: BaseKind,
 }
 
 /// Diff-mode totals.
@@ -248,7 +267,7 @@ pub struct Report {
     /// Whether no finding fails the run.
     pub passed: bool,
     /// Which groups of checks ran.
-    pub checks: Vec<&'static str>,
+    pub checks: Vec<CheckGroup>,
     /// Limits of this run a reader must know (what was not checked).
     pub notes: Vec<String>,
     /// Totals.
@@ -260,7 +279,8 @@ pub struct Report {
     /// Findings removed by ignores, with reasons.
     pub ignored: Vec<IgnoredFinding>,
     /// Count per code of findings removed by `allow` levels.
-    pub suppressed: BTreeMap<String, usize>,
+    #[serde(serialize_with = "crate::finding::serialize_code_counts")]
+    pub suppressed: BTreeMap<Code, usize>,
     /// Expired and unused ignores.
     pub policy_notes: Vec<PolicyNote>,
     /// Diff mode (`--base`) only: the base compared with.
@@ -290,6 +310,8 @@ pub struct Audited {
     pub fail_on: Severity,
     /// Policy's verdict on its findings.
     pub outcome: Outcome,
+    /// Diff mode: the base and what changed.
+    pub diff: Option<LockfileDiffSummary>,
 }
 
 const NOT_CHECKED: &str = "no tarball was downloaded: the lockfile's integrity was compared with \
@@ -320,87 +342,120 @@ fn unverifiable_reason(kind: SourceKind) -> &'static str {
     }
 }
 
-impl Report {
-    /// Builds the report from audited lockfiles.
-    pub fn build(audited: Vec<Audited>, offline: bool, mut notes: Vec<String>) -> Self {
-        let mut summary = Summary {
-            lockfiles: audited.len(),
-            ..Summary::default()
-        };
-        let mut lockfiles = Vec::new();
-        let mut findings = Vec::new();
-        let mut ignored = Vec::new();
-        let mut suppressed: BTreeMap<String, usize> = BTreeMap::new();
-        let mut policy_notes = Vec::new();
-        for a in audited {
-            let mut by_source = BTreeMap::new();
-            let mut unverifiable: BTreeMap<SourceKind, Vec<String>> = BTreeMap::new();
-            for e in &a.lockfile.entries {
-                *by_source.entry(e.source).or_insert(0) += 1;
-                *summary.by_source.entry(e.source).or_insert(0) += 1;
-                if !e.source.independently_verifiable() {
-                    unverifiable
-                        .entry(e.source)
-                        .or_default()
-                        .push(e.path.clone());
-                }
+impl LockfileSummary {
+    /// The summary of one audited lockfile, and policy's verdict on its
+    /// findings.
+    fn of(a: Audited) -> (Self, Outcome) {
+        let mut by_source = BTreeMap::new();
+        let mut unverifiable: BTreeMap<SourceKind, Vec<String>> = BTreeMap::new();
+        for e in &a.lockfile.entries {
+            *by_source.entry(e.source).or_insert(0) += 1;
+            if !e.source.independently_verifiable() {
+                unverifiable
+                    .entry(e.source)
+                    .or_default()
+                    .push(e.path.clone());
             }
-            summary.entries += a.lockfile.entries.len();
-            summary.unverifiable += unverifiable.values().map(Vec::len).sum::<usize>();
-            for n in a.evidence_notes {
-                if !notes.contains(&n) {
-                    notes.push(n);
+        }
+        let summary = Self {
+            evidence: a.evidence,
+            provenance: a.provenance,
+            trust: a.trust,
+            tarballs: a.tarballs,
+            tarballs_skipped: a.tarballs_skipped,
+            diff: a.diff,
+            path: a.lockfile.path.display().to_string(),
+            lockfile_version: a.lockfile.version,
+            config: a.config,
+            fail_on: a.fail_on,
+            entries: a.lockfile.entries.len(),
+            by_source,
+            unverifiable: unverifiable
+                .into_iter()
+                .map(|(kind, paths)| Unverifiable {
+                    kind,
+                    count: paths.len(),
+                    reason: unverifiable_reason(kind),
+                    paths,
+                })
+                .collect(),
+        };
+        (summary, a.outcome)
+    }
+}
+
+impl Summary {
+    /// Adds one lockfile's counts.
+    fn add(&mut self, l: &LockfileSummary) {
+        self.lockfiles += 1;
+        self.entries += l.entries;
+        for (kind, n) in &l.by_source {
+            *self.by_source.entry(*kind).or_insert(0) += n;
+        }
+        self.unverifiable += l.unverifiable.iter().map(|u| u.count).sum::<usize>();
+        self.evidence.registry += l.evidence.registry;
+        self.evidence.signatures += l.evidence.signatures;
+        self.evidence.provenance += l.evidence.provenance;
+        self.evidence.trust += l.evidence.trust;
+        if let Some(t) = &l.tarballs {
+            *self.tarballs.get_or_insert_default() += t.clone();
+        }
+        if let Some(d) = &l.diff {
+            let totals = self.diff.get_or_insert_default();
+            totals.changed += d.changes.len();
+            totals.unchanged += d.unchanged;
+        }
+    }
+}
+
+impl Report {
+    /// Builds the report from audited lockfiles; in diff mode, `diff`
+    /// names the base every lockfile was compared with, and their findings
+    /// are those about changed entries only
+    /// ([`crate::diff::LockfileDiff::covers`]).
+    pub fn build(
+        audited: Vec<Audited>,
+        offline: bool,
+        mut notes: Vec<String>,
+        diff: Option<DiffBase>,
+    ) -> Self {
+        let mut summary = Summary::default();
+        let mut lockfiles = Vec::with_capacity(audited.len());
+        let mut outcome = Outcome::default();
+        for a in audited {
+            for n in &a.evidence_notes {
+                if !notes.contains(n) {
+                    notes.push(n.clone());
                 }
             }
             let unknown = a.evidence.registry.unknown;
             if unknown > 0 {
+                let offline = if offline {
+                    " (offline: only the cache was used)"
+                } else {
+                    ""
+                };
                 notes.push(format!(
-                    "{}: registry evidence unknown for {unknown} entries{}",
+                    "{}: registry evidence unknown for {unknown} entries{offline}",
                     a.lockfile.path.display(),
-                    if offline {
-                        " (offline: only the cache was used)"
-                    } else {
-                        ""
-                    }
                 ));
             }
-            summary.evidence.registry += a.evidence.registry;
-            summary.evidence.signatures += a.evidence.signatures;
-            summary.evidence.provenance += a.evidence.provenance;
-            summary.evidence.trust += a.evidence.trust;
-            if let Some(t) = &a.tarballs {
-                *summary.tarballs.get_or_insert_default() += t.clone();
+            let (lockfile, judged) = LockfileSummary::of(a);
+            summary.add(&lockfile);
+            lockfiles.push(lockfile);
+            outcome.findings.extend(judged.findings);
+            outcome.ignored.extend(judged.ignored);
+            for (code, n) in judged.suppressed {
+                *outcome.suppressed.entry(code).or_insert(0) += n;
             }
-            lockfiles.push(LockfileSummary {
-                evidence: a.evidence,
-                provenance: a.provenance,
-                trust: a.trust,
-                tarballs: a.tarballs,
-                tarballs_skipped: a.tarballs_skipped,
-                diff: None,
-                path: a.lockfile.path.display().to_string(),
-                lockfile_version: a.lockfile.version,
-                config: a.config,
-                fail_on: a.fail_on,
-                entries: a.lockfile.entries.len(),
-                by_source,
-                unverifiable: unverifiable
-                    .into_iter()
-                    .map(|(kind, paths)| Unverifiable {
-                        kind,
-                        count: paths.len(),
-                        reason: unverifiable_reason(kind),
-                        paths,
-                    })
-                    .collect(),
-            });
-            findings.extend(a.outcome.findings);
-            ignored.extend(a.outcome.ignored);
-            for (code, n) in a.outcome.suppressed {
-                *suppressed.entry(code).or_insert(0) += n;
-            }
-            policy_notes.extend(a.outcome.notes);
+            outcome.notes.extend(judged.notes);
         }
+        let Outcome {
+            mut findings,
+            mut ignored,
+            suppressed,
+            notes: mut policy_notes,
+        } = outcome;
         findings.sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
         ignored.sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
         policy_notes.sort();
@@ -410,6 +465,18 @@ impl Report {
         summary.failing = findings.iter().filter(|f| f.fails).count();
         summary.ignored = ignored.len();
         summary.suppressed = suppressed.values().sum();
+        let mut checks = vec![
+            CheckGroup::Lockfile,
+            CheckGroup::Registry,
+            CheckGroup::Signatures,
+            CheckGroup::Provenance,
+            CheckGroup::Trust,
+        ];
+        if summary.tarballs.is_some() {
+            checks.push(CheckGroup::Tarballs);
+        } else {
+            notes.push(NOT_CHECKED.to_string());
+        }
         Self {
             schema_version: SCHEMA_VERSION,
             tool: Tool {
@@ -417,43 +484,16 @@ impl Report {
                 version: env!("CARGO_PKG_VERSION"),
             },
             passed: summary.failing == 0,
-            checks: {
-                let mut checks = vec!["lockfile", "registry", "signatures", "provenance", "trust"];
-                if summary.tarballs.is_some() {
-                    checks.push("tarballs");
-                }
-                checks
-            },
-            notes: {
-                if summary.tarballs.is_none() {
-                    notes.push(NOT_CHECKED.to_string());
-                }
-                notes
-            },
+            checks,
+            notes,
             summary,
             lockfiles,
             findings,
             ignored,
             suppressed,
             policy_notes,
-            diff: None,
+            diff,
         }
-    }
-
-    /// Turns the report into a diff report against `base`; `per_lockfile`
-    /// is aligned with [`Report::lockfiles`]. The findings must already be
-    /// those about changed entries only
-    /// ([`crate::diff::LockfileDiff::covers`]).
-    pub fn with_diff(mut self, base: DiffBase, per_lockfile: Vec<LockfileDiffSummary>) -> Self {
-        let mut totals = DiffTotals::default();
-        for (l, d) in self.lockfiles.iter_mut().zip(per_lockfile) {
-            totals.changed += d.changes.len();
-            totals.unchanged += d.unchanged;
-            l.diff = Some(d);
-        }
-        self.summary.diff = Some(totals);
-        self.diff = Some(base);
-        self
     }
 
     /// [`Report::headline`], followed in diff mode by [`Report::diff_line`];
@@ -554,6 +594,13 @@ impl Report {
             line.push_str(&format!("; {n} skipped: {}", skip.reason()));
         }
         Some(line)
+    }
+
+    /// Counts of findings removed by `allow` levels, by code name.
+    pub fn suppressed_by_name(&self) -> Vec<(Code, usize)> {
+        let mut list: Vec<(Code, usize)> = self.suppressed.iter().map(|(c, n)| (*c, *n)).collect();
+        list.sort_unstable_by_key(|(c, _)| c.as_str());
+        list
     }
 
     /// Entries per source kind, as `15 registry, 1 git`.

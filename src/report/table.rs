@@ -107,7 +107,7 @@ pub(super) fn render(report: &Report, opts: RenderOptions) -> String {
     }
     if !report.suppressed.is_empty() {
         let list: Vec<String> = report
-            .suppressed
+            .suppressed_by_name()
             .iter()
             .map(|(c, n)| format!("{n} {c}"))
             .collect();

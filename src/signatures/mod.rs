@@ -425,7 +425,7 @@ pub enum Verdict {
 /// (`time[version]`), or any instant known to be at or after it (an upper
 /// bound, e.g. the packument's `modified`); see [`RegistryKey::valid_at`].
 ///
-/// When `published` is `None`, the current time stands in for it: the
+/// When `published` is `None`, `now` stands in for it: the
 /// version was necessarily published before it could be read, so "now" is
 /// a sound upper bound. A key that has not expired yet is therefore valid,
 /// and a key that has expired yields [`Verdict::ExpiredKey`]. npm's client
@@ -441,11 +441,12 @@ pub fn verify(
     integrity: &str,
     signatures: &[Signature],
     published: Option<Timestamp>,
+    now: Timestamp,
 ) -> Verdict {
     if signatures.is_empty() {
         return Verdict::Missing;
     }
-    let published = published.unwrap_or_else(Timestamp::now);
+    let published = published.unwrap_or(now);
     let mut invalid = None;
     let mut malformed = None;
     let mut verified = None;

@@ -49,6 +49,11 @@ fn sign(sk: &SigningKey) -> Signature {
     }
 }
 
+/// The time the tests run at: after key E expired.
+fn now() -> Timestamp {
+    ts("2026-12-01T00:00:00Z")
+}
+
 fn ts(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
@@ -75,7 +80,7 @@ fn fixture() -> Fixture {
 }
 
 fn run(f: &Fixture, sigs: &[Signature], published: Option<Timestamp>) -> Verdict {
-    verify(&f.keys, NAME, VERSION, INTEGRITY, sigs, published)
+    verify(&f.keys, NAME, VERSION, INTEGRITY, sigs, published, now())
 }
 
 fn before() -> Option<Timestamp> {
@@ -222,7 +227,8 @@ fn a_flipped_byte_anywhere_is_invalid() {
             VERSION,
             INTEGRITY,
             std::slice::from_ref(&good),
-            before()
+            before(),
+            now()
         ),
         invalid
     );
@@ -233,7 +239,8 @@ fn a_flipped_byte_anywhere_is_invalid() {
             &v,
             INTEGRITY,
             std::slice::from_ref(&good),
-            before()
+            before(),
+            now()
         ),
         invalid
     );
@@ -244,12 +251,21 @@ fn a_flipped_byte_anywhere_is_invalid() {
             VERSION,
             &i,
             std::slice::from_ref(&good),
-            before()
+            before(),
+            now()
         ),
         invalid
     );
     // The separators are part of the message.
-    let moved = verify(&f.keys, "@scope/pkg@1.2", "3", INTEGRITY, &[good], before());
+    let moved = verify(
+        &f.keys,
+        "@scope/pkg@1.2",
+        "3",
+        INTEGRITY,
+        &[good],
+        before(),
+        now(),
+    );
     assert_eq!(moved, invalid);
 }
 
@@ -285,6 +301,7 @@ fn unknown_key() {
         INTEGRITY,
         &[sign(&f.a)],
         before(),
+        now(),
     );
     assert_eq!(
         v,
@@ -319,7 +336,7 @@ fn unknown_publish_time_and_a_key_that_has_not_expired_yet() {
     let f = fixture();
     let body = keys_body(&[key_json(&f.e, Some("9999-01-01T00:00:00Z"))]);
     let keys = KeySet::from_keys_json(&body).unwrap();
-    let v = verify(&keys, NAME, VERSION, INTEGRITY, &[sign(&f.e)], None);
+    let v = verify(&keys, NAME, VERSION, INTEGRITY, &[sign(&f.e)], None, now());
     assert_eq!(v, Verdict::Verified { keyid: id(&f.e) });
 }
 

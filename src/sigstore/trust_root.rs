@@ -157,9 +157,9 @@ mod raw {
 }
 
 impl TrustedRoot {
-    /// The embedded public-good root.
-    pub fn public_good() -> Result<TrustedRoot, TrustRootError> {
-        TrustedRoot::from_json(PUBLIC_GOOD.as_bytes(), Timestamp::now())
+    /// The embedded public-good root, judged at `now`.
+    pub fn public_good(now: Timestamp) -> Result<TrustedRoot, TrustRootError> {
+        TrustedRoot::from_json(PUBLIC_GOOD.as_bytes(), now)
     }
 
     /// Reads a `trusted_root.json` body. `now` decides expiry: a root whose
@@ -288,7 +288,7 @@ mod tests {
 
     #[test]
     fn the_embedded_root_loads_with_its_logs_and_cas() {
-        let root = TrustedRoot::public_good().expect("embedded root");
+        let root = TrustedRoot::public_good(Timestamp::now()).expect("embedded root");
         assert_eq!(root.certificate_authorities.len(), 2);
         assert_eq!(root.tlogs.len(), 2);
         assert!(matches!(root.tlogs[1].key, PublicKey::Ed25519(_)));

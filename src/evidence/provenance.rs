@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::unknown::Unknown;
 use crate::integrity::{Algorithm, Integrity};
 use crate::signatures::KeySet;
 use crate::sigstore::bundle::Bundle;
@@ -80,7 +81,7 @@ pub enum Provenance {
         reason: String,
     },
     /// Not known: why (not served, offline, nothing to bind to).
-    Unknown(String),
+    Unknown(Unknown),
     /// Not known because fetching the attestations failed: why.
     FetchFailed(String),
 }
@@ -289,8 +290,8 @@ mod tests {
 
     #[test]
     fn bodies_that_say_nothing_usable_are_fetch_failures_or_absent() {
-        let root = TrustedRoot::public_good().expect("root");
         let now = Timestamp::now();
+        let root = TrustedRoot::public_good(now).expect("root");
         let judge = |body: &str| judge(body, "a", "1.0.0", &"ab".repeat(64), &root, None, now);
         assert!(matches!(judge("{"), Provenance::FetchFailed(_)));
         assert!(matches!(judge("{}"), Provenance::FetchFailed(_)));

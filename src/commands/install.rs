@@ -12,10 +12,12 @@ use std::process::Command as Process;
 
 use anyhow::{Context as _, Result, bail};
 
-use crate::app::{self, EXIT_FAIL};
-use crate::artifact::{Skip, Verified};
+use super::ExitStatus;
+use super::audit::{audit_all, render};
+use super::settings::{AuditSettings, cache_dir};
 use crate::cacache::{NpmCache, PackumentVersion, minimal_packument, packument_url};
 use crate::cli::InstallArgs;
+use crate::evidence::tarball::{Skip, VerifiedTarball};
 use crate::registry::npmrc::NpmConfig;
 
 /// npm options that would let npm fetch bytes lockproof did not verify, or
@@ -33,8 +35,8 @@ const REFUSED_NPM_OPTIONS: [&str; 6] = [
     "prefix",
 ];
 
-/// Runs `lockproof install`; returns the exit code.
-pub fn run(mut args: InstallArgs) -> Result<u8> {
+/// Runs `lockproof install`.
+pub(super) fn run(args: &InstallArgs) -> Result<ExitStatus> {
     if let Some(bad) = args.npm_args.iter().find(|a| refused_option(a)) {
         bail!(
             "npm option {bad:?} is not allowed: lockproof install sets the cache and --offline \
@@ -48,12 +50,14 @@ pub fn run(mut args: InstallArgs) -> Result<u8> {
         // Diff mode verifies changed entries only; npm installs them all.
         bail!("lockproof install verifies every entry: --base is for reviewing changes");
     }
-    args.audit.tarballs = true;
-    let done = app::audit_report(&args.audit)?;
-    app::render(&done.report, &args.audit)?;
+    let mut audit_args = args.audit.clone();
+    audit_args.tarballs = true;
+    let settings = AuditSettings::resolve(&audit_args)?;
+    let done = audit_all(&settings)?;
+    render(&done.report, &settings.output)?;
     if !done.report.passed {
         eprintln!("lockproof: the audit failed the policy: nothing was installed");
-        return Ok(EXIT_FAIL);
+        return Ok(ExitStatus::Fail);
     }
     let counts = done.report.summary.tarballs.clone().unwrap_or_default();
     let unfetchable: usize = counts
@@ -68,7 +72,7 @@ pub fn run(mut args: InstallArgs) -> Result<u8> {
              have no tarball lockproof can verify (see the report): nothing was installed",
             counts.mismatched, counts.failed, unfetchable
         );
-        return Ok(EXIT_FAIL);
+        return Ok(ExitStatus::Fail);
     }
     // npm reads the shrinkwrap when there is one beside the package lock
     // (both were audited then): fill the cache from the file npm installs.
@@ -82,7 +86,7 @@ pub fn run(mut args: InstallArgs) -> Result<u8> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .to_path_buf();
-    let cache_root = app::cache_dir(args.audit.cache_dir.as_deref())
+    let cache_root = cache_dir(args.audit.cache_dir.as_deref())
         .context("no cache folder: set --cache-dir or HOME")?;
     let nonce = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -90,8 +94,13 @@ pub fn run(mut args: InstallArgs) -> Result<u8> {
     let npm_cache = cache_root
         .join("install")
         .join(format!("{}-{nonce}", std::process::id()));
-    let npm = NpmConfig::from_process_env(Some(&project), args.audit.registry.as_deref())?;
-    let outcome = install(&args, &project, &npm_cache, &verified, &npm);
+    let npm = settings
+        .projects
+        .iter()
+        .find(|p| p.lockfile == lockfile)
+        .map(|p| &p.npm)
+        .context("the audited lockfile has no settings")?;
+    let outcome = install(args, &project, &npm_cache, &verified, npm);
     let _ = std::fs::remove_dir_all(&npm_cache);
     // Gone once no other install runs.
     if let Some(parent) = npm_cache.parent() {
@@ -105,9 +114,9 @@ fn install(
     args: &InstallArgs,
     project: &Path,
     npm_cache: &PathBuf,
-    verified: &[Verified],
+    verified: &[VerifiedTarball],
     npm: &NpmConfig,
-) -> Result<u8> {
+) -> Result<ExitStatus> {
     // A folder of this run's own: created here, never one that was
     // already there (whatever it held, npm would read it).
     if let Some(parent) = npm_cache.parent() {
@@ -160,14 +169,14 @@ fn install(
         .status()
         .with_context(|| format!("cannot run {}", args.npm.display()))?;
     match status.code() {
-        Some(0) => Ok(0),
+        Some(0) => Ok(ExitStatus::Pass),
         Some(code) => {
             eprintln!("lockproof: npm ci failed with exit code {code}");
-            Ok(u8::try_from(code).unwrap_or(EXIT_FAIL))
+            Ok(u8::try_from(code).map_or(ExitStatus::Fail, ExitStatus::External))
         }
         None => {
             eprintln!("lockproof: npm ci was stopped by a signal");
-            Ok(EXIT_FAIL)
+            Ok(ExitStatus::Fail)
         }
     }
 }
@@ -176,7 +185,7 @@ fn install(
 /// metadata before the tarball: a packument naming only the verified
 /// versions, each pointing at the URL its verified bytes are cached under,
 /// so npm finds no other version and no other tarball.
-fn put_packuments(cache: &NpmCache, verified: &[Verified], npm: &NpmConfig) -> Result<()> {
+fn put_packuments(cache: &NpmCache, verified: &[VerifiedTarball], npm: &NpmConfig) -> Result<()> {
     let mut by_name: BTreeMap<&str, Vec<PackumentVersion<'_>>> = BTreeMap::new();
     for v in verified {
         if let Some((name, version)) = &v.unresolved {

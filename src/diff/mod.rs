@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 mod git;
 #[cfg(test)]
 mod tests;
+pub mod trust_change;
 
 use serde::Serialize;
 use thiserror::Error;
@@ -54,11 +55,11 @@ impl Base {
         Ok(Self::Rev(arg.to_string()))
     }
 
-    /// `file` or `git-rev`, for reports.
-    pub fn kind(&self) -> &'static str {
+    /// Which kind of base it is, for reports.
+    pub fn kind(&self) -> BaseKind {
         match self {
-            Self::File(_) => "file",
-            Self::Rev(_) => "git-rev",
+            Self::File(_) => BaseKind::File,
+            Self::Rev(_) => BaseKind::GitRev,
         }
     }
 
@@ -69,6 +70,16 @@ impl Base {
             Self::Rev(r) => r.clone(),
         }
     }
+}
+
+/// The kind of a [`Base`], as reports name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BaseKind {
+    /// A lockfile on disk.
+    File,
+    /// A git revision.
+    GitRev,
 }
 
 /// Why the base could not be had. Each message names the lockfile and the
@@ -269,6 +280,15 @@ impl LockfileDiff {
     /// Whether the entry at `path` was added or changed.
     pub fn is_changed(&self, path: &str) -> bool {
         self.changed.contains(path)
+    }
+
+    /// Per entry of `lockfile`, whether it was added or changed.
+    pub fn scope(&self, lockfile: &Lockfile) -> Vec<bool> {
+        lockfile
+            .entries
+            .iter()
+            .map(|e| self.is_changed(&e.path))
+            .collect()
     }
 
     /// Whether a finding is about something that changed: an added or

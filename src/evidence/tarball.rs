@@ -1,4 +1,4 @@
-//! Install-time evidence: the tarball behind each entry, as npm would
+//! Tarball evidence (install time): the tarball behind each entry, as npm would
 //! fetch it, downloaded once, verified against the lockfile's integrity
 //! and inspected, archive and `package.json` alike.
 //!
@@ -13,14 +13,13 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use url::Url;
 
-use crate::evidence::{Evidence, Metadata};
+use super::source::{FetchedTarball, TarballKey, TarballOutcome};
 use crate::integrity::Hash;
 use crate::lockfile::{Entry, IntegrityField, Lockfile, SourceKind};
 use crate::platform::Machine;
-use crate::registry::fetch::NPM_REGISTRY_HOST;
+use crate::registry::NPM_REGISTRY_HOST;
 use crate::registry::npmrc::NpmConfig;
-use crate::registry::tarballs::{TarballKey, TarballOutcome};
-use crate::tarball::{Inspection, Limits};
+use crate::tarball::Inspection;
 
 /// Why an entry's tarball is not verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -91,10 +90,11 @@ pub enum TarballEvidence {
 
 /// The tarball each entry would be fetched from, or why it is not fetched;
 /// `None` for entries with nothing to download (links, workspaces, bundled
-/// entries).
+/// entries). `registry_tarballs` holds, per entry, the `dist.tarball` its
+/// version document states.
 pub fn plan(
     lockfile: &Lockfile,
-    evidence: &Evidence,
+    registry_tarballs: &[Option<&str>],
     npm: &NpmConfig,
     machine: Option<&Machine>,
 ) -> Vec<Option<Result<TarballKey, Skip>>> {
@@ -108,13 +108,7 @@ pub fn plan(
         .iter()
         .enumerate()
         .map(|(i, entry)| {
-            let record = match evidence.entries.get(i).and_then(Option::as_ref) {
-                Some(ev) => match &ev.metadata {
-                    Metadata::Found(r) => r.tarball.as_deref(),
-                    _ => None,
-                },
-                None => None,
-            };
+            let record = registry_tarballs.get(i).copied().flatten();
             key_of(entry, record, npm, machine, project)
         })
         .collect()
@@ -249,15 +243,11 @@ fn github_tarball(url: &Url) -> Option<Url> {
     .ok()
 }
 
-/// What inspecting a stored tarball found; `Err` when the file could not
-/// be read back.
-pub type Inspected = Result<Box<Inspection>, String>;
-
 /// Turns download outcomes, with the inspection of each stored tarball,
 /// into evidence for each entry of `plan`.
 pub fn gather(
     plan: &[Option<Result<TarballKey, Skip>>],
-    outcomes: &BTreeMap<TarballKey, (TarballOutcome, Option<Inspected>)>,
+    outcomes: &BTreeMap<TarballKey, FetchedTarball>,
 ) -> Vec<Option<TarballEvidence>> {
     plan.iter()
         .map(|planned| {
@@ -305,18 +295,9 @@ pub fn gather(
         .collect()
 }
 
-/// Inspects the stored tarball at `path` within `limits`.
-pub fn inspect_file(path: &std::path::Path, limits: &Limits) -> Inspected {
-    let file = std::fs::File::open(path)
-        .map_err(|e| format!("{}: cannot read the stored tarball: {e}", path.display()))?;
-    crate::tarball::inspect(std::io::BufReader::with_capacity(64 * 1024, file), limits)
-        .map(Box::new)
-        .map_err(|e| format!("{}: {e}", path.display()))
-}
-
 /// A tarball whose bytes matched its entry, as `install` hands it to npm.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verified {
+pub struct VerifiedTarball {
     /// The entry's `name@version`.
     pub spec: String,
     /// Registry entries without `resolved` (npm's
@@ -332,14 +313,14 @@ pub struct Verified {
 }
 
 /// The verified tarballs of `lockfile`, in entry order.
-pub fn verified(lockfile: &Lockfile, evidence: &[Option<TarballEvidence>]) -> Vec<Verified> {
+pub fn verified(lockfile: &Lockfile, evidence: &[Option<TarballEvidence>]) -> Vec<VerifiedTarball> {
     lockfile
         .entries
         .iter()
         .zip(evidence)
         .filter_map(|(entry, ev)| match (ev, &entry.integrity) {
             (Some(TarballEvidence::Verified { url, path, .. }), IntegrityField::Valid(i)) => {
-                Some(Verified {
+                Some(VerifiedTarball {
                     spec: entry.spec(),
                     unresolved: (entry.source == SourceKind::Registry && entry.url.is_none())
                         .then(|| Some((entry.name.clone(), entry.version.clone()?)))

@@ -3,75 +3,49 @@
 //! match the lockfile, and taken from the store next time.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use url::Url;
-
-use super::client::{BodyError, FetchError};
-use super::fetch::Fetcher;
-use crate::integrity::Hash;
+use super::{RegistrySource, progress};
+use crate::evidence::source::{FetchedTarball, Inspected, TarballKey, TarballOutcome};
+use crate::registry::client::{BodyError, FetchError};
 use crate::store::{Store, copy_hashing};
+use crate::tarball::Limits;
 
-/// One tarball to verify: where npm would fetch it, and the hash the
-/// lockfile pins (its strongest).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct TarballKey {
-    /// Download URL.
-    pub url: Url,
-    /// Expected hash.
-    pub hash: Hash,
-}
-
-/// What became of one tarball.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TarballOutcome {
-    /// Its bytes match the lockfile and are in the store.
-    Stored {
-        /// The stored file.
-        path: PathBuf,
-        /// Its size in bytes.
-        size: u64,
-        /// Downloaded by this run (else it was in the store).
-        downloaded: bool,
-    },
-    /// The bytes served hash to something else: the lockfile's integrity
-    /// does not hold for them. Nothing was stored.
-    Mismatch {
-        /// Their hash, with the lockfile's algorithm.
-        actual: Hash,
-        /// Their size in bytes.
-        size: u64,
-    },
-    /// No usable answer: the reason.
-    Failed(String),
-    /// `--offline` and not in the store.
-    NotCached,
-}
-
-impl Fetcher<'_> {
-    /// Verifies every tarball of `wanted` into `store`, `--jobs` at a
-    /// time, and runs `then` on each stored file in the same worker, so
-    /// that reading one tarball overlaps the download of others.
-    /// `on_bytes` is told the bytes downloaded so far (the progress bar).
-    pub fn tarballs<T: Send>(
+impl RegistrySource {
+    /// Verifies every tarball of `wanted` into the store, `--jobs` at a
+    /// time, and inspects each stored file in the same worker, so that
+    /// reading one tarball overlaps the download of others.
+    pub(super) fn fetch_tarballs(
         &self,
-        store: &Store,
         wanted: &[TarballKey],
-        on_bytes: &(dyn Fn(u64) + Sync),
-        then: &(dyn Fn(&std::path::Path) -> T + Sync),
-    ) -> BTreeMap<TarballKey, (TarballOutcome, Option<T>)> {
+        bar: Option<&indicatif::ProgressBar>,
+    ) -> BTreeMap<TarballKey, FetchedTarball> {
+        let Some(store) = &self.store else {
+            return wanted
+                .iter()
+                .map(|k| {
+                    let why = "no cache folder for the tarball store".to_string();
+                    (k.clone(), (TarballOutcome::Failed(why), None))
+                })
+                .collect();
+        };
+        let on_bytes = |total: u64| {
+            if let Some(bar) = bar {
+                progress::show_bytes(bar, total);
+            }
+        };
         let bytes = Downloaded {
             total: AtomicU64::new(0),
-            on_bytes,
+            on_bytes: &on_bytes,
         };
-        self.parallel(wanted, |key| {
+        self.parallel(wanted, bar, |key| {
             let outcome = self.tarball(store, key, &bytes);
-            let after = match &outcome {
-                TarballOutcome::Stored { path, .. } => Some(then(path)),
+            let inspected = match &outcome {
+                TarballOutcome::Stored { path, .. } => Some(inspect_file(path, &self.limits)),
                 _ => None,
             };
-            (key.clone(), (outcome, after))
+            (key.clone(), (outcome, inspected))
         })
     }
 
@@ -89,7 +63,7 @@ impl Fetcher<'_> {
                 downloaded: false,
             };
         }
-        let Some(client) = self.client else {
+        let Some(client) = &self.client else {
             return TarballOutcome::NotCached;
         };
         let algorithm = key.hash.algorithm;
@@ -178,4 +152,13 @@ impl<W: std::io::Write> std::io::Write for CountingWriter<'_, W> {
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
+}
+
+/// Inspects the stored tarball at `path` within `limits`.
+fn inspect_file(path: &Path, limits: &Limits) -> Inspected {
+    let file = std::fs::File::open(path)
+        .map_err(|e| format!("{}: cannot read the stored tarball: {e}", path.display()))?;
+    crate::tarball::inspect(std::io::BufReader::with_capacity(64 * 1024, file), limits)
+        .map(Box::new)
+        .map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -11,17 +11,22 @@ use anyhow::{Context as _, Result, bail};
 use jiff::Timestamp;
 use sha2::{Digest as _, Sha256, Sha512};
 
-use crate::app::{EXIT_FAIL, EXIT_PASS, trusted_root, write_stdout};
+use super::settings::read_trusted_root;
+use super::{ExitStatus, write_stdout};
 use crate::cli::VerifyBundleArgs;
 use crate::report::escape;
 use crate::sigstore::bundle::Bundle;
 use crate::sigstore::keys::PublicKey;
+use crate::sigstore::trust_root::TrustedRoot;
 use crate::sigstore::verify::{Artifact, Extension, Policy, Verified, verify};
 
-/// Runs the command; returns the exit code.
-pub fn run(args: &VerifyBundleArgs) -> Result<u8> {
+/// Runs the command.
+pub(super) fn run(args: &VerifyBundleArgs) -> Result<ExitStatus> {
     let now = Timestamp::now();
-    let root = trusted_root(args.trusted_root.as_deref())?;
+    let root = match &args.trusted_root {
+        Some(path) => read_trusted_root(path, now)?,
+        None => TrustedRoot::public_good(now).context("embedded trusted root")?,
+    };
     let bundle_text = read(&args.bundle)?;
     let key = args
         .key
@@ -72,7 +77,7 @@ pub fn run(args: &VerifyBundleArgs) -> Result<u8> {
     match outcome {
         Ok(verified) => {
             write_stdout(&success_line(&args.artifact, &verified))?;
-            Ok(EXIT_PASS)
+            Ok(ExitStatus::Pass)
         }
         Err(why) => {
             eprintln!(
@@ -80,7 +85,7 @@ pub fn run(args: &VerifyBundleArgs) -> Result<u8> {
                 escape::text(&args.bundle.display().to_string()),
                 escape::text(&why)
             );
-            Ok(EXIT_FAIL)
+            Ok(ExitStatus::Fail)
         }
     }
 }

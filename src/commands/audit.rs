@@ -1,0 +1,140 @@
+//! `lockproof audit` (and bare `lockproof`): audit each lockfile with
+//! evidence from its registry, build one report, write it in the formats
+//! asked for, and exit with the verdict.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+
+use super::settings::{AuditSettings, Output, Project};
+use super::{ExitStatus, write_stdout};
+use crate::audit::{Options, Subject, audit};
+use crate::cli::AuditArgs;
+use crate::diff::{self, Base, LockfileDiff};
+use crate::evidence::attestations::TrustedRootCell;
+use crate::evidence::collect::Tarballs;
+use crate::evidence::tarball::VerifiedTarball;
+use crate::fetch::RegistrySource;
+use crate::lockfile::{self, Lockfile, LockfileError};
+use crate::platform::Machine;
+use crate::report::{self, DiffBase, RenderOptions, Report};
+
+/// Runs the command.
+pub(super) fn run(args: &AuditArgs) -> Result<ExitStatus> {
+    let settings = AuditSettings::resolve(args)?;
+    let done = audit_all(&settings)?;
+    render(&done.report, &settings.output)?;
+    Ok(ExitStatus::of_verdict(done.report.passed))
+}
+
+/// A finished audit: the report, and each lockfile's verified tarballs
+/// for `install` to hand to npm.
+pub(super) struct Done {
+    /// The report.
+    pub report: Report,
+    /// Per lockfile: its path and its verified tarballs.
+    pub verified: Vec<(PathBuf, Vec<VerifiedTarball>)>,
+}
+
+/// Audits every lockfile of `settings` into one report.
+pub(super) fn audit_all(settings: &AuditSettings) -> Result<Done> {
+    let root = TrustedRootCell::new(settings.trusted_root.as_ref(), settings.now);
+    let machine = Machine::current();
+    let options = Options {
+        tarballs: if settings.tarballs {
+            Tarballs::Verify {
+                machine: (!settings.all_platforms).then_some(&machine),
+            }
+        } else {
+            Tarballs::Skip
+        },
+        root: &root,
+        fail_on: settings.fail_on,
+        now: settings.now,
+    };
+    let mut notes = settings.notes.clone();
+    let mut audited = Vec::with_capacity(settings.projects.len());
+    let mut verified = Vec::with_capacity(settings.projects.len());
+    for project in &settings.projects {
+        let (lockfile, diff) = load(project, settings.base.as_ref())?;
+        // The revision is not repeated here: the diff line already shows
+        // the base, escaped for each format.
+        if diff.as_ref().is_some_and(|d| !d.base_found) {
+            notes.push(format!(
+                "{} does not exist at the base revision: every entry is new",
+                lockfile.path.display()
+            ));
+        }
+        let source = RegistrySource::new(&settings.fetch, &project.npm)?;
+        let subject = Subject {
+            lockfile,
+            diff,
+            config: &project.config,
+            npm: &project.npm,
+        };
+        let outcome = audit(subject, &options, &source);
+        verified.push((project.lockfile.clone(), outcome.verified));
+        audited.push(outcome.audited);
+    }
+    if settings.base.is_some() {
+        notes.push(
+            "diff mode: registry evidence was looked up for added or changed entries only; the \
+             evidence counts cover those entries, and unchanged entries had the lockfile checks \
+             only"
+                .to_string(),
+        );
+    }
+    let diff = settings.base.as_ref().map(|base| DiffBase {
+        base: base.label(),
+        kind: base.kind(),
+    });
+    let report = Report::build(audited, settings.fetch.offline, notes, diff);
+    Ok(Done { report, verified })
+}
+
+/// Reads the project's lockfile and, in diff mode, compares it with its
+/// base.
+fn load(project: &Project, base: Option<&Base>) -> Result<(Lockfile, Option<LockfileDiff>)> {
+    let path = &project.lockfile;
+    let Some(base) = base else {
+        return Ok((lockfile::load(path)?, None));
+    };
+    let bytes = std::fs::read(path).map_err(|source| LockfileError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let lockfile = lockfile::parse_bytes(path, &bytes)?;
+    let diff = diff::against(base, path, &lockfile, &bytes)?;
+    Ok((lockfile, Some(diff)))
+}
+
+/// Writes `report` where `output` says, in its formats.
+pub(super) fn render(report: &Report, output: &Output) -> Result<()> {
+    let rendered = report::render(
+        report,
+        output.format,
+        RenderOptions {
+            color: output.color,
+        },
+    );
+    match &output.file {
+        Some(file) => write(file, &rendered)?,
+        None if !output.quiet => write_stdout(&rendered)?,
+        None => {}
+    }
+    // Every extra format comes from the same audit: running lockproof once
+    // per format would ask the registry again and could disagree with
+    // itself.
+    for extra in &output.extra {
+        write(
+            &extra.path,
+            &report::render(report, extra.format, RenderOptions::default()),
+        )?;
+    }
+    Ok(())
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text)
+        .with_context(|| format!("{}: cannot write the report", path.display()))
+}

@@ -1,0 +1,185 @@
+//! The evidence pipeline: one function that asks a [`Source`] everything
+//! an audit needs about a lockfile's entries (version documents, key sets,
+//! attestations, the previous releases' attestations, tarballs) and turns
+//! the answers into [`Evidence`].
+//!
+//! Each question is asked once however many entries share it, and only for
+//! the entries in scope: in diff mode, a pull request that bumps one
+//! package asks the registry about that package, not about the whole tree.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+use url::Url;
+
+use super::attestations::{self, Judging, TrustedRootCell};
+use super::model::{EntryEvidence, Evidence, Metadata};
+use super::previous;
+use super::registry;
+use super::source::{
+    AttestationKey, AttestationsOutcome, KeysOutcome, PackageKey, PackageOutcome, Source,
+    TarballKey,
+};
+use super::tarball;
+use crate::lockfile::{Entry, Lockfile, SourceKind, name::name_problem};
+use crate::platform::Machine;
+use crate::registry::npmrc::NpmConfig;
+use crate::trust::TrustLevel;
+
+/// Whether tarballs are verified, and for which platforms.
+#[derive(Debug, Clone, Copy)]
+pub enum Tarballs<'a> {
+    /// No tarball is downloaded.
+    Skip,
+    /// Every tarball npm would install on `machine` (`None`: on any
+    /// platform) is downloaded, verified and inspected.
+    Verify {
+        /// The machine whose optional platform packages are wanted.
+        machine: Option<&'a Machine>,
+    },
+}
+
+/// What to collect evidence about, and with what.
+pub struct Request<'a> {
+    /// The project's npm configuration: which registry serves each name.
+    pub npm: &'a NpmConfig,
+    /// Diff mode: per entry, whether it is in scope; `None` for all.
+    pub scope: Option<&'a [bool]>,
+    /// Diff mode: per entry index, the base version whose claimed trust
+    /// level is wanted beside the entry's own.
+    pub base_versions: &'a BTreeMap<usize, String>,
+    /// Whether tarballs are verified.
+    pub tarballs: Tarballs<'a>,
+    /// The Sigstore trusted root bundles are verified against.
+    pub root: &'a TrustedRootCell<'a>,
+    /// The time certificates, keys and release ages are judged at.
+    pub now: Timestamp,
+}
+
+/// The package an entry's registry evidence comes from, with its version,
+/// when it has one: a registry entry with a valid name and a version.
+pub fn package_key(entry: &Entry, npm: &NpmConfig) -> Option<(PackageKey, String)> {
+    if entry.source != SourceKind::Registry || name_problem(&entry.name).is_some() {
+        return None;
+    }
+    let version = entry.version.clone()?;
+    Some((
+        PackageKey {
+            registry: npm.registry_for(&entry.name).clone(),
+            name: entry.name.clone(),
+        },
+        version,
+    ))
+}
+
+/// Collects the evidence `request` asks for about `lockfile` from `source`.
+pub fn collect(lockfile: &Lockfile, request: &Request<'_>, source: &dyn Source) -> Evidence {
+    let in_scope = |i: usize| {
+        request
+            .scope
+            .is_none_or(|s| s.get(i).copied().unwrap_or(false))
+    };
+    let per_entry: Vec<Option<(PackageKey, String)>> = lockfile
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| in_scope(i).then(|| package_key(entry, request.npm))?)
+        .collect();
+    let mut wanted: BTreeMap<PackageKey, BTreeSet<String>> = BTreeMap::new();
+    for (key, version) in per_entry.iter().flatten() {
+        wanted
+            .entry(key.clone())
+            .or_default()
+            .insert(version.clone());
+    }
+    for (i, base) in request.base_versions {
+        if let Some(Some((key, _))) = per_entry.get(*i) {
+            wanted.entry(key.clone()).or_default().insert(base.clone());
+        }
+    }
+    let packages = source.packages(&wanted);
+    let registries: BTreeSet<&Url> = wanted.keys().map(|k| &k.registry).collect();
+    let keys: BTreeMap<Url, KeysOutcome> = registries
+        .into_iter()
+        .map(|r| (r.clone(), source.keys(r)))
+        .collect();
+    let mut evidence = registry::gather(lockfile, &per_entry, &packages, &keys, request.now);
+    evidence.base_claims = base_claims(request.base_versions, &per_entry, &packages);
+    // Judged even when nothing is fetched: an entry whose attestations
+    // cannot be bound to the lockfile says why.
+    let own = attestations::wanted(lockfile, &evidence);
+    let fetched = if own.is_empty() {
+        BTreeMap::new()
+    } else {
+        source.attestations(&own)
+    };
+    attestations::add(lockfile, &mut evidence, judging(&fetched, &keys, request));
+    let earlier = previous::wanted(lockfile, &evidence);
+    if !earlier.is_empty() {
+        let fetched = source.attestations(&earlier);
+        previous::add(lockfile, &mut evidence, judging(&fetched, &keys, request));
+    }
+    if let Tarballs::Verify { machine } = request.tarballs {
+        let registry_tarballs: Vec<Option<&str>> = evidence
+            .entries
+            .iter()
+            .map(|ev| match ev {
+                Some(EntryEvidence {
+                    metadata: Metadata::Found(record),
+                    ..
+                }) => record.tarball.as_deref(),
+                _ => None,
+            })
+            .collect();
+        let mut plan = tarball::plan(lockfile, &registry_tarballs, request.npm, machine);
+        for (i, planned) in plan.iter_mut().enumerate() {
+            if !in_scope(i) {
+                *planned = None;
+            }
+        }
+        let wanted: Vec<TarballKey> = plan
+            .iter()
+            .flatten()
+            .flatten()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let fetched = source.tarballs(&wanted);
+        evidence.tarballs = tarball::gather(&plan, &fetched);
+    }
+    evidence
+}
+
+/// What judging the attestations `fetched` needs.
+fn judging<'a>(
+    fetched: &'a BTreeMap<AttestationKey, AttestationsOutcome>,
+    keys: &'a BTreeMap<Url, KeysOutcome>,
+    request: &'a Request<'a>,
+) -> Judging<'a> {
+    Judging {
+        fetched,
+        keys,
+        root: request.root,
+        now: request.now,
+    }
+}
+
+/// The trust level each wanted base version's document claims.
+fn base_claims(
+    base_versions: &BTreeMap<usize, String>,
+    per_entry: &[Option<(PackageKey, String)>],
+    packages: &BTreeMap<PackageKey, PackageOutcome>,
+) -> BTreeMap<usize, TrustLevel> {
+    base_versions
+        .iter()
+        .filter_map(|(i, base)| {
+            let (key, _) = per_entry.get(*i)?.as_ref()?;
+            let PackageOutcome::Record(record) = packages.get(key)? else {
+                return None;
+            };
+            let claimed = TrustLevel::claimed(&record.versions.get(base)?.trust_fields());
+            Some((*i, claimed))
+        })
+        .collect()
+}

@@ -1,0 +1,172 @@
+//! Package records and registry key sets: one request per unique
+//! package, through the disk cache, revalidated with ETag /
+//! Last-Modified once the freshness the registry granted has run out.
+
+use std::collections::BTreeSet;
+
+use url::Url;
+
+use super::RegistrySource;
+use crate::evidence::source::{KeysOutcome, PackageKey, PackageOutcome};
+use crate::registry::NPM_REGISTRY_HOST;
+use crate::registry::cache::Cached;
+use crate::registry::client::{BodyError, FetchError, Response};
+use crate::registry::packument::{self, PackageRecord};
+use crate::signatures::KeySet;
+
+/// Cache kind of package records.
+const PACKUMENTS: &str = "packuments";
+/// Cache kind of key sets.
+const KEYS: &str = "keys";
+/// The full packument: `_npmUser` and `time` are not in the abbreviated one.
+const ACCEPT_FULL: &str = "application/json";
+
+/// The packument URL of `name` under `registry` (a scope's `/` is encoded,
+/// as npm does).
+pub fn packument_url(registry: &Url, name: &str) -> Option<Url> {
+    registry.join(&name.replacen('/', "%2f", 1)).ok()
+}
+
+impl RegistrySource {
+    pub(super) fn package(&self, key: &PackageKey, versions: &BTreeSet<String>) -> PackageOutcome {
+        let cache_key = format!("{}\n{}", key.registry, key.name);
+        let cached: Option<Cached<PackageRecord>> = self
+            .cache
+            .as_ref()
+            .and_then(|c| c.read(PACKUMENTS, &cache_key));
+        let covers = cached
+            .as_ref()
+            .is_some_and(|c| versions.iter().all(|v| c.value.covers(v)));
+        let Some(client) = &self.client else {
+            return match cached {
+                Some(c) if covers => PackageOutcome::Record(c.value),
+                _ => PackageOutcome::NotCached,
+            };
+        };
+        let now = self.now;
+        if let Some(c) = &cached
+            && covers
+            && c.fresh_until.is_some_and(|until| now < until)
+        {
+            return PackageOutcome::Record(c.value.clone());
+        }
+        let Some(url) = packument_url(&key.registry, &key.name) else {
+            return PackageOutcome::Failed(format!("cannot form a URL for {:?}", key.name));
+        };
+        let fresh_until =
+            |max_age: Option<u64>| max_age.and_then(|a| i64::try_from(a).ok()).map(|a| now + a);
+        // Revalidate only a record that answers for every wanted version;
+        // otherwise the body is needed anyway.
+        let (etag, modified) = match &cached {
+            Some(c) if covers => (c.etag.as_deref(), c.last_modified.as_deref()),
+            _ => (None, None),
+        };
+        // Keep the versions an earlier run cached for other lockfiles.
+        let mut all = versions.clone();
+        if let Some(c) = &cached {
+            all.extend(c.value.versions.keys().cloned());
+        }
+        let read = |r: &mut dyn std::io::Read| {
+            packument::extract_from(r, &all).map_err(|e| {
+                if e.is_io() {
+                    BodyError::Io(std::io::Error::other(e))
+                } else {
+                    BodyError::Invalid(format!("malformed packument: {e}"))
+                }
+            })
+        };
+        match client.get_with(&url, ACCEPT_FULL, etag, modified, &read) {
+            Ok(Response {
+                body: Some(record),
+                etag,
+                last_modified,
+                max_age,
+                ..
+            }) => {
+                if let Some(cache) = &self.cache {
+                    let entry = Cached {
+                        url: url.to_string(),
+                        etag,
+                        last_modified,
+                        fresh_until: fresh_until(max_age),
+                        value: record.clone(),
+                    };
+                    let _ = cache.write(PACKUMENTS, &cache_key, &entry);
+                }
+                PackageOutcome::Record(record)
+            }
+            Ok(Response {
+                body: None,
+                max_age,
+                ..
+            }) => match cached {
+                Some(mut c) => {
+                    // A 304 renews the freshness the registry grants.
+                    c.fresh_until = fresh_until(max_age);
+                    if let Some(cache) = &self.cache {
+                        let _ = cache.write(PACKUMENTS, &cache_key, &c);
+                    }
+                    PackageOutcome::Record(c.value)
+                }
+                None => PackageOutcome::Failed(format!("{url}: 304 without a cached copy")),
+            },
+            Err(FetchError::NotFound { .. }) => PackageOutcome::NotFound,
+            Err(e) => PackageOutcome::Failed(e.to_string()),
+        }
+    }
+
+    /// The key set of `registry`, from `/-/npm/v1/keys`.
+    pub(super) fn key_set(&self, registry: &Url) -> KeysOutcome {
+        let embedded = (registry.host_str() == Some(NPM_REGISTRY_HOST)).then(KeySet::npm_public);
+        let cache_key = registry.to_string();
+        let cached: Option<Cached<String>> =
+            self.cache.as_ref().and_then(|c| c.read(KEYS, &cache_key));
+        let Some(client) = &self.client else {
+            return match cached.map(|c| KeySet::from_keys_json(c.value.as_bytes())) {
+                Some(Ok(keys)) => KeysOutcome::Served(keys),
+                _ => KeysOutcome::NotServed(embedded),
+            };
+        };
+        let Ok(url) = registry.join("-/npm/v1/keys") else {
+            return KeysOutcome::Failed(format!("cannot form the keys URL of {registry}"));
+        };
+        match client.get(&url, "application/json") {
+            Ok(body) => match KeySet::from_keys_json(&body) {
+                Ok(keys) => {
+                    if let (Some(cache), Ok(text)) = (&self.cache, String::from_utf8(body)) {
+                        let entry = Cached {
+                            url: url.to_string(),
+                            etag: None,
+                            last_modified: None,
+                            fresh_until: None,
+                            value: text,
+                        };
+                        let _ = cache.write(KEYS, &cache_key, &entry);
+                    }
+                    KeysOutcome::Served(keys)
+                }
+                Err(e) => KeysOutcome::Failed(format!("{url}: {e}")),
+            },
+            Err(FetchError::NotFound { .. }) => KeysOutcome::NotServed(embedded),
+            Err(e) => KeysOutcome::Failed(e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packument_urls_encode_the_scope_slash() {
+        let r = Url::parse("https://registry.example.com/npm/").unwrap();
+        assert_eq!(
+            packument_url(&r, "@s/p").unwrap().as_str(),
+            "https://registry.example.com/npm/@s%2fp"
+        );
+        assert_eq!(
+            packument_url(&r, "lodash").unwrap().as_str(),
+            "https://registry.example.com/npm/lodash"
+        );
+    }
+}
