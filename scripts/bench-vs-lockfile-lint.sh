@@ -7,16 +7,17 @@
 #   pub-create-react-app-v2-workspaces-large.package-lock.json (repo-relative).
 #
 # Environment:
-#   BENCH_RUNS=N       minimum timed runs per command (default 20)
-#   BENCH_JSON=PATH    keep hyperfine's JSON export at PATH (default: temp file)
+#   BENCH_RUNS=N       timed runs per command (default 20)
+#   BENCH_JSON=PATH    keep the results as JSON at PATH
 #   LOCKPROOF_BIN=PATH benchmark this lockproof binary instead of building
 #                      target/release/lockproof with cargo
 #
 # Builds lockproof in release mode, installs the pinned lockfile-lint into
-# <repo>/.tools/ if absent, and runs both with hyperfine (installed with
-# apt-get when missing; a plain timing loop is the fallback). Both commands
-# exit 1 when they report findings, so failures are ignored (-i); the script
-# checks once beforehand that neither exits with anything but 0 or 1.
+# <repo>/.tools/ if absent, and runs both in turn (scripts/interleave.py:
+# lockproof, lockfile-lint, lockproof, …) so that a noisy machine slows
+# both alike. Prints each tool's median wall time and peak RSS and the
+# median of the per-pair ratios. Both commands exit 1 when they report
+# findings; anything above 1 stops the benchmark.
 set -euo pipefail
 
 LOCKFILE_LINT_VERSION=5.0.1
@@ -95,116 +96,22 @@ lp_cmd=("$lockproof" audit --offline --quiet --format json --output /dev/null "$
 ll_cmd=("$lockfile_lint" --path "$lockfile" --type npm --validate-https
     --allowed-hosts npm --validate-integrity --validate-package-names)
 
-# One checked run of each, so that -i cannot hide a crash or a usage error.
-check_once() {
-    local name="$1"
-    shift
-    local out rc=0
-    out="$("$@" 2>&1)" || rc=$?
-    if ((rc > 1)); then
-        printf '%s\n' "$out" | tail -n 20 >&2
-        die "$name exited $rc (expected 0 or 1): $*"
-    fi
-    log "$name: exit $rc on a single run"
-}
-check_once lockproof "${lp_cmd[@]}"
-check_once lockfile-lint "${ll_cmd[@]}"
-
 quote() {
     local out="" a
     for a in "$@"; do out+="$(printf '%q' "$a") "; done
     printf '%s' "${out% }"
 }
 
-json="${BENCH_JSON:-}"
-tmpdir="$(mktemp -d)"
-trap 'rm -rf -- "$tmpdir"' EXIT
-[[ -n "$json" ]] || json="$tmpdir/hyperfine.json"
+# The lockproof run uses a cache folder of its own that does not exist: an
+# offline audit then reads nothing from disk but the lockfile, whatever
+# earlier runs left in the user's cache.
+cache="$(mktemp -d)"
+trap 'rm -rf -- "$cache"' EXIT
+export LOCKPROOF_CACHE_DIR="$cache/none"
 
-# --- hyperfine ---------------------------------------------------------------
-if ! command -v hyperfine >/dev/null; then
-    log "hyperfine not found; trying apt-get install -y hyperfine"
-    sudo=()
-    ((EUID == 0)) || sudo=(sudo -n)
-    if command -v apt-get >/dev/null; then
-        "${sudo[@]}" apt-get install -y -qq hyperfine >/dev/null 2>&1 ||
-            { "${sudo[@]}" apt-get update -qq >/dev/null 2>&1 &&
-                "${sudo[@]}" apt-get install -y -qq hyperfine >/dev/null 2>&1; } ||
-            true
-    fi
-    command -v hyperfine >/dev/null ||
-        log "could not install hyperfine; falling back to a timing loop"
-fi
-
-if command -v hyperfine >/dev/null; then
-    hf_opts=(--warmup "$WARMUP" --min-runs "$RUNS" -i --export-json "$json")
-    # -N (no intermediate shell) keeps shell start-up out of short timings.
-    hf_help="$(hyperfine --help 2>&1 || true)"
-    if [[ "$hf_help" == *"--shell=none"* ]]; then
-        hf_opts+=(-N)
-    fi
-    log "hyperfine $(hyperfine --version | awk '{print $2}'): ${hf_opts[*]}"
-    hyperfine "${hf_opts[@]}" \
-        -n lockproof "$(quote "${lp_cmd[@]}")" \
-        -n lockfile-lint "$(quote "${ll_cmd[@]}")" >&2
-else
-    # Fallback: warm up, then time each run with date +%s%N, and write the
-    # results in hyperfine's JSON shape so the report below is shared.
-    time_runs() {
-        local name="$1" i t0 t1 rc
-        shift
-        for ((i = 0; i < WARMUP; i++)); do "$@" >/dev/null 2>&1 || true; done
-        for ((i = 0; i < RUNS; i++)); do
-            t0="$(date +%s%N)"
-            rc=0
-            "$@" >/dev/null 2>&1 || rc=$?
-            t1="$(date +%s%N)"
-            printf '%s\t%s\t%s\n' "$name" "$((t1 - t0))" "$rc"
-        done
-    }
-    log "timing $RUNS runs of each (after $WARMUP warm-up runs)"
-    {
-        time_runs lockproof "${lp_cmd[@]}"
-        time_runs lockfile-lint "${ll_cmd[@]}"
-    } >"$tmpdir/loop.tsv"
-    python3 - "$tmpdir/loop.tsv" "$json" <<'EOF'
-import json, statistics, sys
-rows = {}
-for line in open(sys.argv[1]):
-    name, ns, rc = line.rstrip("\n").split("\t")
-    rows.setdefault(name, []).append((int(ns) / 1e9, int(rc)))
-results = []
-for name, runs in rows.items():
-    times = [t for t, _ in runs]
-    results.append({
-        "command": name,
-        "mean": statistics.mean(times),
-        "stddev": statistics.stdev(times) if len(times) > 1 else 0.0,
-        "median": statistics.median(times),
-        "min": min(times),
-        "max": max(times),
-        "times": times,
-        "exit_codes": [rc for _, rc in runs],
-    })
-json.dump({"results": results}, open(sys.argv[2], "w"), indent=2)
-EOF
-fi
-
-# --- report ------------------------------------------------------------------
-python3 - "$json" "$lockfile" <<'EOF'
-import json, sys
-results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
-def ms(s):
-    return f"{s * 1000:.1f} ms"
-print(f"lockfile: {sys.argv[2]}")
-for name in ("lockproof", "lockfile-lint"):
-    r = results[name]
-    codes = ",".join(str(c) for c in sorted(set(r.get("exit_codes") or [])))
-    print(f"{name:14s} mean {ms(r['mean']):>10s} ± {ms(r['stddev'])}"
-          f"  (min {ms(r['min'])}, max {ms(r['max'])}, {len(r['times'])} runs, exit {codes})")
-ratio = results["lockfile-lint"]["mean"] / results["lockproof"]["mean"]
-print(f"ratio lockfile-lint/lockproof: {ratio:.2f}x")
-EOF
-if [[ -n "${BENCH_JSON:-}" ]]; then
-    log "hyperfine JSON kept at $BENCH_JSON"
-fi
+log "lockfile: $lockfile ($(wc -c <"$lockfile") bytes)"
+json_args=()
+[[ -z "${BENCH_JSON:-}" ]] || json_args=(--json "$BENCH_JSON")
+python3 "$ROOT/scripts/interleave.py" --runs "$RUNS" --warmup "$WARMUP" "${json_args[@]}" \
+    "lockproof=$(quote "${lp_cmd[@]}")" \
+    "lockfile-lint=$(quote "${ll_cmd[@]}")"

@@ -127,14 +127,6 @@ impl<'a> Value<'a> {
         }
     }
 
-    /// The boolean, if this is one.
-    pub fn as_bool(&self) -> Option<bool> {
-        match self {
-            Value::Bool(b) => Some(*b),
-            _ => None,
-        }
-    }
-
     /// The members, if this is an object.
     pub fn as_object(&self) -> Option<&[Member<'a>]> {
         match self {
@@ -167,16 +159,29 @@ pub fn kept_members<'m, 'a>(members: &'m [Member<'a>], has_repeats: bool) -> Vec
 /// Parses `text` as one JSON document. A leading byte-order mark is skipped,
 /// as npm does.
 pub fn parse(text: &str) -> Result<Document<'_>, JsonError> {
-    parse_with(text, |_, _| false)
+    parse_with(text, |_, _, _| Keep::Build)
 }
 
-/// Like [`parse`], but a member of the top-level object for which
-/// `skip(members_so_far, key)` is true is validated without being built
-/// (it becomes [`Value::Skipped`], and its duplicate keys are not noted).
-/// Lockfiles use it to avoid building sections npm ignores.
+/// What becomes of one object member's value (see [`parse_with`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Built into the tree.
+    Build,
+    /// Validated, and its duplicate keys noted, but not built: a value the
+    /// reader does not look at, in a part of the document npm reads.
+    Check,
+    /// Validated only: a section npm itself ignores.
+    Ignore,
+}
+
+/// Like [`parse`], but each member of a built object is first shown to
+/// `keep(path, members_so_far, key)`, where `path` holds the keys leading to
+/// the object (outermost first). A member it does not build becomes
+/// [`Value::Skipped`]: lockfiles hold megabytes of dependency maps that
+/// nothing reads, and building them would cost more than the parse.
 pub fn parse_with<'a>(
     text: &'a str,
-    skip: impl Fn(&[Member<'a>], &str) -> bool,
+    keep: impl Fn(&[Cow<'a, str>], &[Member<'a>], &str) -> Keep,
 ) -> Result<Document<'a>, JsonError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut p = Parser {
@@ -185,13 +190,15 @@ pub fn parse_with<'a>(
         pos: 0,
         line: 1,
         duplicates: Vec::new(),
-        skip: &skip,
+        keep: &keep,
+        path: Vec::new(),
+        pool: Vec::new(),
     };
     p.skip_ws();
     if p.pos >= p.src.len() {
         return Err(p.error("empty document"));
     }
-    let value = p.value(0, Mode::Build)?;
+    let value = p.value(0, Keep::Build)?;
     p.skip_ws();
     if p.pos < p.src.len() {
         return Err(p.error("unexpected data after the JSON value"));
@@ -202,14 +209,10 @@ pub fn parse_with<'a>(
     })
 }
 
-/// Whether a value is built or only validated.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Build,
-    Skip,
-}
+type KeepFn<'s, 'a> = &'s dyn Fn(&[Cow<'a, str>], &[Member<'a>], &str) -> Keep;
 
-type SkipFn<'s, 'a> = &'s dyn Fn(&[Member<'a>], &str) -> bool;
+/// The keys of an object being checked, with their lines.
+type Keys<'a> = Vec<(Cow<'a, str>, u32)>;
 
 /// How many leading bytes of `bytes`, in whole 8-byte words, hold no
 /// [`STRING_STOP`] byte: eight bytes per step (SWAR) instead of one. The
@@ -240,7 +243,12 @@ struct Parser<'a, 's> {
     pos: usize,
     line: u32,
     duplicates: Vec<DuplicateKey>,
-    skip: SkipFn<'s, 'a>,
+    keep: KeepFn<'s, 'a>,
+    /// Keys from the document's top to the object being built.
+    path: Vec<Cow<'a, str>>,
+    /// Key lists of checked objects, reused: checking allocates nothing
+    /// once the deepest level has been seen.
+    pool: Vec<Keys<'a>>,
 }
 
 impl<'a> Parser<'a, '_> {
@@ -291,7 +299,7 @@ impl<'a> Parser<'a, '_> {
         }
     }
 
-    fn value(&mut self, depth: usize, mode: Mode) -> Result<Value<'a>, JsonError> {
+    fn value(&mut self, depth: usize, mode: Keep) -> Result<Value<'a>, JsonError> {
         if depth > MAX_DEPTH {
             return Err(self.error("nesting too deep"));
         }
@@ -308,15 +316,24 @@ impl<'a> Parser<'a, '_> {
         }
     }
 
-    fn object(&mut self, depth: usize, mode: Mode) -> Result<Value<'a>, JsonError> {
+    fn object(&mut self, depth: usize, mode: Keep) -> Result<Value<'a>, JsonError> {
         self.pos += 1;
         // Lockfile entries have a handful of fields: start with room for them.
         let mut members: Vec<Member<'a>> =
-            Vec::with_capacity(if mode == Mode::Build { 8 } else { 0 });
+            Vec::with_capacity(if mode == Keep::Build { 8 } else { 0 });
+        let mut keys: Keys<'a> = match mode {
+            Keep::Check => self.pool.pop().unwrap_or_default(),
+            _ => Vec::new(),
+        };
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(Value::Object(members));
+            self.pool.push(keys);
+            return Ok(if mode == Keep::Build {
+                Value::Object(members)
+            } else {
+                Value::Skipped
+            });
         }
         loop {
             self.skip_ws();
@@ -331,14 +348,25 @@ impl<'a> Parser<'a, '_> {
             }
             self.pos += 1;
             self.skip_ws();
-            let child = if mode == Mode::Skip || (depth == 0 && (self.skip)(&members, &key)) {
-                Mode::Skip
-            } else {
-                Mode::Build
-            };
-            let value = self.value(depth + 1, child)?;
-            if mode == Mode::Build {
-                members.push(Member { key, line, value });
+            match mode {
+                Keep::Build => {
+                    let child = (self.keep)(&self.path, &members, &key);
+                    self.path.push(key.clone());
+                    let value = self.value(depth + 1, child);
+                    self.path.pop();
+                    members.push(Member {
+                        key,
+                        line,
+                        value: value?,
+                    });
+                }
+                Keep::Check => {
+                    self.value(depth + 1, Keep::Check)?;
+                    keys.push((key, line));
+                }
+                Keep::Ignore => {
+                    self.value(depth + 1, Keep::Ignore)?;
+                }
             }
             self.skip_ws();
             match self.peek() {
@@ -351,33 +379,49 @@ impl<'a> Parser<'a, '_> {
                 None => return Err(self.error("unexpected end of input in an object")),
             }
         }
-        if mode == Mode::Skip {
-            return Ok(Value::Skipped);
+        match mode {
+            Keep::Build => {
+                self.note_duplicates(members.iter().map(|m| (&m.key, m.line)), members.len());
+                Ok(Value::Object(members))
+            }
+            Keep::Check => {
+                self.note_duplicates(keys.iter().map(|(k, l)| (k, *l)), keys.len());
+                keys.clear();
+                self.pool.push(keys);
+                Ok(Value::Skipped)
+            }
+            Keep::Ignore => Ok(Value::Skipped),
         }
-        self.note_duplicates(&members);
-        Ok(Value::Object(members))
     }
 
-    fn note_duplicates(&mut self, members: &[Member<'a>]) {
+    /// Notes every key of one object (`count` of them) that repeats an
+    /// earlier one.
+    fn note_duplicates<'k>(
+        &mut self,
+        keys: impl Iterator<Item = (&'k Cow<'a, str>, u32)> + Clone,
+        count: usize,
+    ) where
+        'a: 'k,
+    {
         // Most objects are small: comparing pairs beats hashing there.
         const SMALL: usize = 16;
         let mut seen = HashSet::new();
-        for (i, m) in members.iter().enumerate() {
-            let repeated = if members.len() <= SMALL {
-                members[..i].iter().any(|earlier| earlier.key == m.key)
+        for (i, (key, line)) in keys.clone().enumerate() {
+            let repeated = if count <= SMALL {
+                keys.clone().take(i).any(|(earlier, _)| earlier == key)
             } else {
-                !seen.insert(m.key.as_ref())
+                !seen.insert(key.as_ref())
             };
             if repeated {
                 self.duplicates.push(DuplicateKey {
-                    key: m.key.to_string(),
-                    line: m.line,
+                    key: key.to_string(),
+                    line,
                 });
             }
         }
     }
 
-    fn array(&mut self, depth: usize, mode: Mode) -> Result<Value<'a>, JsonError> {
+    fn array(&mut self, depth: usize, mode: Keep) -> Result<Value<'a>, JsonError> {
         self.pos += 1;
         let mut items = Vec::new();
         self.skip_ws();
@@ -388,7 +432,7 @@ impl<'a> Parser<'a, '_> {
         loop {
             self.skip_ws();
             let item = self.value(depth + 1, mode)?;
-            if mode == Mode::Build {
+            if mode == Keep::Build {
                 items.push(item);
             }
             self.skip_ws();
@@ -396,10 +440,10 @@ impl<'a> Parser<'a, '_> {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
-                    return Ok(if mode == Mode::Skip {
-                        Value::Skipped
-                    } else {
+                    return Ok(if mode == Keep::Build {
                         Value::Array(items)
+                    } else {
+                        Value::Skipped
                     });
                 }
                 Some(_) => return Err(self.error("expected ',' or ']' in an array")),
@@ -660,7 +704,13 @@ mod tests {
 
     #[test]
     fn skipped_members_are_validated_but_not_built() {
-        let skip = |_: &[Member], key: &str| key == "b";
+        let skip = |_: &[Cow<str>], _: &[Member], key: &str| {
+            if key == "b" {
+                Keep::Ignore
+            } else {
+                Keep::Build
+            }
+        };
         let doc = parse_with(
             "{\"a\": 1, \"b\": {\"x\": [1, {\"y\": \"\\n\"}]}, \"c\": 2}",
             skip,
@@ -670,6 +720,27 @@ mod tests {
         assert_eq!(doc.value.get("c"), Some(&Value::Number("2")));
         let err = parse_with("{\"b\": {\"x\": [1,]}}", skip).unwrap_err();
         assert!(err.message.contains("unexpected character"), "{err}");
+    }
+
+    #[test]
+    fn checked_members_note_duplicate_keys_at_any_depth_and_ignored_ones_do_not() {
+        let text = "{\"p\": {\"e\": {\"deps\": {\"x\": 1, \"x\": 2}, \"v\": [{\"y\": 1,\n\"y\": 2}]}},\n\"old\": {\"z\": 1, \"z\": 2}}";
+        let plan = |path: &[Cow<str>], _: &[Member], key: &str| match (path.len(), key) {
+            (0, "old") => Keep::Ignore,
+            (2, _) => Keep::Check,
+            _ => Keep::Build,
+        };
+        let doc = parse_with(text, plan).unwrap();
+        let entry = doc.value.get("p").and_then(|p| p.get("e")).unwrap();
+        assert_eq!(entry.get("deps"), Some(&Value::Skipped));
+        let keys: Vec<(&str, u32)> = doc
+            .duplicate_keys
+            .iter()
+            .map(|d| (d.key.as_str(), d.line))
+            .collect();
+        assert_eq!(keys, vec![("x", 1), ("y", 2)]);
+        // The same keys, all built: the same duplicates.
+        assert_eq!(parse(text).unwrap().duplicate_keys.len(), 3);
     }
 
     #[test]

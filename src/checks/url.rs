@@ -16,12 +16,13 @@ pub(super) fn check(f: &mut EntryFindings, ctx: &Context) {
     }
     // Judged on the scheme as npm's URL parser reads it (`http:host/x` is
     // plain HTTP too), and on the text for URLs that do not parse.
-    let lower = resolved.to_ascii_lowercase();
     let insecure = match &f.entry.url {
         Some(u) => matches!(u.scheme(), "http" | "git"),
-        None => ["http:", "git://", "git+http:"]
-            .iter()
-            .any(|p| lower.starts_with(p)),
+        None => ["http:", "git://", "git+http:"].iter().any(|p| {
+            resolved
+                .get(..p.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(p))
+        }),
     };
     if insecure {
         f.report(
@@ -50,12 +51,17 @@ pub(super) fn check(f: &mut EntryFindings, ctx: &Context) {
     ) {
         return;
     }
-    let host = url.host_str().unwrap_or("").to_ascii_lowercase();
-    if !ctx.allowed_hosts.contains(&host) {
+    let host = url.host_str().unwrap_or("");
+    if !ctx
+        .allowed_hosts
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(host))
+    {
         f.report(
             Code::HostNotAllowed,
             format!(
-                "downloaded from {host:?}, which is not an allowed host ({})",
+                "downloaded from {:?}, which is not an allowed host ({})",
+                host.to_ascii_lowercase(),
                 ctx.allowed_hosts.join(", ")
             ),
         );

@@ -13,12 +13,7 @@ use crate::trust::TrustLevel;
 /// Per entry index, the base version of each change that bumped a
 /// version: the versions whose claimed trust levels are compared.
 pub fn base_versions(diff: &LockfileDiff, lockfile: &Lockfile) -> BTreeMap<usize, String> {
-    let index: HashMap<&str, usize> = lockfile
-        .entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.path.as_str(), i))
-        .collect();
+    let index = entry_index(lockfile);
     diff.changes
         .iter()
         .filter_map(|change| {
@@ -31,12 +26,7 @@ pub fn base_versions(diff: &LockfileDiff, lockfile: &Lockfile) -> BTreeMap<usize
 /// Marks `trust-change` on the changes whose entry's version document
 /// claims another level than its base version's (`evidence.base_claims`).
 pub fn mark(diff: &mut LockfileDiff, lockfile: &Lockfile, evidence: &Evidence) {
-    let index: HashMap<&str, usize> = lockfile
-        .entries
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.path.as_str(), i))
-        .collect();
+    let index = entry_index(lockfile);
     for change in &mut diff.changes {
         let Some(&i) = index.get(change.path.as_str()) else {
             continue;
@@ -62,4 +52,14 @@ pub fn mark(diff: &mut LockfileDiff, lockfile: &Lockfile, evidence: &Evidence) {
             );
         }
     }
+}
+
+/// Each entry's index, by install path.
+fn entry_index(lockfile: &Lockfile) -> HashMap<&str, usize> {
+    lockfile
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.path.as_str(), i))
+        .collect()
 }

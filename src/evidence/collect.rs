@@ -15,13 +15,13 @@ use url::Url;
 use super::attestations::{self, Judging, TrustedRootCell};
 use super::model::{EntryEvidence, Evidence, Metadata};
 use super::previous;
-use super::registry;
+use super::registry::{self, Packages};
 use super::source::{
     AttestationKey, AttestationsOutcome, KeysOutcome, PackageKey, PackageOutcome, Source,
     TarballKey,
 };
 use super::tarball;
-use crate::lockfile::{Entry, Lockfile, SourceKind, name::name_problem};
+use crate::lockfile::Lockfile;
 use crate::platform::Machine;
 use crate::registry::npmrc::NpmConfig;
 use crate::trust::TrustLevel;
@@ -56,22 +56,6 @@ pub struct Request<'a> {
     pub now: Timestamp,
 }
 
-/// The package an entry's registry evidence comes from, with its version,
-/// when it has one: a registry entry with a valid name and a version.
-pub fn package_key(entry: &Entry, npm: &NpmConfig) -> Option<(PackageKey, String)> {
-    if entry.source != SourceKind::Registry || name_problem(&entry.name).is_some() {
-        return None;
-    }
-    let version = entry.version.clone()?;
-    Some((
-        PackageKey {
-            registry: npm.registry_for(&entry.name).clone(),
-            name: entry.name.clone(),
-        },
-        version,
-    ))
-}
-
 /// Collects the evidence `request` asks for about `lockfile` from `source`.
 pub fn collect(lockfile: &Lockfile, request: &Request<'_>, source: &dyn Source) -> Evidence {
     let in_scope = |i: usize| {
@@ -79,32 +63,29 @@ pub fn collect(lockfile: &Lockfile, request: &Request<'_>, source: &dyn Source) 
             .scope
             .is_none_or(|s| s.get(i).copied().unwrap_or(false))
     };
-    let per_entry: Vec<Option<(PackageKey, String)>> = lockfile
-        .entries
-        .iter()
-        .enumerate()
-        .map(|(i, entry)| in_scope(i).then(|| package_key(entry, request.npm))?)
-        .collect();
-    let mut wanted: BTreeMap<PackageKey, BTreeSet<String>> = BTreeMap::new();
-    for (key, version) in per_entry.iter().flatten() {
-        wanted
-            .entry(key.clone())
-            .or_default()
-            .insert(version.clone());
-    }
+    let mut packages = Packages::of(lockfile, request.npm, in_scope);
     for (i, base) in request.base_versions {
-        if let Some(Some((key, _))) = per_entry.get(*i) {
-            wanted.entry(key.clone()).or_default().insert(base.clone());
+        if let Some(Some((at, _))) = packages.per_entry.get(*i)
+            && let Some((_, versions)) = packages.keys.get_mut(*at)
+        {
+            versions.insert(base.clone());
         }
     }
-    let packages = source.packages(&wanted);
+    let wanted: BTreeMap<PackageKey, BTreeSet<String>> = packages.keys.iter().cloned().collect();
+    let fetched = source.packages(&wanted);
     let registries: BTreeSet<&Url> = wanted.keys().map(|k| &k.registry).collect();
     let keys: BTreeMap<Url, KeysOutcome> = registries
         .into_iter()
         .map(|r| (r.clone(), source.keys(r)))
         .collect();
-    let mut evidence = registry::gather(lockfile, &per_entry, &packages, &keys, request.now);
-    evidence.base_claims = base_claims(request.base_versions, &per_entry, &packages);
+    // One lookup per package, not per entry.
+    let outcomes: Vec<Option<&PackageOutcome>> = packages
+        .keys
+        .iter()
+        .map(|(key, _)| fetched.get(key))
+        .collect();
+    let mut evidence = registry::gather(lockfile, &packages, &outcomes, &keys, request.now);
+    evidence.base_claims = base_claims(request.base_versions, &packages, &outcomes);
     // Judged even when nothing is fetched: an entry whose attestations
     // cannot be bound to the lockfile says why.
     let own = attestations::wanted(lockfile, &evidence);
@@ -168,14 +149,14 @@ fn judging<'a>(
 /// The trust level each wanted base version's document claims.
 fn base_claims(
     base_versions: &BTreeMap<usize, String>,
-    per_entry: &[Option<(PackageKey, String)>],
-    packages: &BTreeMap<PackageKey, PackageOutcome>,
+    packages: &Packages<'_>,
+    outcomes: &[Option<&PackageOutcome>],
 ) -> BTreeMap<usize, TrustLevel> {
     base_versions
         .iter()
         .filter_map(|(i, base)| {
-            let (key, _) = per_entry.get(*i)?.as_ref()?;
-            let PackageOutcome::Record(record) = packages.get(key)? else {
+            let (at, _) = packages.per_entry.get(*i)?.as_ref()?;
+            let PackageOutcome::Record(record) = (*outcomes.get(*at)?)? else {
                 return None;
             };
             let claimed = TrustLevel::claimed(&record.versions.get(base)?.trust_fields());

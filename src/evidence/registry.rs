@@ -2,7 +2,7 @@
 //! signatures, judged from what the source brought back. A registry that
 //! signs nothing leaves every signature unknown, with one note saying so.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::Timestamp;
 use rayon::prelude::*;
@@ -12,48 +12,107 @@ use super::model::{EntryEvidence, Evidence, Metadata, Signatures};
 use super::provenance::Provenance;
 use super::source::{KeysOutcome, PackageKey, PackageOutcome};
 use super::unknown::Unknown;
-use crate::lockfile::{Entry, Lockfile};
+use crate::lockfile::name::name_problem;
+use crate::lockfile::{Entry, Lockfile, SourceKind};
+use crate::registry::npmrc::NpmConfig;
 use crate::registry::packument::VersionRecord;
 use crate::signatures::{self, KeySet};
+
+/// The package an entry's registry evidence comes from, with its version,
+/// when it has one: a registry entry with a valid name and a version.
+fn package_of<'e>(entry: &'e Entry, npm: &'e NpmConfig) -> Option<(&'e Url, &'e str, &'e str)> {
+    if entry.source != SourceKind::Registry || name_problem(&entry.name).is_some() {
+        return None;
+    }
+    let version = entry.version.as_deref()?;
+    Some((npm.registry_for(&entry.name), entry.name.as_str(), version))
+}
+
+/// The packages a lockfile's entries come from, each once: entries share
+/// a package far more often than not, so questions and lookups are per
+/// package, and each entry points at its package by index.
+pub(super) struct Packages<'e> {
+    /// Each package, in first-seen order, with the versions wanted.
+    pub keys: Vec<(PackageKey, BTreeSet<String>)>,
+    /// Per entry: its package's index and its version.
+    pub per_entry: Vec<Option<(usize, &'e str)>>,
+}
+
+impl<'e> Packages<'e> {
+    pub(super) fn of(
+        lockfile: &'e Lockfile,
+        npm: &'e NpmConfig,
+        in_scope: impl Fn(usize) -> bool,
+    ) -> Self {
+        let mut index: HashMap<(&Url, &str), usize> = HashMap::new();
+        let mut keys: Vec<(PackageKey, BTreeSet<String>)> = Vec::new();
+        let per_entry = lockfile
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, entry)| {
+                let (registry, name, version) = in_scope(i).then(|| package_of(entry, npm))??;
+                let at = *index.entry((registry, name)).or_insert_with(|| {
+                    keys.push((
+                        PackageKey {
+                            registry: registry.clone(),
+                            name: name.to_owned(),
+                        },
+                        BTreeSet::new(),
+                    ));
+                    keys.len() - 1
+                });
+                if let Some((_, versions)) = keys.get_mut(at)
+                    && !versions.contains(version)
+                {
+                    versions.insert(version.to_owned());
+                }
+                Some((at, version))
+            })
+            .collect();
+        Self { keys, per_entry }
+    }
+}
 
 /// Whether a registry signs: it serves keys, or some version it served
 /// carries signatures. A mirror that strips both does not.
 fn registry_signs(
     registry: &Url,
     keys: &BTreeMap<Url, KeysOutcome>,
-    packages: &BTreeMap<PackageKey, PackageOutcome>,
+    packages: &Packages<'_>,
+    outcomes: &[Option<&PackageOutcome>],
 ) -> bool {
     matches!(keys.get(registry), Some(KeysOutcome::Served(_)))
-        || packages.iter().any(|(k, o)| {
+        || packages.keys.iter().zip(outcomes).any(|((k, _), o)| {
             &k.registry == registry
-                && matches!(o, PackageOutcome::Record(r)
+                && matches!(o, Some(PackageOutcome::Record(r))
                     if r.versions.values().any(|v| v.signatures.as_ref().is_some_and(|s| !s.is_empty())))
         })
 }
 
-/// Builds the evidence of `lockfile` from fetch outcomes.
-/// `per_entry` holds the package key of each entry, aligned with
-/// `lockfile.entries`.
-pub fn gather(
+/// Builds the evidence of `lockfile` from what fetching its `packages`
+/// brought back (`outcomes`, aligned with `packages.keys`).
+pub(super) fn gather(
     lockfile: &Lockfile,
-    per_entry: &[Option<(PackageKey, String)>],
-    packages: &BTreeMap<PackageKey, PackageOutcome>,
+    packages: &Packages<'_>,
+    outcomes: &[Option<&PackageOutcome>],
     keys: &BTreeMap<Url, KeysOutcome>,
     now: Timestamp,
 ) -> Evidence {
     let signs: BTreeMap<&Url, bool> = keys
         .keys()
-        .map(|r| (r, registry_signs(r, keys, packages)))
+        .map(|r| (r, registry_signs(r, keys, packages, outcomes)))
         .collect();
     // Signature checks are ECDSA verifications, the bulk of a warm run's
     // CPU: spread them over the cores.
     let entries: Vec<Option<EntryEvidence>> = lockfile
         .entries
         .par_iter()
-        .zip(per_entry.par_iter())
+        .zip(packages.per_entry.par_iter())
         .map(|(entry, wanted)| {
-            let (key, version) = wanted.as_ref()?;
-            let metadata = match packages.get(key) {
+            let (at, version) = *wanted.as_ref()?;
+            let key = &packages.keys.get(at)?.0;
+            let metadata = match outcomes.get(at).copied().flatten() {
                 Some(PackageOutcome::Record(r)) => match r.versions.get(version) {
                     Some(v) => Metadata::Found(Box::new(v.clone())),
                     None => Metadata::VersionMissing,

@@ -220,17 +220,28 @@ fn signature(sk: &SigningKey, name: &str, version: &str, integrity: &str) -> Sig
     }
 }
 
-#[test]
-fn a_signed_version_is_present_and_verified() {
+/// A source whose registry signs and serves `a@1.0.0` signed with
+/// `integrity`, its version document pointing to attestations when
+/// `attested`.
+fn signed_a(integrity: &str, attested: bool) -> Fake {
     let sk = test_key();
-    let lock = lockfile(&[("a", "1.0.0", SHA512_A)]);
-    let mut v = version(SHA512_A);
-    v.signatures = Some(vec![signature(&sk, "a", "1.0.0", SHA512_A)]);
-    let fake = Fake {
+    let mut v = version(integrity);
+    v.signatures = Some(vec![signature(&sk, "a", "1.0.0", integrity)]);
+    v.attestations = attested.then(|| AttestationsRef {
+        url: format!("{REGISTRY}-/npm/v1/attestations/a@1.0.0"),
+        provenance_predicate: None,
+    });
+    Fake {
         packages: BTreeMap::from([("a".to_string(), record(&[("1.0.0", v)]))]),
         keys: Some(KeysOutcome::Served(key_set(&sk))),
         ..Fake::default()
-    };
+    }
+}
+
+#[test]
+fn a_signed_version_is_present_and_verified() {
+    let lock = lockfile(&[("a", "1.0.0", SHA512_A)]);
+    let fake = signed_a(SHA512_A, false);
     let evidence = run(&lock, &fake);
     let ev = evidence.entries[0].as_ref().expect("registry entry");
     assert_eq!(ev.metadata_state(), State::Present);
@@ -334,14 +345,10 @@ fn a_registry_that_signs_nothing_leaves_signatures_and_provenance_unknown_with_o
 
 #[test]
 fn keys_that_cannot_be_fetched_leave_signatures_unknown() {
-    let sk = test_key();
     let lock = lockfile(&[("a", "1.0.0", SHA512_A)]);
-    let mut v = version(SHA512_A);
-    v.signatures = Some(vec![signature(&sk, "a", "1.0.0", SHA512_A)]);
     let fake = Fake {
-        packages: BTreeMap::from([("a".to_string(), record(&[("1.0.0", v)]))]),
         keys: Some(KeysOutcome::Failed("timeout".into())),
-        ..Fake::default()
+        ..signed_a(SHA512_A, false)
     };
     let ev = run(&lock, &fake).entries[0].clone().expect("entry");
     assert_eq!(
@@ -352,19 +359,8 @@ fn keys_that_cannot_be_fetched_leave_signatures_unknown() {
 
 #[test]
 fn attestations_pointed_to_but_not_served_are_a_fetch_failure() {
-    let sk = test_key();
     let lock = lockfile(&[("a", "1.0.0", SHA512_A)]);
-    let mut v = version(SHA512_A);
-    v.signatures = Some(vec![signature(&sk, "a", "1.0.0", SHA512_A)]);
-    v.attestations = Some(AttestationsRef {
-        url: format!("{REGISTRY}-/npm/v1/attestations/a@1.0.0"),
-        provenance_predicate: None,
-    });
-    let fake = Fake {
-        packages: BTreeMap::from([("a".to_string(), record(&[("1.0.0", v)]))]),
-        keys: Some(KeysOutcome::Served(key_set(&sk))),
-        ..Fake::default()
-    };
+    let fake = signed_a(SHA512_A, true);
     let ev = run(&lock, &fake).entries[0].clone().expect("entry");
     assert!(matches!(ev.provenance, Provenance::FetchFailed(_)));
     assert_eq!(ev.provenance_state(), State::Unknown);
@@ -373,20 +369,9 @@ fn attestations_pointed_to_but_not_served_are_a_fetch_failure() {
 
 #[test]
 fn attestations_are_not_asked_for_without_a_sha512_to_bind_them_to() {
-    let sk = test_key();
     let sha1 = "sha1-AAAAAAAAAAAAAAAAAAAAAAAAAAA=";
     let lock = lockfile(&[("a", "1.0.0", sha1)]);
-    let mut v = version(sha1);
-    v.signatures = Some(vec![signature(&sk, "a", "1.0.0", sha1)]);
-    v.attestations = Some(AttestationsRef {
-        url: format!("{REGISTRY}-/npm/v1/attestations/a@1.0.0"),
-        provenance_predicate: None,
-    });
-    let fake = Fake {
-        packages: BTreeMap::from([("a".to_string(), record(&[("1.0.0", v)]))]),
-        keys: Some(KeysOutcome::Served(key_set(&sk))),
-        ..Fake::default()
-    };
+    let fake = signed_a(sha1, true);
     let ev = run(&lock, &fake).entries[0].clone().expect("entry");
     assert!(matches!(
         ev.provenance,

@@ -123,6 +123,29 @@ pub(super) struct Common {
     pub flags: Flags,
 }
 
+/// Every key [`Fields::of`] reads: the parser builds these members of an
+/// entry and only checks the others.
+pub(super) const ENTRY_KEYS: [&str; 18] = [
+    "name",
+    "version",
+    "resolved",
+    "integrity",
+    "link",
+    "inBundle",
+    "bundled",
+    "dev",
+    "optional",
+    "devOptional",
+    "peer",
+    "extraneous",
+    "hasInstallScript",
+    "os",
+    "cpu",
+    "libc",
+    "dependencies",
+    "from",
+];
+
 /// The members of an entry object that lockproof reads, found in one pass
 /// (entries are read by the thousand; looking each field up by name costs
 /// more than the rest of the reading). A repeated key keeps its last
@@ -178,6 +201,45 @@ impl<'v, 'a> Fields<'v, 'a> {
             *slot = Some(m);
         }
         f
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::{Member, Value};
+
+    #[test]
+    fn every_listed_key_is_read_and_fills_its_own_slot() {
+        for key in ENTRY_KEYS {
+            let members = [Member {
+                key: key.into(),
+                line: 1,
+                value: Value::Null,
+            }];
+            let f = Fields::of(&members);
+            let slots = [
+                f.name,
+                f.version,
+                f.resolved,
+                f.integrity,
+                f.link,
+                f.in_bundle,
+                f.bundled,
+                f.dev,
+                f.optional,
+                f.dev_optional,
+                f.peer,
+                f.extraneous,
+                f.has_install_script,
+                f.os,
+                f.cpu,
+                f.libc,
+                f.dependencies,
+                f.from,
+            ];
+            assert_eq!(slots.iter().flatten().count(), 1, "{key}");
+        }
     }
 }
 

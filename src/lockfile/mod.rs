@@ -12,6 +12,7 @@ mod nested;
 mod packages;
 pub mod source;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -19,7 +20,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::integrity::{Integrity, IntegrityError};
-use crate::json::{self, DuplicateKey, JsonError, Value};
+use crate::json::{self, DuplicateKey, JsonError, Keep, Value};
 pub use packages::folder_name;
 pub use source::SourceKind;
 
@@ -153,16 +154,6 @@ impl Entry {
             None => self.name.clone(),
         }
     }
-}
-
-/// Which of npm's two lockfile names the file has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum LockfileKind {
-    /// `package-lock.json`.
-    PackageLock,
-    /// `npm-shrinkwrap.json` (published with a package; wins over the other).
-    Shrinkwrap,
 }
 
 /// A parsed lockfile.
@@ -303,15 +294,7 @@ pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Lockfile, LockfileError>
     if text.trim().is_empty() {
         return Err(LockfileError::Empty(path.to_path_buf()));
     }
-    // npm 7+ ignores the legacy `dependencies` tree once `packages` holds
-    // anything (npm writes it first): validate it, but do not build it.
-    let legacy = |seen: &[json::Member], key: &str| {
-        key == "dependencies"
-            && seen
-                .iter()
-                .any(|m| m.key == "packages" && has_packages(&m.value))
-    };
-    let doc = json::parse_with(text, legacy).map_err(|error| LockfileError::Json {
+    let doc = json::parse_with(text, plan).map_err(|error| LockfileError::Json {
         path: path.to_path_buf(),
         error,
     })?;
@@ -338,6 +321,34 @@ pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Lockfile, LockfileError>
         entries,
         duplicate_keys: doc.duplicate_keys,
     })
+}
+
+/// Which parts of a lockfile the parser builds: the fields entries are
+/// read from. The rest (dependency maps, engines, funding, …) is validated
+/// and its duplicate keys noted, and the legacy `dependencies` tree, which
+/// npm 7+ ignores once `packages` holds anything (npm writes it first), is
+/// only validated.
+fn plan(path: &[Cow<'_, str>], seen: &[json::Member], key: &str) -> Keep {
+    let field = |wanted: bool| if wanted { Keep::Build } else { Keep::Check };
+    match path {
+        [] if key == "dependencies"
+            && seen
+                .iter()
+                .any(|m| m.key == "packages" && has_packages(&m.value)) =>
+        {
+            Keep::Ignore
+        }
+        // The members of one `packages` entry.
+        [section, _] if section == "packages" => {
+            field(key != "dependencies" && fields::ENTRY_KEYS.contains(&key))
+        }
+        // The members of one entry of the nested tree, at any depth:
+        // `dependencies`, name, `dependencies`, name, ….
+        [section, rest @ ..] if section == "dependencies" && rest.len() % 2 == 1 => {
+            field(fields::ENTRY_KEYS.contains(&key))
+        }
+        _ => Keep::Build,
+    }
 }
 
 fn read_version(ctx: &fields::Ctx, doc: &Value) -> Result<(LockfileVersion, u32), LockfileError> {

@@ -214,13 +214,6 @@ pub enum SignatureError {
     Mismatch,
 }
 
-impl SignatureError {
-    /// Whether the signature could not even be decoded.
-    pub fn is_malformed(&self) -> bool {
-        !matches!(self, SignatureError::Mismatch)
-    }
-}
-
 fn decode_signature(sig: &str) -> Result<EcdsaSignature, SignatureError> {
     let der = STANDARD
         .decode(sig)

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Time whole commands side by side: runs them in turn (A B A B …) so a
+machine whose speed drifts slows both alike, and reports per command the
+median wall time and peak resident memory, and for each later command the
+median of the per-pair ratios against the first.
+
+Usage: interleave.py [--runs N] [--warmup N] [--json FILE] NAME=COMMAND...
+Each COMMAND is split as a shell splits words (no shell runs it). Its
+output is discarded; an exit code above 1 (lockproof's and lockfile-lint's
+"error") stops the benchmark, since a crashed run times nothing.
+"""
+
+import argparse
+import json
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+
+
+def run_once(argv):
+    """Wall seconds and peak RSS (MiB) of one run."""
+    start = time.perf_counter()
+    with open(os.devnull, "wb") as null:
+        proc = subprocess.Popen(argv, stdout=null, stderr=null)
+        _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code > 1 or code < 0:
+        sys.exit(f"interleave: {shlex.join(argv)} exited {code}")
+    # ru_maxrss is in KiB on Linux.
+    return wall, usage.ru_maxrss / 1024
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--json")
+    parser.add_argument("commands", nargs="+")
+    args = parser.parse_args()
+    named = []
+    for item in args.commands:
+        name, sep, command = item.partition("=")
+        if not sep or not command:
+            sys.exit(f"interleave: expected NAME=COMMAND, got {item!r}")
+        named.append((name, shlex.split(command)))
+    for _ in range(args.warmup):
+        for _, argv in named:
+            run_once(argv)
+    results = {name: [] for name, _ in named}
+    for _ in range(args.runs):
+        for name, argv in named:
+            results[name].append(run_once(argv))
+    first = named[0][0]
+    report = {}
+    width = max(len(n) for n, _ in named)
+    for name, _ in named:
+        walls = [w for w, _ in results[name]]
+        peaks = [p for _, p in results[name]]
+        row = {
+            "median_s": statistics.median(walls),
+            "min_s": min(walls),
+            "max_s": max(walls),
+            "median_peak_mib": statistics.median(peaks),
+            "runs": len(walls),
+        }
+        line = (
+            f"{name:<{width}}  median {row['median_s'] * 1000:8.1f} ms"
+            f"  (min {row['min_s'] * 1000:.1f}, max {row['max_s'] * 1000:.1f})"
+            f"  peak RSS {row['median_peak_mib']:.1f} MiB"
+        )
+        if name != first:
+            ratios = [
+                b / a for (a, _), (b, _) in zip(results[first], results[name])
+            ]
+            row["median_ratio_vs_" + first] = statistics.median(ratios)
+            line += f"  {name}/{first} = {statistics.median(ratios):.1f}x (median of pairs)"
+        report[name] = row
+        print(line)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
