@@ -16,9 +16,11 @@ use lockproof::evidence::attestations::TrustedRootCell;
 use lockproof::evidence::collect::Tarballs;
 use lockproof::fetch::{FetchOptions, RegistrySource};
 use lockproof::lockfile;
+use lockproof::registry::cache::RecordKey;
 use lockproof::registry::client::ClientOptions;
 use lockproof::registry::npmrc::{NpmConfig, Sources};
 use lockproof::report::{self, Format, RenderOptions, Report};
+use lockproof::signatures::KeySet;
 use lockproof::tarball::Limits;
 
 const SHARED: &str =
@@ -61,6 +63,7 @@ fn bench(c: &mut Criterion) {
         offline: true,
         client: ClientOptions::default(),
         cache_dir: None,
+        record_key: RecordKey::ephemeral(),
         jobs: 16,
         progress: false,
         limits: Limits::default(),
@@ -68,8 +71,10 @@ fn bench(c: &mut Criterion) {
     };
     let source = RegistrySource::new(&fetch, &npm).expect("offline source");
     let root = TrustedRootCell::new(None, now);
+    let pinned_keys = KeySet::npm_public();
     let options = Options {
         tarballs: Tarballs::Skip,
+        pinned_keys: &pinned_keys,
         root: &root,
         fail_on: None,
         now,

@@ -16,11 +16,14 @@ use crate::lockfile::Lockfile;
 use crate::policy::{self, NoteKind, Policy};
 use crate::registry::npmrc::NpmConfig;
 use crate::report::{Audited, LockfileDiffSummary};
+use crate::signatures::KeySet;
 
 /// What every lockfile of a run is audited with.
 pub struct Options<'a> {
     /// Whether tarballs are verified, and for which platforms.
     pub tarballs: Tarballs<'a>,
+    /// The keys pinned for npm's public registry.
+    pub pinned_keys: &'a KeySet,
     /// The Sigstore trusted root.
     pub root: &'a TrustedRootCell<'a>,
     /// `--fail-on`, overriding the configuration's.
@@ -68,6 +71,7 @@ pub fn audit(subject: Subject<'_>, options: &Options<'_>, source: &dyn Source) -
         scope: scope.as_deref(),
         base_versions: &base_versions,
         tarballs: options.tarballs,
+        pinned_keys: options.pinned_keys,
         root: options.root,
         now: options.now,
     };
@@ -80,16 +84,20 @@ pub fn audit(subject: Subject<'_>, options: &Options<'_>, source: &dyn Source) -
     if let Some(d) = &diff {
         findings.extend(d.findings(&lockfile));
     }
+    findings.extend(checks::npmrc::check(npm.refused()));
+    let lockfile_path = lockfile.path.display().to_string();
     let policy = Policy::new(config, options.fail_on, Date::of(options.now));
     let mut outcome = policy::apply(&policy, findings);
     let diff = diff.map(|d| {
         // Policy judges every finding first, so ignores of findings on
         // unchanged entries still count as used; then only findings about
-        // what changed are reported and decide the exit code.
+        // what changed are reported and decide the exit code. Findings
+        // about another file (the project's .npmrc, which a change can
+        // edit without touching the lockfile) are always shown.
         let (shown, unchanged): (Vec<_>, Vec<_>) = outcome
             .findings
             .drain(..)
-            .partition(|j| d.covers(&j.finding));
+            .partition(|j| j.finding.location.file != lockfile_path || d.covers(&j.finding));
         outcome.findings = shown;
         // Registry evidence was fetched for changed entries only, so an
         // ignore of a registry finding on an unchanged entry matches

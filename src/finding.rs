@@ -149,6 +149,10 @@ codes! {
         "The registry signs versions, but this one carries no signature.";
     SignatureKeyExpired => "signature-key-expired", High,
         "The version is signed only by a key that had expired when it was published.";
+    RegistrySignaturesStripped => "registry-signatures-stripped", High,
+        "Answers under npm's public registry's name carry no signatures: something on the way rewrote them.";
+    CredentialRefused => "credential-refused", High,
+        "The project's .npmrc would send a value from the environment to a host nothing outside the repository names; it was not sent.";
     FetchFailed => "fetch-failed", Medium,
         "What the registry says about the entry could not be fetched; its evidence is unknown.";
     ProvenanceInvalid => "provenance-invalid", Critical,

@@ -7,10 +7,12 @@
 mod format;
 mod integrity;
 mod names;
+pub mod npmrc;
 mod provenance;
 mod registry;
 mod scripts;
 mod source;
+mod stripped;
 mod tarball;
 mod trust;
 mod url;
@@ -57,6 +59,9 @@ impl Context {
 pub fn run(lockfile: &Lockfile, ctx: &Context, evidence: Option<&Evidence>) -> Vec<Finding> {
     let mut out = Vec::new();
     format::check(lockfile, &mut out);
+    if let Some(evidence) = evidence {
+        stripped::check(lockfile, evidence, &mut out);
+    }
     let per_entry: Vec<Vec<Finding>> = lockfile
         .entries
         .par_iter()

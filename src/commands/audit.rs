@@ -18,6 +18,7 @@ use crate::fetch::RegistrySource;
 use crate::lockfile::{self, Lockfile, LockfileError};
 use crate::platform::Machine;
 use crate::report::{self, DiffBase, RenderOptions, Report};
+use crate::signatures::KeySet;
 
 /// Runs the command.
 pub(super) fn run(args: &AuditArgs) -> Result<ExitStatus> {
@@ -40,6 +41,7 @@ pub(super) struct Done {
 pub(super) fn audit_all(settings: &AuditSettings) -> Result<Done> {
     let root = TrustedRootCell::new(settings.trusted_root.as_ref(), settings.now);
     let machine = Machine::current();
+    let pinned_keys = KeySet::npm_public();
     let options = Options {
         tarballs: if settings.tarballs {
             Tarballs::Verify {
@@ -48,6 +50,7 @@ pub(super) fn audit_all(settings: &AuditSettings) -> Result<Done> {
         } else {
             Tarballs::Skip
         },
+        pinned_keys: &pinned_keys,
         root: &root,
         fail_on: settings.fail_on,
         now: settings.now,

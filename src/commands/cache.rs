@@ -12,7 +12,7 @@ pub(super) fn run(args: &CacheArgs) -> Result<ExitStatus> {
     let Some(dir) = cache_dir(args.cache_dir.as_deref()) else {
         bail!("no cache folder: set --cache-dir or HOME");
     };
-    let cache = Cache::new(&dir);
+    let cache = Cache::folder(&dir);
     match args.action {
         CacheAction::Info => {
             let info = cache.info();

@@ -17,7 +17,7 @@ use crate::diff::{Base, DiffError};
 use crate::fetch::FetchOptions;
 use crate::finding::Severity;
 use crate::lockfile;
-use crate::registry::cache::Cache;
+use crate::registry::cache::{Cache, RecordKey};
 use crate::registry::client::ClientOptions;
 use crate::registry::npmrc::NpmConfig;
 use crate::report::Format;
@@ -111,6 +111,7 @@ impl AuditSettings {
                     ..ClientOptions::default()
                 },
                 cache_dir,
+                record_key: record_key(),
                 jobs: usize::from(args.jobs),
                 progress,
                 limits: Limits {
@@ -210,6 +211,25 @@ fn tidy(path: &Path) -> PathBuf {
 /// `--cache-dir`, else the platform's cache folder.
 pub(super) fn cache_dir(explicit: Option<&Path>) -> Option<PathBuf> {
     explicit.map(Path::to_path_buf).or_else(Cache::default_dir)
+}
+
+/// The key that authenticates cache records: kept in lockproof's config
+/// folder (`$XDG_CONFIG_HOME/lockproof`, `~/.config/lockproof`, or
+/// `%APPDATA%\lockproof`), never in the cache folder, which may come from
+/// elsewhere. Without a folder for it, a key for this run only.
+fn record_key() -> RecordKey {
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let base = if cfg!(target_os = "windows") {
+        env("APPDATA")
+    } else {
+        env("XDG_CONFIG_HOME").or_else(|| env("HOME").map(|h| h.join(".config")))
+    };
+    base.and_then(|b| RecordKey::load_or_create(&b.join("lockproof").join("cache.key")).ok())
+        .unwrap_or_else(RecordKey::ephemeral)
 }
 
 /// A Sigstore trusted root the user named, read and checked at `now`.

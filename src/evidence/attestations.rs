@@ -9,9 +9,10 @@ use jiff::Timestamp;
 use rayon::prelude::*;
 use url::Url;
 
+use super::keys::RegistryKeys;
 use super::model::{EntryEvidence, Evidence, Metadata};
 use super::provenance::{Provenance, judge, sha512_of};
-use super::source::{AttestationKey, AttestationsOutcome, KeysOutcome};
+use super::source::{AttestationKey, AttestationsOutcome};
 use super::unknown::Unknown;
 use crate::lockfile::{Entry, IntegrityField, Lockfile};
 use crate::sigstore::trust_root::TrustedRoot;
@@ -105,8 +106,8 @@ pub(super) fn add(lockfile: &Lockfile, evidence: &mut Evidence, judging: Judging
 pub(super) struct Judging<'a> {
     /// The fetched bodies.
     pub fetched: &'a BTreeMap<AttestationKey, AttestationsOutcome>,
-    /// The registries' key sets (publish attestations).
-    pub keys: &'a BTreeMap<Url, KeysOutcome>,
+    /// The registries' keys (publish attestations).
+    pub keys: &'a BTreeMap<Url, RegistryKeys>,
     /// The Sigstore trusted root, loaded on first use.
     pub root: &'a TrustedRootCell<'a>,
     /// The time certificates and keys are judged at.
@@ -148,7 +149,7 @@ fn judge_fetched(key: &AttestationKey, judging: Judging<'_>) -> Provenance {
     let key_set = judging
         .keys
         .get(&key.registry)
-        .and_then(KeysOutcome::key_set);
+        .and_then(RegistryKeys::key_set);
     match judging.fetched.get(key) {
         Some(AttestationsOutcome::Served(body)) => match judging.root.get() {
             Ok(root) => judge(

@@ -13,17 +13,18 @@ use jiff::Timestamp;
 use url::Url;
 
 use super::attestations::{self, Judging, TrustedRootCell};
+use super::keys::RegistryKeys;
 use super::model::{EntryEvidence, Evidence, Metadata};
 use super::previous;
 use super::registry::{self, Packages};
 use super::source::{
-    AttestationKey, AttestationsOutcome, KeysOutcome, PackageKey, PackageOutcome, Source,
-    TarballKey,
+    AttestationKey, AttestationsOutcome, PackageKey, PackageOutcome, Source, TarballKey,
 };
 use super::tarball;
 use crate::lockfile::Lockfile;
 use crate::platform::Machine;
 use crate::registry::npmrc::NpmConfig;
+use crate::signatures::KeySet;
 use crate::trust::TrustLevel;
 
 /// Whether tarballs are verified, and for which platforms.
@@ -50,6 +51,8 @@ pub struct Request<'a> {
     pub base_versions: &'a BTreeMap<usize, String>,
     /// Whether tarballs are verified.
     pub tarballs: Tarballs<'a>,
+    /// The keys pinned for npm's public registry.
+    pub pinned_keys: &'a KeySet,
     /// The Sigstore trusted root bundles are verified against.
     pub root: &'a TrustedRootCell<'a>,
     /// The time certificates, keys and release ages are judged at.
@@ -74,9 +77,14 @@ pub fn collect(lockfile: &Lockfile, request: &Request<'_>, source: &dyn Source) 
     let wanted: BTreeMap<PackageKey, BTreeSet<String>> = packages.keys.iter().cloned().collect();
     let fetched = source.packages(&wanted);
     let registries: BTreeSet<&Url> = wanted.keys().map(|k| &k.registry).collect();
-    let keys: BTreeMap<Url, KeysOutcome> = registries
+    let keys: BTreeMap<Url, RegistryKeys> = registries
         .into_iter()
-        .map(|r| (r.clone(), source.keys(r)))
+        .map(|r| {
+            (
+                r.clone(),
+                RegistryKeys::of(r, &source.keys(r), request.pinned_keys),
+            )
+        })
         .collect();
     // One lookup per package, not per entry.
     let outcomes: Vec<Option<&PackageOutcome>> = packages
@@ -135,7 +143,7 @@ pub fn collect(lockfile: &Lockfile, request: &Request<'_>, source: &dyn Source) 
 /// What judging the attestations `fetched` needs.
 fn judging<'a>(
     fetched: &'a BTreeMap<AttestationKey, AttestationsOutcome>,
-    keys: &'a BTreeMap<Url, KeysOutcome>,
+    keys: &'a BTreeMap<Url, RegistryKeys>,
     request: &'a Request<'a>,
 ) -> Judging<'a> {
     Judging {

@@ -10,6 +10,7 @@
 
 pub mod attestations;
 pub mod collect;
+pub mod keys;
 pub mod model;
 pub mod previous;
 pub mod provenance;

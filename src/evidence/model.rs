@@ -143,6 +143,9 @@ pub struct Evidence {
     /// Per entry, what verifying its tarball found (`--tarballs`); empty
     /// when tarballs were not verified.
     pub tarballs: Vec<Option<TarballEvidence>>,
+    /// npm's public registry, when its responses carried no signatures at
+    /// all: per registry URL, the entries affected.
+    pub stripped: BTreeMap<Url, usize>,
     /// Diff mode: per entry index, the trust level the version document
     /// of the entry's base version claims (unverified), for entries whose
     /// version changed.

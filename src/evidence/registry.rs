@@ -8,9 +8,10 @@ use jiff::Timestamp;
 use rayon::prelude::*;
 use url::Url;
 
+use super::keys::RegistryKeys;
 use super::model::{EntryEvidence, Evidence, Metadata, Signatures};
 use super::provenance::Provenance;
-use super::source::{KeysOutcome, PackageKey, PackageOutcome};
+use super::source::{PackageKey, PackageOutcome};
 use super::unknown::Unknown;
 use crate::lockfile::name::name_problem;
 use crate::lockfile::{Entry, Lockfile, SourceKind};
@@ -74,20 +75,39 @@ impl<'e> Packages<'e> {
     }
 }
 
-/// Whether a registry signs: it serves keys, or some version it served
-/// carries signatures. A mirror that strips both does not.
-fn registry_signs(
+/// How a registry's version documents are to be read for signatures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signing {
+    /// It signs: judge every version's signatures.
+    Signs,
+    /// It serves neither keys nor signatures (a mirror that strips them):
+    /// signatures and attestations are unknown.
+    NotServed,
+    /// npm's public registry, whose responses carry no signature at all:
+    /// rewritten on the way.
+    Stripped,
+}
+
+/// How `registry` signs: a registry that serves keys signs; so does one
+/// some of whose versions carry signatures. npm's public registry always
+/// signs, so when none of its versions carry any, they were stripped.
+fn signing(
     registry: &Url,
-    keys: &BTreeMap<Url, KeysOutcome>,
+    keys: &RegistryKeys,
     packages: &Packages<'_>,
     outcomes: &[Option<&PackageOutcome>],
-) -> bool {
-    matches!(keys.get(registry), Some(KeysOutcome::Served(_)))
-        || packages.keys.iter().zip(outcomes).any(|((k, _), o)| {
-            &k.registry == registry
-                && matches!(o, Some(PackageOutcome::Record(r))
-                    if r.versions.values().any(|v| v.signatures.as_ref().is_some_and(|s| !s.is_empty())))
-        })
+) -> Signing {
+    let any_signed = packages.keys.iter().zip(outcomes).any(|((k, _), o)| {
+        &k.registry == registry
+            && matches!(o, Some(PackageOutcome::Record(r))
+                if r.versions.values().any(|v| v.signatures.as_ref().is_some_and(|s| !s.is_empty())))
+    });
+    match keys {
+        RegistryKeys::Pinned { .. } if !any_signed => Signing::Stripped,
+        RegistryKeys::Pinned { .. } | RegistryKeys::Served(_) => Signing::Signs,
+        RegistryKeys::Unknown(_) if any_signed => Signing::Signs,
+        RegistryKeys::Unknown(_) => Signing::NotServed,
+    }
 }
 
 /// Builds the evidence of `lockfile` from what fetching its `packages`
@@ -96,12 +116,12 @@ pub(super) fn gather(
     lockfile: &Lockfile,
     packages: &Packages<'_>,
     outcomes: &[Option<&PackageOutcome>],
-    keys: &BTreeMap<Url, KeysOutcome>,
+    keys: &BTreeMap<Url, RegistryKeys>,
     now: Timestamp,
 ) -> Evidence {
-    let signs: BTreeMap<&Url, bool> = keys
-        .keys()
-        .map(|r| (r, registry_signs(r, keys, packages, outcomes)))
+    let signs: BTreeMap<&Url, Signing> = keys
+        .iter()
+        .map(|(r, k)| (r, signing(r, k, packages, outcomes)))
         .collect();
     // Signature checks are ECDSA verifications, the bulk of a warm run's
     // CPU: spread them over the cores.
@@ -124,9 +144,13 @@ pub(super) fn gather(
                 Some(PackageOutcome::NotCached) => Metadata::Unknown(Unknown::NotCached),
                 None => Metadata::Unknown(Unknown::NotFetched),
             };
-            let signatures = match (&metadata, signs.get(&key.registry)) {
-                (Metadata::Found(record), Some(true)) => {
+            let signing = signs.get(&key.registry).copied();
+            let signatures = match (&metadata, signing) {
+                (Metadata::Found(record), Some(Signing::Signs)) => {
                     judge(entry, version, record, keys.get(&key.registry), now)
+                }
+                (Metadata::Found(_), Some(Signing::Stripped)) => {
+                    Signatures::Unknown(Unknown::SignaturesStripped)
                 }
                 (Metadata::Found(_), _) => Signatures::Unknown(Unknown::SignaturesNotServed),
                 _ => Signatures::Unknown(Unknown::NoVersionDocument),
@@ -134,11 +158,11 @@ pub(super) fn gather(
             // A registry that strips signatures strips attestations too
             // (DESIGN.md, "Registries in the wild"): their absence there
             // says nothing.
-            let provenance = match (&metadata, signs.get(&key.registry)) {
-                (Metadata::Found(r), Some(true)) if r.attestations.is_some() => {
+            let provenance = match (&metadata, signing) {
+                (Metadata::Found(r), Some(Signing::Signs)) if r.attestations.is_some() => {
                     Provenance::Unknown(Unknown::AttestationsNotFetched)
                 }
-                (Metadata::Found(_), Some(true)) => Provenance::Absent,
+                (Metadata::Found(_), Some(Signing::Signs)) => Provenance::Absent,
                 (Metadata::Found(_), _) => Provenance::Unknown(Unknown::AttestationsNotServed),
                 _ => Provenance::Unknown(Unknown::NoVersionDocument),
             };
@@ -152,12 +176,19 @@ pub(super) fn gather(
         })
         .collect();
     let mut unsigned: BTreeMap<&Url, usize> = BTreeMap::new();
+    let mut stripped: BTreeMap<Url, usize> = BTreeMap::new();
     for ev in entries.iter().flatten() {
-        if ev.signatures == Signatures::Unknown(Unknown::SignaturesNotServed) {
-            *unsigned.entry(&ev.registry).or_insert(0) += 1;
+        match &ev.signatures {
+            Signatures::Unknown(Unknown::SignaturesNotServed) => {
+                *unsigned.entry(&ev.registry).or_insert(0) += 1;
+            }
+            Signatures::Unknown(Unknown::SignaturesStripped) => {
+                *stripped.entry(ev.registry.clone()).or_insert(0) += 1;
+            }
+            _ => {}
         }
     }
-    let notes = unsigned
+    let mut notes: Vec<String> = unsigned
         .into_iter()
         .map(|(registry, n)| {
             format!(
@@ -166,9 +197,21 @@ pub(super) fn gather(
             )
         })
         .collect();
+    for (registry, k) in keys {
+        if let RegistryKeys::Pinned { unpinned, .. } = k
+            && !unpinned.is_empty()
+        {
+            notes.push(format!(
+                "registry {registry} serves keys lockproof does not pin for npm's public \
+                 registry ({}): ignored; its signatures are judged with npm's own keys only",
+                unpinned.join(", ")
+            ));
+        }
+    }
     Evidence {
         entries,
         notes,
+        stripped,
         ..Evidence::default()
     }
 }
@@ -177,15 +220,13 @@ fn judge(
     entry: &Entry,
     version: &str,
     record: &VersionRecord,
-    keys: Option<&KeysOutcome>,
+    keys: Option<&RegistryKeys>,
     now: Timestamp,
 ) -> Signatures {
     let key_set: &KeySet = match keys {
-        Some(KeysOutcome::Served(k)) | Some(KeysOutcome::NotServed(Some(k))) => k,
-        Some(KeysOutcome::Failed(why)) => {
-            return Signatures::Unknown(Unknown::KeysFailed(why.clone()));
-        }
-        _ => return Signatures::Unknown(Unknown::NoKeys),
+        Some(RegistryKeys::Pinned { keys, .. } | RegistryKeys::Served(keys)) => keys,
+        Some(RegistryKeys::Unknown(why)) => return Signatures::Unknown(why.clone()),
+        None => return Signatures::Unknown(Unknown::NoKeys),
     };
     let Some(integrity) = record.integrity.as_deref() else {
         return Signatures::Unknown(Unknown::NoRegistryIntegrity);

@@ -67,26 +67,15 @@ pub enum AttestationsOutcome {
     NotCached,
 }
 
-/// What became of a registry's key set.
+/// What a registry's keys endpoint (`/-/npm/v1/keys`) answered.
 #[derive(Debug, Clone)]
 pub enum KeysOutcome {
-    /// Keys the registry serves.
+    /// The keys it serves.
     Served(KeySet),
-    /// The registry does not serve keys (404); for the public registry the
-    /// embedded npm keys stand in.
-    NotServed(Option<KeySet>),
+    /// It serves none (404).
+    NotServed,
     /// The keys could not be had: the reason.
     Failed(String),
-}
-
-impl KeysOutcome {
-    /// The keys signatures are judged with, when there are any.
-    pub fn key_set(&self) -> Option<&KeySet> {
-        match self {
-            Self::Served(k) | Self::NotServed(Some(k)) => Some(k),
-            _ => None,
-        }
-    }
 }
 
 /// One tarball to verify: where npm would fetch it, and the hash the

@@ -33,6 +33,8 @@ use crate::signatures::{KeySet, RegistryKey, Signature, Verdict, keyid, signed_m
 use crate::trust::{Earlier, Fields, History, TrustLevel};
 
 const REGISTRY: &str = "https://registry.npmjs.org/";
+/// The registry most tests ask: not npm's public one, so its own keys count.
+const MIRROR: &str = "https://mirror.example.org/";
 const SHA512_A: &str = "sha512-ufIfwX7g5obXKaJhzbnAJBNf5Idxqty+AHaNadWFxtNKjGmF/ZO8ptSEjQRQRymBPZtLa0NV9sbrsH87Ae2R1A==";
 const SHA512_B: &str = "sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg==";
 
@@ -80,7 +82,7 @@ impl Source for Fake {
 
     fn keys(&self, registry: &Url) -> KeysOutcome {
         self.ask(format!("keys {registry}"));
-        self.keys.clone().unwrap_or(KeysOutcome::NotServed(None))
+        self.keys.clone().unwrap_or(KeysOutcome::NotServed)
     }
 
     fn attestations(
@@ -135,14 +137,15 @@ fn lockfile(entries: &[(&str, &str, &str)]) -> Lockfile {
     lockfile::parse_bytes(Path::new("package-lock.json"), text.as_bytes()).expect("lockfile")
 }
 
-fn npm() -> NpmConfig {
+/// npm's configuration with `registry` as the default registry.
+fn npm(registry: &str) -> NpmConfig {
     NpmConfig::load(&Sources {
         project_dir: None,
         user_npmrc: None,
         env: &[],
-        cli_registry: None,
+        cli_registry: Some(registry),
     })
-    .expect("default npm configuration")
+    .expect("npm configuration")
 }
 
 fn now() -> Timestamp {
@@ -169,25 +172,34 @@ fn version(integrity: &str) -> VersionRecord {
     }
 }
 
-/// Runs the pipeline over `fake` for every entry, without tarballs.
+/// Runs the pipeline over `fake` for every entry, without tarballs,
+/// asking the mirror.
 fn run(lock: &Lockfile, fake: &Fake) -> Evidence {
-    run_with(lock, fake, None, &BTreeMap::new(), Tarballs::Skip)
+    run_at(MIRROR, lock, fake)
+}
+
+/// Runs the pipeline with `registry` as the registry npm asks.
+fn run_at(registry: &str, lock: &Lockfile, fake: &Fake) -> Evidence {
+    run_with(registry, lock, fake, None, &BTreeMap::new(), Tarballs::Skip)
 }
 
 fn run_with(
+    registry: &str,
     lock: &Lockfile,
     fake: &Fake,
     scope: Option<&[bool]>,
     base_versions: &BTreeMap<usize, String>,
     tarballs: Tarballs<'_>,
 ) -> Evidence {
-    let npm = npm();
+    let npm = npm(registry);
     let root = TrustedRootCell::new(None, now());
+    let pinned_keys = KeySet::npm_public();
     let request = Request {
         npm: &npm,
         scope,
         base_versions,
         tarballs,
+        pinned_keys: &pinned_keys,
         root: &root,
         now: now(),
     };
@@ -323,7 +335,7 @@ fn a_registry_that_signs_nothing_leaves_signatures_and_provenance_unknown_with_o
             ("a".to_string(), record(&[("1.0.0", version(SHA512_A))])),
             ("b".to_string(), record(&[("2.0.0", version(SHA512_B))])),
         ]),
-        keys: Some(KeysOutcome::NotServed(None)),
+        keys: Some(KeysOutcome::NotServed),
         ..Fake::default()
     };
     let evidence = run(&lock, &fake);
@@ -402,12 +414,12 @@ fn diff_scope_asks_only_about_changed_entries_and_their_base_versions() {
     };
     let scope = [true, false];
     let base = BTreeMap::from([(0, "1.0.0".to_string())]);
-    let evidence = run_with(&lock, &fake, Some(&scope), &base, Tarballs::Skip);
+    let evidence = run_with(MIRROR, &lock, &fake, Some(&scope), &base, Tarballs::Skip);
     assert_eq!(
         fake.asked(),
         vec![
             "package a 1.0.0,2.0.0".to_string(),
-            format!("keys {REGISTRY}")
+            format!("keys {MIRROR}")
         ]
     );
     assert!(evidence.entries[1].is_none(), "unchanged: no evidence");
@@ -432,7 +444,7 @@ fn the_previous_release_is_compared_only_after_the_entrys_own_provenance_verifie
     };
     let mut evidence = Evidence {
         entries: vec![Some(super::model::EntryEvidence {
-            registry: Url::parse(REGISTRY).expect("url"),
+            registry: Url::parse(MIRROR).expect("url"),
             metadata: Metadata::Found(Box::new(v)),
             signatures: Signatures::Unknown(Unknown::NoKeys),
             provenance: Provenance::Unknown(Unknown::NotCached),
@@ -483,7 +495,9 @@ fn tarballs_that_mismatch_or_fail_are_told_apart_and_only_changed_ones_are_fetch
         ("b", "1.0.0", SHA512_B),
         ("c", "1.0.0", SHA512_B),
     ]);
-    let url = |name: &str| format!("{REGISTRY}{name}/-/{name}-1.0.0.tgz");
+    // npm fetches the lockfile's public-registry URLs from the configured
+    // registry (`replace-registry-host`).
+    let url = |name: &str| format!("{MIRROR}{name}/-/{name}-1.0.0.tgz");
     let other = Integrity::parse(SHA512_B).expect("sri");
     let fake = Fake {
         tarballs: BTreeMap::from([
@@ -500,6 +514,7 @@ fn tarballs_that_mismatch_or_fail_are_told_apart_and_only_changed_ones_are_fetch
     };
     let scope = [true, true, false];
     let evidence = run_with(
+        MIRROR,
         &lock,
         &fake,
         Some(&scope),
@@ -527,6 +542,7 @@ fn an_entry_without_integrity_is_skipped_not_fetched() {
         lockfile::parse_bytes(Path::new("package-lock.json"), text.as_bytes()).expect("lockfile");
     let fake = Fake::default();
     let evidence = run_with(
+        MIRROR,
         &lock,
         &fake,
         None,
@@ -538,4 +554,75 @@ fn an_entry_without_integrity_is_skipped_not_fetched() {
         Some(TarballEvidence::Skipped(Skip::NoIntegrity))
     ));
     assert!(!fake.asked().iter().any(|q| q.starts_with("tarball")));
+}
+
+#[test]
+fn npm_public_registry_keys_are_pinned_whatever_its_endpoint_serves() {
+    // A TLS-intercepting proxy re-signs every version with its own key and
+    // serves that key at the keys endpoint.
+    let lock = lockfile(&[("a", "1.0.0", SHA512_A)]);
+    let fake = signed_a(SHA512_A, false);
+    let evidence = run_at(REGISTRY, &lock, &fake);
+    let ev = evidence.entries[0].as_ref().expect("entry");
+    assert!(
+        matches!(
+            ev.signatures,
+            Signatures::Judged(Verdict::UnknownKey { .. })
+        ),
+        "{:?}",
+        ev.signatures
+    );
+    assert_ne!(ev.trust_level(), Some(TrustLevel::Signed));
+    assert!(
+        evidence
+            .notes
+            .iter()
+            .any(|n| n.contains("serves keys lockproof does not pin")),
+        "{:?}",
+        evidence.notes
+    );
+}
+
+#[test]
+fn npm_public_registry_answers_without_any_signature_were_stripped() {
+    let lock = lockfile(&[("a", "1.0.0", SHA512_A), ("b", "2.0.0", SHA512_B)]);
+    let fake = Fake {
+        packages: BTreeMap::from([
+            ("a".to_string(), record(&[("1.0.0", version(SHA512_A))])),
+            ("b".to_string(), record(&[("2.0.0", version(SHA512_B))])),
+        ]),
+        keys: Some(KeysOutcome::NotServed),
+        ..Fake::default()
+    };
+    let evidence = run_at(REGISTRY, &lock, &fake);
+    for ev in evidence.entries.iter().flatten() {
+        assert_eq!(
+            ev.signatures,
+            Signatures::Unknown(Unknown::SignaturesStripped)
+        );
+        assert_eq!(ev.trust_level(), None);
+    }
+    let registry = Url::parse(REGISTRY).expect("url");
+    assert_eq!(evidence.stripped.get(&registry), Some(&2));
+    // One fact for the audit, not a note per entry nor "does not serve".
+    assert!(evidence.notes.is_empty(), "{:?}", evidence.notes);
+}
+
+#[test]
+fn npm_public_registry_versions_missing_their_signature_among_signed_ones_are_missing() {
+    let sk = test_key();
+    let lock = lockfile(&[("a", "1.0.0", SHA512_A), ("b", "2.0.0", SHA512_B)]);
+    let mut signed = version(SHA512_A);
+    signed.signatures = Some(vec![signature(&sk, "a", "1.0.0", SHA512_A)]);
+    let fake = Fake {
+        packages: BTreeMap::from([
+            ("a".to_string(), record(&[("1.0.0", signed)])),
+            ("b".to_string(), record(&[("2.0.0", version(SHA512_B))])),
+        ]),
+        ..Fake::default()
+    };
+    let evidence = run_at(REGISTRY, &lock, &fake);
+    assert!(evidence.stripped.is_empty());
+    let b = evidence.entries[1].as_ref().expect("entry");
+    assert_eq!(b.signatures, Signatures::Judged(Verdict::Missing));
 }

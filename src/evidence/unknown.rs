@@ -14,6 +14,9 @@ pub enum Unknown {
     Failed(String),
     /// The registry signs nothing: no keys, no `dist.signatures`.
     SignaturesNotServed,
+    /// npm's public registry signs every version, and these responses
+    /// carry no signatures: they were rewritten on the way.
+    SignaturesStripped,
     /// The registry serves no attestations (it signs nothing either).
     AttestationsNotServed,
     /// The version document points to attestations not asked for.
@@ -49,6 +52,10 @@ impl fmt::Display for Unknown {
             Self::NotFetched => f.write_str("not fetched"),
             Self::Failed(why) => f.write_str(why),
             Self::SignaturesNotServed => f.write_str("the registry does not serve signatures"),
+            Self::SignaturesStripped => f.write_str(
+                "npm's public registry signs every version, and these responses carry no \
+                 signatures: rewritten on the way",
+            ),
             Self::AttestationsNotServed => f.write_str("the registry does not serve attestations"),
             Self::AttestationsNotFetched => f.write_str("attestations not fetched"),
             Self::NoVersionDocument => f.write_str("no version document"),

@@ -41,10 +41,14 @@ impl RegistrySource {
             "{}\n{}@{}\n{}",
             key.registry, key.name, key.version, key.sha512
         );
+        // A body is verified again on every run, bound to the sha512 and
+        // package URL it must name; a record filed under another registry
+        // is refetched all the same.
         if let Some(c) = self
             .cache
             .as_ref()
             .and_then(|c| c.read::<String>(ATTESTATIONS, &cache_key))
+            .filter(|c| Url::parse(&c.url).is_ok_and(|u| u.origin() == key.registry.origin()))
         {
             return AttestationsOutcome::Served(c.value);
         }
@@ -89,7 +93,8 @@ impl RegistrySource {
                             url: url.to_string(),
                             etag: None,
                             last_modified: None,
-                            fresh_until: None,
+                            fetched_at: self.now,
+                            max_age: None,
                             value: text.clone(),
                         };
                         let _ = cache.write(ATTESTATIONS, &cache_key, &entry);

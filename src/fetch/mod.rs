@@ -21,7 +21,7 @@ use crate::evidence::source::{
     AttestationKey, AttestationsOutcome, FetchedTarball, KeysOutcome, PackageKey, PackageOutcome,
     Source, TarballKey,
 };
-use crate::registry::cache::Cache;
+use crate::registry::cache::{Cache, RecordKey};
 use crate::registry::client::{Client, ClientOptions, FetchError};
 use crate::registry::npmrc::NpmConfig;
 use crate::store::Store;
@@ -41,6 +41,8 @@ pub struct FetchOptions {
     /// lockproof's cache folder (the registry cache and the tarball store
     /// live under it); `None` when there is none.
     pub cache_dir: Option<PathBuf>,
+    /// The key that authenticates the registry cache's records.
+    pub record_key: RecordKey,
     /// Requests at once.
     pub jobs: usize,
     /// Show progress bars on standard error.
@@ -73,7 +75,10 @@ impl RegistrySource {
         };
         Ok(Self {
             client,
-            cache: options.cache_dir.as_deref().map(Cache::new),
+            cache: options
+                .cache_dir
+                .as_deref()
+                .map(|dir| Cache::new(dir, options.record_key.clone())),
             store: options.cache_dir.as_deref().map(Store::new),
             jobs: options.jobs.max(1),
             progress: options.progress,

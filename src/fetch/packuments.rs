@@ -8,7 +8,6 @@ use url::Url;
 
 use super::RegistrySource;
 use crate::evidence::source::{KeysOutcome, PackageKey, PackageOutcome};
-use crate::registry::NPM_REGISTRY_HOST;
 use crate::registry::cache::Cached;
 use crate::registry::client::{BodyError, FetchError, Response};
 use crate::registry::packument::{self, PackageRecord};
@@ -29,11 +28,17 @@ pub fn packument_url(registry: &Url, name: &str) -> Option<Url> {
 
 impl RegistrySource {
     pub(super) fn package(&self, key: &PackageKey, versions: &BTreeSet<String>) -> PackageOutcome {
+        let Some(url) = packument_url(&key.registry, &key.name) else {
+            return PackageOutcome::Failed(format!("cannot form a URL for {:?}", key.name));
+        };
         let cache_key = format!("{}\n{}", key.registry, key.name);
+        // A record is used only for the request it answers: one copied or
+        // edited under another package's key is refetched.
         let cached: Option<Cached<PackageRecord>> = self
             .cache
             .as_ref()
-            .and_then(|c| c.read(PACKUMENTS, &cache_key));
+            .and_then(|c| c.read(PACKUMENTS, &cache_key))
+            .filter(|c: &Cached<PackageRecord>| c.url == url.as_str() && c.value.name == key.name);
         let covers = cached
             .as_ref()
             .is_some_and(|c| versions.iter().all(|v| c.value.covers(v)));
@@ -46,15 +51,10 @@ impl RegistrySource {
         let now = self.now;
         if let Some(c) = &cached
             && covers
-            && c.fresh_until.is_some_and(|until| now < until)
+            && c.is_fresh(now)
         {
             return PackageOutcome::Record(c.value.clone());
         }
-        let Some(url) = packument_url(&key.registry, &key.name) else {
-            return PackageOutcome::Failed(format!("cannot form a URL for {:?}", key.name));
-        };
-        let fresh_until =
-            |max_age: Option<u64>| max_age.and_then(|a| i64::try_from(a).ok()).map(|a| now + a);
         // Revalidate only a record that answers for every wanted version;
         // otherwise the body is needed anyway.
         let (etag, modified) = match &cached {
@@ -83,12 +83,19 @@ impl RegistrySource {
                 max_age,
                 ..
             }) => {
+                if record.name != key.name {
+                    return PackageOutcome::Failed(format!(
+                        "{url}: the packument is for {:?}, not {:?}",
+                        record.name, key.name
+                    ));
+                }
                 if let Some(cache) = &self.cache {
                     let entry = Cached {
                         url: url.to_string(),
                         etag,
                         last_modified,
-                        fresh_until: fresh_until(max_age),
+                        fetched_at: now,
+                        max_age,
                         value: record.clone(),
                     };
                     let _ = cache.write(PACKUMENTS, &cache_key, &entry);
@@ -102,7 +109,8 @@ impl RegistrySource {
             }) => match cached {
                 Some(mut c) => {
                     // A 304 renews the freshness the registry grants.
-                    c.fresh_until = fresh_until(max_age);
+                    c.fetched_at = now;
+                    c.max_age = max_age;
                     if let Some(cache) = &self.cache {
                         let _ = cache.write(PACKUMENTS, &cache_key, &c);
                     }
@@ -115,20 +123,24 @@ impl RegistrySource {
         }
     }
 
-    /// The key set of `registry`, from `/-/npm/v1/keys`.
+    /// What `registry`'s keys endpoint (`/-/npm/v1/keys`) serves; offline,
+    /// what it served last. Whether these keys count is not decided here:
+    /// npm's public registry's are pinned whatever it serves.
     pub(super) fn key_set(&self, registry: &Url) -> KeysOutcome {
-        let embedded = (registry.host_str() == Some(NPM_REGISTRY_HOST)).then(KeySet::npm_public);
-        let cache_key = registry.to_string();
-        let cached: Option<Cached<String>> =
-            self.cache.as_ref().and_then(|c| c.read(KEYS, &cache_key));
-        let Some(client) = &self.client else {
-            return match cached.map(|c| KeySet::from_keys_json(c.value.as_bytes())) {
-                Some(Ok(keys)) => KeysOutcome::Served(keys),
-                _ => KeysOutcome::NotServed(embedded),
-            };
-        };
         let Ok(url) = registry.join("-/npm/v1/keys") else {
             return KeysOutcome::Failed(format!("cannot form the keys URL of {registry}"));
+        };
+        let cache_key = registry.to_string();
+        let Some(client) = &self.client else {
+            let cached: Option<Cached<String>> = self
+                .cache
+                .as_ref()
+                .and_then(|c| c.read(KEYS, &cache_key))
+                .filter(|c: &Cached<String>| c.url == url.as_str());
+            return match cached.map(|c| KeySet::from_keys_json(c.value.as_bytes())) {
+                Some(Ok(keys)) => KeysOutcome::Served(keys),
+                _ => KeysOutcome::NotServed,
+            };
         };
         match client.get(&url, "application/json") {
             Ok(body) => match KeySet::from_keys_json(&body) {
@@ -138,7 +150,8 @@ impl RegistrySource {
                             url: url.to_string(),
                             etag: None,
                             last_modified: None,
-                            fresh_until: None,
+                            fetched_at: self.now,
+                            max_age: None,
                             value: text,
                         };
                         let _ = cache.write(KEYS, &cache_key, &entry);
@@ -147,7 +160,7 @@ impl RegistrySource {
                 }
                 Err(e) => KeysOutcome::Failed(format!("{url}: {e}")),
             },
-            Err(FetchError::NotFound { .. }) => KeysOutcome::NotServed(embedded),
+            Err(FetchError::NotFound { .. }) => KeysOutcome::NotServed,
             Err(e) => KeysOutcome::Failed(e.to_string()),
         }
     }

