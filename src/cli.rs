@@ -229,6 +229,13 @@ pub struct AuditArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 512 * 1024 * 1024)]
     pub max_unpacked_bytes: u64,
 
+    /// Evidence that could not be had (a registry answer, a tarball,
+    /// claimed attestations; offline misses included) fails the run, one
+    /// finding per entry naming the fault. Evidence a registry does not
+    /// serve at all stays a note. Also `strict = true` in lockproof.toml.
+    #[arg(long, env = "LOCKPROOF_STRICT", hide_env_values = true, value_parser = clap::builder::FalseyValueParser::new())]
+    pub strict: bool,
+
     /// Print nothing on standard output; the exit code is the verdict
     /// (a report is still written to --output).
     #[arg(long, short)]

@@ -162,6 +162,9 @@ pub struct Config {
     pub ignores: Vec<Ignore>,
     /// The `[trust]` table.
     pub trust: TrustPolicy,
+    /// `strict = true` (or `--strict`): evidence that could not be had
+    /// fails the run.
+    pub strict: bool,
 }
 
 /// `[trust]`: the trust ladder's options (as pnpm's `trustPolicy` has them).
@@ -239,6 +242,8 @@ pub enum ConfigError {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawConfig {
     fail_on: Option<Spanned<String>>,
+    #[serde(default)]
+    strict: bool,
     allowed_hosts: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     levels: BTreeMap<Spanned<String>, Spanned<String>>,
@@ -397,6 +402,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         levels,
         ignores,
         trust,
+        strict: raw.strict,
     })
 }
 

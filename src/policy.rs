@@ -25,6 +25,9 @@ pub struct Policy {
     pub config_path: Option<String>,
     /// The date expiry is judged against.
     pub today: Date,
+    /// Strict: evidence that could not be had fails the run, whatever the
+    /// levels say.
+    pub strict: bool,
 }
 
 impl Policy {
@@ -37,7 +40,24 @@ impl Policy {
             ignores: config.ignores.clone(),
             config_path: config.path.as_ref().map(|p| p.display().to_string()),
             today,
+            strict: config.strict,
         }
+    }
+}
+
+impl Policy {
+    /// The level of `code`: in strict mode, evidence that could not be had
+    /// is `deny` whatever the levels say (a project file must not turn a
+    /// strict gate's unknowns back into warnings); else the configured
+    /// level, else the code's default.
+    pub fn level(&self, code: Code) -> Option<LintLevel> {
+        if self.strict && matches!(code, Code::FetchFailed | Code::TarballDownloadFailed) {
+            return Some(LintLevel::Deny);
+        }
+        self.levels
+            .get(&code)
+            .copied()
+            .or_else(|| default_level(code))
     }
 }
 
@@ -112,7 +132,7 @@ impl Outcome {
 /// The level a code has when the configuration sets none. Unknown evidence
 /// (`fetch-failed`) is reported but does not fail the gate unless the
 /// policy says so: a flaky network must not block every build, and a strict
-/// gate sets `fetch-failed = "deny"`.
+/// gate runs with `--strict` (see [`Policy::level`]).
 ///
 /// Most published versions have no provenance, so `provenance-absent` is
 /// allowed by default: the report counts it (and the evidence summary shows
@@ -161,11 +181,7 @@ pub fn apply(policy: &Policy, mut findings: Vec<Finding>) -> Outcome {
             });
             continue;
         }
-        let level = policy
-            .levels
-            .get(&finding.code)
-            .copied()
-            .or_else(|| default_level(finding.code));
+        let level = policy.level(finding.code);
         let fails = match level {
             Some(LintLevel::Allow) => {
                 *out.suppressed.entry(finding.code).or_default() += 1;
@@ -263,6 +279,29 @@ mod tests {
             vec![finding(Code::HostNotAllowed, "b", "1")],
         );
         assert!(!lenient.fails());
+    }
+
+    #[test]
+    fn strict_denies_unknown_evidence_whatever_the_levels_say() {
+        let lenient = "[levels]\nfetch-failed = \"allow\"\ntarball-download-failed = \"warn\"\n";
+        let p = policy(lenient, None);
+        let out = apply(
+            &p,
+            vec![
+                finding(Code::FetchFailed, "a", "1.0.0"),
+                finding(Code::TarballDownloadFailed, "b", "1.0.0"),
+            ],
+        );
+        assert!(!out.fails());
+        let p = policy(&format!("strict = true\n{lenient}"), None);
+        let out = apply(
+            &p,
+            vec![
+                finding(Code::FetchFailed, "a", "1.0.0"),
+                finding(Code::TarballDownloadFailed, "b", "1.0.0"),
+            ],
+        );
+        assert_eq!(out.findings.iter().filter(|f| f.fails).count(), 2);
     }
 
     #[test]

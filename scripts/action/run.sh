@@ -9,6 +9,8 @@
 #   INPUT_PATH     lockfiles or folders holding one, one per line, relative
 #                  to the workspace (default: the workspace itself)
 #   INPUT_FAIL_ON  --fail-on (default: lockproof's, i.e. high or the config's)
+#   INPUT_STRICT   `true` (the default when unset) passes --strict; `false`
+#                  does not
 #   INPUT_CONFIG   --config
 #   INPUT_BASE     --base (a git revision or a base lockfile). Empty: on
 #                  pull_request, pull_request_target and merge_group events,
@@ -143,6 +145,14 @@ if [[ -n "$sarif" ]]; then
     cmd+=(--write "sarif=$sarif")
 fi
 [[ -z "${INPUT_FAIL_ON:-}" ]] || cmd+=(--fail-on "$INPUT_FAIL_ON")
+case "${INPUT_STRICT:-true}" in
+true) cmd+=(--strict) ;;
+false) ;;
+*)
+    echo "::error::lockproof: the strict input must be true or false"
+    exit 2
+    ;;
+esac
 [[ -z "${INPUT_CONFIG:-}" ]] || cmd+=(--config "$INPUT_CONFIG")
 [[ -z "$base" ]] || cmd+=(--base "$base")
 cmd+=("${extra[@]}" -- "${paths[@]}")

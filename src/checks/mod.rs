@@ -35,6 +35,9 @@ pub struct Context {
     pub trust: TrustPolicy,
     /// The time release ages are measured against.
     pub now: jiff::Timestamp,
+    /// Strict: evidence that could not be had, offline included, is a
+    /// finding for each entry.
+    pub strict: bool,
 }
 
 impl Context {
@@ -48,6 +51,7 @@ impl Context {
                 .unwrap_or_else(|| vec![NPM_REGISTRY_HOST.to_string()]),
             trust: config.trust.clone(),
             now,
+            strict: config.strict,
         }
     }
 }
@@ -83,8 +87,8 @@ pub fn run(lockfile: &Lockfile, ctx: &Context, evidence: Option<&Evidence>) -> V
                 .and_then(|e| e.entries.get(i))
                 .and_then(Option::as_ref)
             {
-                registry::check(&mut f, ev);
-                provenance::check(&mut f, ev);
+                registry::check(&mut f, ev, ctx);
+                provenance::check(&mut f, ev, ctx);
                 trust::check(&mut f, ev, ctx);
             }
             if let Some(evidence) = evidence

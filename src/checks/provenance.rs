@@ -3,12 +3,12 @@
 //! about where and how the version was built: from which repository and
 //! ref, on which runner, by which CI identity. Reads evidence only.
 
-use super::EntryFindings;
+use super::{Context, EntryFindings};
 use crate::evidence::model::{EntryEvidence, Metadata};
 use crate::evidence::provenance::{Attestation, Provenance, ProvenanceFacts};
 use crate::finding::Code;
 
-pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence) {
+pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence, ctx: &Context) {
     match &ev.provenance {
         Provenance::Verified(facts) => {
             let declared = match &ev.metadata {
@@ -50,6 +50,12 @@ pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence) {
             ),
         ),
         Provenance::FetchFailed(why) => f.report(
+            Code::FetchFailed,
+            format!("provenance evidence unknown: {why}"),
+        ),
+        // Offline, attestations the version document claims could not be
+        // had: strict mode says so for each entry.
+        Provenance::Unknown(why) if ctx.strict && why.is_offline() => f.report(
             Code::FetchFailed,
             format!("provenance evidence unknown: {why}"),
         ),

@@ -4,8 +4,9 @@
 //! gets `fetch-failed` (fetch errors) or nothing (offline: the report
 //! counts it), never a verdict.
 
-use super::EntryFindings;
+use super::{Context, EntryFindings};
 use crate::evidence::model::{EntryEvidence, Metadata, Signatures};
+use crate::evidence::unknown::Unknown;
 use crate::finding::Code;
 use crate::integrity::{Algorithm, Integrity};
 use crate::lockfile::IntegrityField;
@@ -14,7 +15,7 @@ use crate::signatures::Verdict;
 /// The version npm publishes in place of a package removed as malware.
 const SECURITY_PLACEHOLDER: &str = "0.0.1-security";
 
-pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence) {
+pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence, ctx: &Context) {
     let record = match &ev.metadata {
         Metadata::Found(record) => record,
         Metadata::VersionMissing => {
@@ -32,7 +33,7 @@ pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence) {
             return;
         }
         Metadata::Unknown(why) => {
-            if !why.is_offline() {
+            if ctx.strict || !why.is_offline() {
                 f.report(
                     Code::FetchFailed,
                     format!("registry evidence unknown: {why}"),
@@ -65,6 +66,12 @@ pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence) {
                 "the lockfile says {lock} but {} publishes {reg}",
                 ev.registry
             ),
+        );
+    }
+    if let Signatures::Unknown(why @ Unknown::KeysFailed(_)) = &ev.signatures {
+        f.report(
+            Code::FetchFailed,
+            format!("signature evidence unknown: {why}"),
         );
     }
     if let Signatures::Judged(verdict) = &ev.signatures {

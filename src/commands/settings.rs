@@ -87,10 +87,14 @@ impl AuditSettings {
             .into());
         }
         let explicit = args.config.as_deref().map(config::load).transpose()?;
-        let projects = files
+        let mut projects = files
             .into_iter()
             .map(|lockfile| project(lockfile, explicit.as_ref(), args.registry.as_deref()))
             .collect::<Result<Vec<_>>>()?;
+        // `--strict` only tightens: a project file cannot turn it off.
+        for p in &mut projects {
+            p.config.strict |= args.strict;
+        }
         let cache_dir = cache_dir(args.cache_dir.as_deref());
         if args.tarballs && cache_dir.is_none() {
             bail!("--tarballs needs a folder for the tarball store: set --cache-dir or HOME");

@@ -363,9 +363,14 @@ fn read_version(ctx: &fields::Ctx, doc: &Value) -> Result<(LockfileVersion, u32)
         "2" => LockfileVersion::V2,
         "3" => LockfileVersion::V3,
         _ => {
+            // Cut: the value is the file's to choose, and may be huge.
+            let mut version: String = n.chars().take(20).collect();
+            if version.len() < n.len() {
+                version.push('…');
+            }
             return Err(LockfileError::UnknownVersion {
                 path: ctx.path.to_path_buf(),
-                version: n.to_string(),
+                version,
                 line: member.line,
             });
         }

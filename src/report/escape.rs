@@ -40,6 +40,20 @@ pub fn text(s: &str) -> String {
     out
 }
 
+/// One line for standard error: [`text`], cut to at most `max` characters
+/// with a count of what was left out, so no value in an error (a path, a
+/// key, a 100,000-digit number) can forge further lines, reach the
+/// terminal as escape codes, or flood the log.
+pub fn line(s: &str, max: usize) -> String {
+    let escaped = text(s);
+    let total = escaped.chars().count();
+    if total <= max {
+        return escaped;
+    }
+    let kept: String = escaped.chars().take(max).collect();
+    format!("{kept}… ({} more characters)", total - max)
+}
+
 /// For Markdown (GitHub-flavoured, including table cells): [`text`], then
 /// every punctuation character that Markdown or HTML could interpret is
 /// backslash-escaped or written as an entity.
@@ -89,6 +103,21 @@ pub fn workflow_property(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_lines_are_one_escaped_line_of_bounded_length() {
+        let hostile = "dir\n::add-mask::secret\x1b[31m";
+        let shown = line(hostile, 100);
+        assert!(!shown.contains(['\n', '\x1b']), "{shown}");
+        assert!(shown.contains("\\u{a}::add-mask::"), "{shown}");
+        let long = "9".repeat(100_000);
+        let shown = line(&long, 200);
+        assert_eq!(
+            shown.chars().count(),
+            200 + "… (99800 more characters)".chars().count()
+        );
+        assert!(shown.ends_with("(99800 more characters)"));
+    }
 
     #[test]
     fn text_makes_controls_visible() {

@@ -129,7 +129,10 @@ impl Scenario {
             .env("RUNNER_TEMP", tmp)
             .env("LOCKPROOF_BIN", assert_cmd::cargo::cargo_bin("lockproof"))
             .env("LOCKPROOF_OFFLINE", "1")
-            .env("LOCKPROOF_CACHE_DIR", tmp.join("cache"));
+            .env("LOCKPROOF_CACHE_DIR", tmp.join("cache"))
+            // Offline, strict mode (the action's default) fails on every
+            // registry entry; these scenarios are about what is reported.
+            .env("INPUT_STRICT", "false");
         for (k, v) in inputs {
             cmd.env(k, v);
         }
@@ -384,4 +387,37 @@ fn a_report_too_large_for_the_job_summary_is_cut_at_a_line_end() {
         "{kept}"
     );
     assert!(kept.ends_with('\n'), "a line cut in two: {kept}");
+}
+
+#[test]
+fn strict_mode_is_the_default_and_unknown_evidence_fails_the_step() {
+    let Some(s) = scenario() else { return };
+    let inputs = |strict: &'static str| [("INPUT_BASE", "none"), ("INPUT_STRICT", strict)];
+    // Offline with an empty cache: every registry entry's evidence is
+    // unknown, which strict mode does not let pass.
+    let strict = s.run(&s.base, &inputs("true"));
+    assert_eq!(strict.code, 1, "{}\n{}", strict.stdout, strict.stderr);
+    assert!(
+        strict
+            .annotations()
+            .iter()
+            .any(|a| a.starts_with("::error") && a.contains("fetch-failed")),
+        "{:?}",
+        strict.annotations()
+    );
+    let lenient = s.run(&s.base, &inputs("false"));
+    assert!(
+        !lenient
+            .annotations()
+            .iter()
+            .any(|a| a.contains("fetch-failed")),
+        "{:?}",
+        lenient.annotations()
+    );
+    let bad = s.run(&s.base, &inputs("maybe"));
+    assert_eq!(bad.code, 2, "{}", bad.stdout);
+    // The action's own default is strict.
+    let action = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    let input = action.split("  strict:").nth(1).unwrap_or_default();
+    assert!(input.contains("default: \"true\""), "{input}");
 }

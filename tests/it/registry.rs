@@ -710,3 +710,74 @@ fn an_edited_cache_record_cannot_extend_its_life_nor_vouch_for_a_tampered_lockfi
         "alpha".to_string()
     )));
 }
+
+#[test]
+fn strict_mode_fails_when_a_fault_hides_the_registry_answer() {
+    // A tampered lockfile, and a registry (or whoever answers for it) that
+    // fails instead of answering: oversized, a redirect loop, too slow.
+    let tampered = sri("tampered alpha@1.0.0");
+    let project = Project::new(&lockfile(&[("alpha", "1.0.0", &tampered)]));
+    for route in [
+        Route::Oversized(2048),
+        Route::Status(302),
+        Route::Slow(std::time::Duration::from_secs(4), "{}".into()),
+    ] {
+        let reg = FakeRegistry::start();
+        reg.route("/alpha", route);
+        let limits = ["--max-response-bytes", "1024", "--timeout", "2"];
+        let (code, report, _) = project.audit(&reg, &limits);
+        assert_eq!(
+            code, 0,
+            "without --strict, unknown is a warning: {report:#}"
+        );
+        let mut strict = limits.to_vec();
+        strict.push("--strict");
+        let (code, report, _) = project.audit(&reg, &strict);
+        assert_eq!(code, 1, "{report:#}");
+        let failed: Vec<&Value> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "fetch-failed" && f["fails"] == true)
+            .collect();
+        assert_eq!(failed.len(), 1, "{report:#}");
+        assert_eq!(failed[0]["package"]["name"], "alpha");
+        assert_eq!(failed[0]["level"], "deny");
+    }
+}
+
+#[test]
+fn strict_mode_from_the_config_and_offline_misses_fail_but_unserved_evidence_does_not() {
+    let project = Project::new(&clean_lock());
+    std::fs::write(
+        project.path().join("lockproof.toml"),
+        "strict = true\n[levels]\nfetch-failed = \"allow\"\n",
+    )
+    .unwrap();
+    let reg = FakeRegistry::start();
+    let (code, report, _) = project.audit(&reg, &["--offline"]);
+    assert_eq!(code, 1, "offline and not cached: unknown, strict");
+    assert_eq!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "fetch-failed")
+            .count(),
+        2
+    );
+    // A mirror that serves no signatures or attestations at all: a note.
+    let mirror = FakeRegistry::start();
+    for (name, version) in [("alpha", "1.0.0"), ("beta", "2.0.0")] {
+        mirror.route(
+            &format!("/{name}"),
+            Route::Json(packument(name, &[FakeVersion::unsigned(name, version)])),
+        );
+    }
+    let (code, report, _) = project.audit(&mirror, &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert!(report["notes"].as_array().unwrap().iter().any(|n| {
+        n.as_str()
+            .is_some_and(|n| n.contains("does not serve signatures"))
+    }));
+}
