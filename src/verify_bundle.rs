@@ -16,7 +16,7 @@ use crate::cli::VerifyBundleArgs;
 use crate::report::escape;
 use crate::sigstore::bundle::Bundle;
 use crate::sigstore::keys::PublicKey;
-use crate::sigstore::verify::{Artifact, Extension, Policy, Verified, verify};
+use crate::sigstore::verify::{Artifact, Extension, SignerPolicy, VerifiedBundle, verify};
 
 /// Runs the command; returns the exit code.
 pub fn run(args: &VerifyBundleArgs) -> Result<u8> {
@@ -55,8 +55,8 @@ pub fn run(args: &VerifyBundleArgs) -> Result<u8> {
         &args.certificate_identity,
         &args.certificate_oidc_issuer,
     ) {
-        (Some(key), _, _) => Policy::Key(key),
-        (None, Some(san), Some(issuer)) => Policy::Identity {
+        (Some(key), _, _) => SignerPolicy::Key(key),
+        (None, Some(san), Some(issuer)) => SignerPolicy::Identity {
             san,
             issuer,
             extensions: &extensions,
@@ -108,7 +108,7 @@ fn artifact_digests(artifact: &str) -> Result<Vec<(&'static str, String)>> {
     ])
 }
 
-fn success_line(artifact: &str, verified: &Verified) -> String {
+fn success_line(artifact: &str, verified: &VerifiedBundle) -> String {
     let line = escape::text(&format!(
         "verified: {artifact} signed by {} at {}",
         verified.signer(),
