@@ -44,7 +44,7 @@ use jiff::Timestamp;
 use lockproof::signatures::KeySet;
 use lockproof::sigstore::bundle::Bundle;
 use lockproof::sigstore::trust_root::TrustedRoot;
-use lockproof::sigstore::verify::{Artifact, Policy, Verified, verify};
+use lockproof::sigstore::verify::{Artifact, SignerPolicy, VerifiedBundle, verify};
 use mimalloc::MiMalloc;
 use serde_json::Value;
 
@@ -237,22 +237,22 @@ fn bundle_version(media_type: &str) -> Option<&'static str> {
 }
 
 /// The path lockproof's provenance check takes: a JSON value, then a bundle.
-fn verify_text_value(case: &Case, ctx: &Ctx) -> Result<Verified, String> {
+fn verify_text_value(case: &Case, ctx: &Ctx) -> Result<VerifiedBundle, String> {
     let value: Value = serde_json::from_str(&case.text).map_err(|e| e.to_string())?;
     let bundle = Bundle::from_value(value).map_err(|e| e.to_string())?;
     verify_bundle(case, &bundle, ctx)
 }
 
-fn verify_text_direct(case: &Case, ctx: &Ctx) -> Result<Verified, String> {
+fn verify_text_direct(case: &Case, ctx: &Ctx) -> Result<VerifiedBundle, String> {
     let bundle = Bundle::from_json(case.text.as_bytes()).map_err(|e| e.to_string())?;
     verify_bundle(case, &bundle, ctx)
 }
 
-fn verify_bundle(case: &Case, bundle: &Bundle, ctx: &Ctx) -> Result<Verified, String> {
+fn verify_bundle(case: &Case, bundle: &Bundle, ctx: &Ctx) -> Result<VerifiedBundle, String> {
     let policy = if case.publish {
-        Policy::Keys(ctx.keys)
+        SignerPolicy::Keys(ctx.keys)
     } else {
-        Policy::AnyIdentity
+        SignerPolicy::AnyIdentity
     };
     verify(
         black_box(bundle),

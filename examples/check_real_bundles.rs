@@ -30,7 +30,7 @@ use jiff::Timestamp;
 use lockproof::signatures::KeySet;
 use lockproof::sigstore::bundle::Bundle;
 use lockproof::sigstore::trust_root::TrustedRoot;
-use lockproof::sigstore::verify::{Artifact, Policy, verify};
+use lockproof::sigstore::verify::{Artifact, SignerPolicy, verify};
 use serde_json::Value;
 
 const PUBLISH: &str = "https://github.com/npm/attestation/tree/main/specs/publish/v0.1";
@@ -155,9 +155,9 @@ fn run() -> Result<(), String> {
 fn check(case: &Case, root: &TrustedRoot, keys: &KeySet, now: Timestamp) -> Result<String, String> {
     let bundle = Bundle::from_value(case.bundle.clone()).map_err(|e| e.to_string())?;
     let policy = if case.predicate_type == PUBLISH {
-        Policy::Keys(keys)
+        SignerPolicy::Keys(keys)
     } else {
-        Policy::AnyIdentity
+        SignerPolicy::AnyIdentity
     };
     let digests = [("sha512", case.sha512.clone())];
     let verified = verify(&bundle, root, policy, Artifact::Digests(&digests), now)

@@ -100,6 +100,13 @@ pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence, ctx: &Context) {
                     ),
                 },
             ),
+            Verdict::NotYetValid { keyid, from } => f.report(
+                Code::SignatureKeyExpired,
+                format!(
+                    "signed only by {keyid}, which npm uses from {from} on, after the time the registry states for this version{}",
+                    record.published.as_ref().map(|p| format!(" ({p})")).unwrap_or_default()
+                ),
+            ),
             Verdict::Missing => f.report(
                 Code::SignatureMissing,
                 "the registry signs versions, but this one has no signature".to_string(),

@@ -18,7 +18,7 @@ use crate::report::escape;
 use crate::sigstore::bundle::Bundle;
 use crate::sigstore::keys::PublicKey;
 use crate::sigstore::trust_root::TrustedRoot;
-use crate::sigstore::verify::{Artifact, Extension, Policy, Verified, verify};
+use crate::sigstore::verify::{Artifact, Extension, SignerPolicy, VerifiedBundle, verify};
 
 /// Runs the command.
 pub(super) fn run(args: &VerifyBundleArgs) -> Result<ExitStatus> {
@@ -60,8 +60,8 @@ pub(super) fn run(args: &VerifyBundleArgs) -> Result<ExitStatus> {
         &args.certificate_identity,
         &args.certificate_oidc_issuer,
     ) {
-        (Some(key), _, _) => Policy::Key(key),
-        (None, Some(san), Some(issuer)) => Policy::Identity {
+        (Some(key), _, _) => SignerPolicy::Key(key),
+        (None, Some(san), Some(issuer)) => SignerPolicy::Identity {
             san,
             issuer,
             extensions: &extensions,
@@ -113,7 +113,7 @@ fn artifact_digests(artifact: &str) -> Result<Vec<(&'static str, String)>> {
     ])
 }
 
-fn success_line(artifact: &str, verified: &Verified) -> String {
+fn success_line(artifact: &str, verified: &VerifiedBundle) -> String {
     let line = escape::text(&format!(
         "verified: {artifact} signed by {} at {}",
         verified.signer(),

@@ -16,7 +16,7 @@ use crate::integrity::{Algorithm, Integrity};
 use crate::signatures::KeySet;
 use crate::sigstore::bundle::Bundle;
 use crate::sigstore::trust_root::TrustedRoot;
-use crate::sigstore::verify::{Artifact, Policy, Verified, verify};
+use crate::sigstore::verify::{Artifact, SignerPolicy, VerifiedBundle, verify};
 
 /// SLSA provenance predicate types npm uses.
 const SLSA: [&str; 2] = [
@@ -145,7 +145,7 @@ pub fn judge(
     let facts = match check(
         provenance,
         root,
-        Policy::AnyIdentity,
+        SignerPolicy::AnyIdentity,
         &purl,
         sha512,
         &SLSA,
@@ -159,7 +159,7 @@ pub fn judge(
             match check(
                 bundle,
                 root,
-                Policy::Keys(keys),
+                SignerPolicy::Keys(keys),
                 &purl,
                 sha512,
                 &[NPM_PUBLISH],
@@ -205,12 +205,12 @@ impl Judged {
 fn check(
     bundle: Value,
     root: &TrustedRoot,
-    policy: Policy<'_>,
+    policy: SignerPolicy<'_>,
     purl: &str,
     sha512: &str,
     predicates: &[&str],
     now: Timestamp,
-) -> Result<Verified, Judged> {
+) -> Result<VerifiedBundle, Judged> {
     let bundle = Bundle::from_value(bundle).map_err(|e| Judged::Invalid(e.to_string()))?;
     let verified = verify(&bundle, root, policy, Artifact::Statement, now)
         .map_err(|e| Judged::Invalid(e.to_string()))?;
@@ -249,7 +249,7 @@ fn check(
     }
 }
 
-fn facts(verified: &Verified) -> ProvenanceFacts {
+fn facts(verified: &VerifiedBundle) -> ProvenanceFacts {
     let id = verified.identity.clone().unwrap_or_default();
     ProvenanceFacts {
         source_repository: id.source_repository_uri,

@@ -5,8 +5,9 @@
 //! (integrity exactly as it serves `dist.integrity`) with ECDSA P-256 /
 //! SHA-256 and publishes, per version, `dist.signatures: [{keyid, sig}]`
 //! where `sig` is base64 of the DER signature. Its keys come from
-//! `GET /-/npm/v1/keys` ([`KeySet::from_keys_json`]); npm's own keys are
-//! embedded ([`KeySet::npm_public`]).
+//! `GET /-/npm/v1/keys` ([`KeySet::from_keys_json`]), or for npm's public
+//! registry from Sigstore's TUF repository ([`target`]: keys with a use and
+//! a window each); npm's own keys are embedded ([`KeySet::npm_public`]).
 //!
 //! A key id is not taken on trust: it is recomputed from the key
 //! ([`keyid`]) and a key set that misstates one is rejected.
@@ -25,23 +26,12 @@ use p256::pkcs8::DecodePublicKey as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
+pub mod target;
+
+pub use target::{Grant, KeyUsage};
+
 /// The one key type (and signature scheme) npm registries use.
 pub const KEYTYPE: &str = "ecdsa-sha2-nistp256";
-
-/// npm's public registry keys, as `/-/npm/v1/keys` of registry.npmjs.org
-/// serves them: `(keyid, expires, base64 SPKI DER)`. Public trust anchors.
-const NPM_KEYS: [(&str, Option<&str>, &str); 2] = [
-    (
-        "SHA256:jl3bwswu80PjjokCgh0o2w5c2U4LhQAE57gj9cz1kzA",
-        Some("2025-01-29T00:00:00.000Z"),
-        "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE1Olb3zMAFFxXKHiIkQO5cJ3Yhl5i6UPp+IhuteBJbuHcA5UogKo0EWtlWwW6KSaKoTNEYL7JlCQiVnkhBktUgg==",
-    ),
-    (
-        "SHA256:DhQ8wR5APBvFHLF/+Tc+AYvPOdTpcIDqOhxsBHRwC7U",
-        None,
-        "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEY6Ya7W++7aUPzvMTrezH6Ycx3c+HOKYCcNGybJZSCJq/fd7Qa8uuAKtdIkUQtQiEKERhAmE5lMMJhP8OkDOa2g==",
-    ),
-];
 
 /// Why a key set could not be loaded. Any error rejects the whole set: a
 /// set with one bad key is not a set to trust partially.
@@ -119,6 +109,9 @@ pub struct RegistryKey {
     /// When the key stopped being valid for new publishes; `None`: never.
     pub expires: Option<Timestamp>,
     key: VerifyingKey,
+    /// The uses and windows it is trusted for, from the TUF target; empty
+    /// for a key a registry's endpoint serves, which states no use.
+    grants: Vec<Grant>,
 }
 
 impl RegistryKey {
@@ -161,7 +154,42 @@ impl RegistryKey {
             keyid: computed,
             expires,
             key,
+            grants: Vec::new(),
         })
+    }
+
+    /// When the key had stopped being valid by `at`: its expiry, else the
+    /// latest end among its windows that is not after `at`.
+    pub fn ended_by(&self, at: Timestamp) -> Option<Timestamp> {
+        match self.expires {
+            Some(expires) if expires <= at => Some(expires),
+            _ => self
+                .grants
+                .iter()
+                .filter_map(|g| g.end)
+                .filter(|e| *e <= at)
+                .max(),
+        }
+    }
+
+    /// When the key's earliest window opens, if every window opens after
+    /// `at`.
+    pub fn starts_after(&self, at: Timestamp) -> Option<Timestamp> {
+        let starts: Vec<Timestamp> = self.grants.iter().filter_map(|g| g.start).collect();
+        let all_later =
+            !self.grants.is_empty() && self.grants.iter().all(|g| g.start.is_some_and(|s| s > at));
+        all_later.then(|| starts.into_iter().min()).flatten()
+    }
+
+    /// The same key, trusted only for `grants`.
+    pub fn with_grants(mut self, grants: Vec<Grant>) -> RegistryKey {
+        self.grants = grants;
+        self
+    }
+
+    /// The uses and windows the key is trusted for (empty: not stated).
+    pub fn grants(&self) -> &[Grant] {
+        &self.grants
     }
 
     /// The public key.
@@ -175,8 +203,12 @@ impl RegistryKey {
     /// `published` may also be an upper bound on the publish time (any
     /// instant known to be at or after it); the answer stays sound, since
     /// "valid" follows only from a bound that is itself before the expiry.
+    ///
+    /// A key with grants must also be within one of their windows (after
+    /// [`KeySet::for_usage`], within one of that use).
     pub fn valid_at(&self, published: Timestamp) -> bool {
         self.expires.is_none_or(|expires| published < expires)
+            && (self.grants.is_empty() || self.grants.iter().any(|g| g.contains(published)))
     }
 
     /// Checks one signature (`sig`: base64 of DER) over
@@ -251,14 +283,46 @@ struct RawKey {
 }
 
 impl KeySet {
-    /// npm's public registry keys, embedded: the trust anchors for
-    /// registry.npmjs.org.
+    /// npm's public registry keys, embedded (`assets/npm-keys.json`, in the
+    /// TUF target's form): the trust anchors for registry.npmjs.org when the
+    /// TUF repository cannot be reached.
     pub fn npm_public() -> KeySet {
-        let keys = NPM_KEYS.iter().map(|(keyid, expires, key)| {
-            RegistryKey::from_parts(keyid, *expires, key)
-                .expect("the embedded npm keys are well-formed (tested)")
-        });
-        KeySet::from_keys(keys).expect("the embedded npm keys have distinct ids (tested)")
+        KeySet::npm_embedded().expect("the embedded npm keys target is well-formed (tested)")
+    }
+
+    /// The keys trusted for `usage`, each keeping only that use's windows.
+    /// Keys that state no use (a registry endpoint's) are kept as they
+    /// are; keys granted only other uses are dropped, so a signature by
+    /// one is by an unknown key.
+    pub fn for_usage(&self, usage: KeyUsage) -> KeySet {
+        let keys = self
+            .keys
+            .iter()
+            .filter_map(|(id, key)| {
+                if key.grants.is_empty() {
+                    return Some((id.clone(), key.clone()));
+                }
+                let grants: Vec<Grant> = key
+                    .grants
+                    .iter()
+                    .filter(|g| g.usage == usage)
+                    .copied()
+                    .collect();
+                (!grants.is_empty()).then(|| (id.clone(), key.clone().with_grants(grants)))
+            })
+            .collect();
+        KeySet { keys }
+    }
+
+    /// The IDs of `served` keys that are not among `self` with the same key
+    /// material: what a registry endpoint offers beyond the pinned keys,
+    /// to be ignored with a note.
+    pub fn unpinned<'a>(&self, served: &'a KeySet) -> Vec<&'a str> {
+        served
+            .iter()
+            .filter(|k| self.get(&k.keyid).is_none_or(|p| p.key != k.key))
+            .map(|k| k.keyid.as_str())
+            .collect()
     }
 
     /// A key set from a `/-/npm/v1/keys` body. Every key must be of type
@@ -376,6 +440,15 @@ pub enum Verdict {
         /// When it expired.
         expires: Timestamp,
     },
+    /// Signatures by known keys verify, but the keys' windows (from the TUF
+    /// keys target) start after the time the version is stated to have been
+    /// published: the registry dates it before npm used the key.
+    NotYetValid {
+        /// The key (the first such).
+        keyid: String,
+        /// When its window opens.
+        from: Timestamp,
+    },
     /// No signatures at all.
     Missing,
     /// A signature by a known key cannot be decoded (not base64, not DER,
@@ -403,7 +476,8 @@ pub enum Verdict {
 /// - it verifies but the key is not shown valid at publish time: *expired*.
 ///
 /// The verdict is the first class present in this order:
-/// **Invalid > Malformed > Verified > ExpiredKey > UnknownKey > Missing**.
+/// **Invalid > Malformed > Verified > ExpiredKey > NotYetValid > UnknownKey >
+/// Missing**.
 /// Any evidence of tampering by a key we trust wins over a good signature
 /// beside it: an attacker cannot remove the good signature's meaning, but a
 /// failing one means the document is not what the registry signed, and a
@@ -444,6 +518,7 @@ pub fn verify(
     let mut malformed = None;
     let mut verified = None;
     let mut expired = None;
+    let mut not_yet = None;
     let mut unknown: Vec<String> = Vec::new();
     for s in signatures {
         let Some(key) = keys.get(&s.keyid) else {
@@ -459,12 +534,17 @@ pub fn verify(
             Err(e) => {
                 malformed.get_or_insert_with(|| (key.keyid.clone(), e.to_string()));
             }
-            Ok(()) => match key.expires {
-                Some(expires) if !key.valid_at(published) => {
-                    expired.get_or_insert_with(|| (key.keyid.clone(), expires));
+            Ok(()) if key.valid_at(published) => {
+                verified.get_or_insert_with(|| key.keyid.clone());
+            }
+            Ok(()) => match (key.ended_by(published), key.starts_after(published)) {
+                (Some(end), _) => {
+                    expired.get_or_insert_with(|| (key.keyid.clone(), end));
                 }
-                _ => {
-                    verified.get_or_insert_with(|| key.keyid.clone());
+                // Not valid and not ended: its windows open later. Never
+                // "verified" here, whatever the windows look like.
+                (None, from) => {
+                    not_yet.get_or_insert_with(|| (key.keyid.clone(), from.unwrap_or(published)));
                 }
             },
         }
@@ -477,6 +557,8 @@ pub fn verify(
         Verdict::Verified { keyid }
     } else if let Some((keyid, expires)) = expired {
         Verdict::ExpiredKey { keyid, expires }
+    } else if let Some((keyid, from)) = not_yet {
+        Verdict::NotYetValid { keyid, from }
     } else {
         Verdict::UnknownKey { keyids: unknown }
     }

@@ -98,11 +98,7 @@ fn flip_last_der_byte(sig: &Signature) -> Signature {
 
 #[test]
 fn embedded_npm_keys_have_the_ids_npm_states() {
-    for (stated, _, key) in NPM_KEYS {
-        let der = STANDARD.decode(key).unwrap();
-        let vk = VerifyingKey::from_public_key_der(&der).unwrap();
-        assert_eq!(keyid(&vk), stated);
-    }
+    // from_parts refuses a key whose stated id is not its own.
     let set = KeySet::npm_public();
     assert_eq!(set.len(), 2);
     let old = set

@@ -15,12 +15,10 @@ use x509_cert::Certificate;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, SubjectAltName};
 
-use super::keys::{Hash, KeyError, PublicKey};
-use super::trust_root::Authority;
+use super::algorithm;
+use super::authority::Authority;
+use super::keys::{KeyError, PublicKey};
 
-const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
-const ECDSA_WITH_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
-const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 const CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
 /// Fulcio's extension arc, 1.3.6.1.4.1.57264.1.
 const FULCIO: &str = "1.3.6.1.4.1.57264.1.";
@@ -230,24 +228,23 @@ fn verify_signed_by(child_der: &[u8], issuer: &Certificate) -> Result<(), CertEr
             "outer and signed algorithms differ".into(),
         ));
     }
-    let algorithm = &child.signature_algorithm().oid;
-    let ed25519 = matches!(key, PublicKey::Ed25519(_));
-    let hash = if *algorithm == ECDSA_WITH_SHA256 && !ed25519 {
-        Hash::Sha256
-    } else if *algorithm == ECDSA_WITH_SHA384 && !ed25519 {
-        Hash::Sha384
-    } else if *algorithm == ED25519 && ed25519 {
-        key.default_hash()
-    } else {
-        return Err(CertError::Algorithm(algorithm.to_string()));
-    };
+    let algorithm = child.signature_algorithm();
+    let params = algorithm.parameters.as_ref().map(der::asn1::AnyRef::from);
+    let scheme = algorithm::scheme(algorithm.oid, params)
+        .ok_or_else(|| CertError::Algorithm(algorithm.oid.to_string()))?;
     let tbs = tbs_bytes(child_der).ok_or_else(|| CertError::Malformed("no TBS".into()))?;
     let signature = child
         .signature()
         .as_bytes()
         .ok_or_else(|| CertError::Malformed("signature has unused bits".into()))?;
-    key.verify_with(hash, tbs, signature)
-        .map_err(|_| CertError::Untrusted(Timestamp::UNIX_EPOCH))
+    match key.verify_scheme(scheme, tbs, signature) {
+        Ok(()) => Ok(()),
+        Err(KeyError::SchemeMismatch) => Err(CertError::Algorithm(format!(
+            "{} with the issuer's key",
+            algorithm.oid
+        ))),
+        Err(_) => Err(CertError::Untrusted(Timestamp::UNIX_EPOCH)),
+    }
 }
 
 /// The exact TBSCertificate bytes of a DER certificate: the first element
@@ -383,6 +380,107 @@ mod tests {
             tbs_bytes(&[0x30, 0x04, 0x30, 0x02, 0x05, 0x00]),
             Some(&[0x30, 0x02, 0x05, 0x00][..])
         );
+    }
+
+    mod rsa_ca {
+        //! A certificate builder signer over the RSA test key, so chains
+        //! with RSA signatures can be made in tests.
+
+        use der::asn1::Null;
+        use x509_cert::spki::{
+            self, AlgorithmIdentifierOwned, DynSignatureAlgorithmIdentifier, EncodePublicKey,
+        };
+
+        use crate::sigstore::algorithm::SHA256_WITH_RSA;
+        use crate::sigstore::rsa::testkey;
+
+        pub struct Signer;
+
+        #[derive(Clone)]
+        pub struct Public;
+
+        impl EncodePublicKey for Public {
+            fn to_public_key_der(&self) -> spki::Result<der::Document> {
+                Ok(der::Document::try_from(testkey::spki())?)
+            }
+        }
+
+        impl signature::Keypair for Signer {
+            type VerifyingKey = Public;
+            fn verifying_key(&self) -> Public {
+                Public
+            }
+        }
+
+        impl DynSignatureAlgorithmIdentifier for Signer {
+            fn signature_algorithm_identifier(&self) -> spki::Result<AlgorithmIdentifierOwned> {
+                Ok(AlgorithmIdentifierOwned {
+                    oid: SHA256_WITH_RSA,
+                    parameters: Some(Null.into()),
+                })
+            }
+        }
+    }
+
+    /// Names a certificate `self.0`, issued by `CN=rsa root`, with no
+    /// extensions.
+    struct Named(&'static str);
+
+    impl x509_cert::builder::profile::BuilderProfile for Named {
+        fn get_issuer(&self, _: &x509_cert::name::Name) -> x509_cert::name::Name {
+            "CN=rsa root".parse().expect("name")
+        }
+        fn get_subject(&self) -> x509_cert::name::Name {
+            self.0.parse().expect("name")
+        }
+        fn build_extensions(
+            &self,
+            _: x509_cert::spki::SubjectPublicKeyInfoRef<'_>,
+            _: x509_cert::spki::SubjectPublicKeyInfoRef<'_>,
+            _: &x509_cert::TbsCertificate,
+        ) -> x509_cert::builder::Result<Vec<x509_cert::ext::Extension>> {
+            Ok(Vec::new())
+        }
+    }
+
+    /// A certificate named `subject` for `spki`, signed by the RSA test key
+    /// as `CN=rsa root`; `tamper` flips the signature's last bit.
+    fn rsa_signed(subject: &'static str, spki: &[u8], tamper: bool) -> Vec<u8> {
+        use crate::sigstore::keys::Hash;
+        use crate::sigstore::rsa::{Padding, testkey};
+        use x509_cert::builder::{Builder as _, CertificateBuilder};
+        use x509_cert::spki::SubjectPublicKeyInfoOwned;
+        use x509_cert::time::Validity;
+
+        let spki = SubjectPublicKeyInfoOwned::from_der(spki).expect("spki");
+        let validity = Validity::from_now(std::time::Duration::from_secs(3600)).expect("validity");
+        let serial = x509_cert::serial_number::SerialNumber::new(&[9]).expect("serial");
+        let mut builder =
+            CertificateBuilder::new(Named(subject), serial, validity, spki).expect("builder");
+        let tbs = builder.finalize(&rsa_ca::Signer).expect("tbs");
+        let mut sig = testkey::sign(Padding::Pkcs1v15, Hash::Sha256, &tbs);
+        if tamper && let Some(last) = sig.last_mut() {
+            *last ^= 1;
+        }
+        let sig = der::asn1::BitString::from_bytes(&sig).expect("bits");
+        let cert = builder.assemble(sig, &rsa_ca::Signer).expect("cert");
+        cert.to_der().expect("der")
+    }
+
+    #[test]
+    fn a_ca_chain_signed_with_rsa_verifies_and_a_bad_signature_does_not() {
+        use crate::sigstore::rsa::testkey;
+        use p256::pkcs8::EncodePublicKey as _;
+        let root = rsa_signed("CN=rsa root", &testkey::spki(), false);
+        let p256 = p256::ecdsa::SigningKey::from_bytes(&[5u8; 32].into()).expect("scalar");
+        let child_spki = p256.verifying_key().to_public_key_der().expect("spki");
+        let child = rsa_signed("CN=child", child_spki.as_bytes(), false);
+        assert_eq!(verify_authority(&[child.clone(), root.clone()]), Ok(()));
+        let forged = rsa_signed("CN=child", child_spki.as_bytes(), true);
+        assert!(matches!(
+            verify_authority(&[forged, root]),
+            Err(CertError::Untrusted(_))
+        ));
     }
 
     #[test]

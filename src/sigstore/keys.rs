@@ -1,10 +1,12 @@
 //! Public keys met in Sigstore verification, one type for all of them.
 //!
 //! Fulcio CAs sign with ECDSA P-384, leaf certificates and Rekor v1 with
-//! P-256, CT logs with P-256, Rekor v2 logs with Ed25519. Every place that
-//! checks a signature goes through [`PublicKey::verify`], so the hash that
-//! goes with each curve is chosen once, here, and a caller that names a
-//! different hash (an X.509 signature algorithm) says so explicitly.
+//! P-256, CT logs with P-256, Rekor v2 logs with Ed25519; trusted roots may
+//! also hold RSA keys (staging CT logs, some CAs and timestamp authorities).
+//! Every place that checks a signature goes through [`PublicKey::verify`]
+//! or [`PublicKey::verify_scheme`], so the hash and padding that go with
+//! each key are chosen once, here, and a caller that names another (an
+//! X.509 signature algorithm) says so explicitly.
 //!
 //! Keys are parsed with RustCrypto; ECDSA over a whole message is checked
 //! with `ring` (already linked for TLS), whose P-256 verification is about
@@ -18,14 +20,8 @@ use p256::pkcs8::DecodePublicKey as _;
 use signature::Verifier as _;
 use signature::hazmat::PrehashVerifier as _;
 
-/// A hash an ECDSA signature is computed over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hash {
-    /// SHA-256.
-    Sha256,
-    /// SHA-384.
-    Sha384,
-}
+use super::rsa::{Padding, RsaKey};
+pub use super::scheme::{Hash, KeyError, Scheme};
 
 /// A verifying key of one of the kinds Sigstore uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,23 +32,10 @@ pub enum PublicKey {
     P384(p384::ecdsa::VerifyingKey),
     /// Ed25519 (RFC 8032), as Rekor v2 logs sign.
     Ed25519(ed25519_dalek::VerifyingKey),
-}
-
-/// Why a key could not be read or a signature did not verify.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum KeyError {
-    /// The bytes are not a SubjectPublicKeyInfo of a supported key type.
-    #[error("not a P-256, P-384 or Ed25519 public key")]
-    Unsupported,
-    /// A PEM key that is not valid PEM or base64.
-    #[error("malformed PEM public key")]
-    BadPem,
-    /// The signature is not well-formed for the key type.
-    #[error("malformed signature")]
-    BadSignature,
-    /// A well-formed signature that does not verify.
-    #[error("signature does not verify")]
-    Mismatch,
+    /// RSA, 2048 to 4096 bits, with the scheme its signatures use when
+    /// nothing else says which (from the trusted root's key details; PKCS#1
+    /// v1.5 with SHA-256 for a bare SPKI).
+    Rsa(RsaKey, Padding, Hash),
 }
 
 impl PublicKey {
@@ -64,9 +47,13 @@ impl PublicKey {
         if let Ok(key) = p384::ecdsa::VerifyingKey::from_public_key_der(der) {
             return Ok(PublicKey::P384(key));
         }
-        ed25519_dalek::VerifyingKey::from_public_key_der(der)
-            .map(PublicKey::Ed25519)
-            .map_err(|_| KeyError::Unsupported)
+        if let Ok(key) = ed25519_dalek::VerifyingKey::from_public_key_der(der) {
+            return Ok(PublicKey::Ed25519(key));
+        }
+        match RsaKey::from_spki_der(der)? {
+            Some(key) => Ok(PublicKey::Rsa(key, Padding::Pkcs1v15, Hash::Sha256)),
+            None => Err(KeyError::Unsupported),
+        }
     }
 
     /// Reads a PEM `PUBLIC KEY` block, as Rekor entries embed keys.
@@ -74,45 +61,76 @@ impl PublicKey {
         PublicKey::from_spki_der(&pem_body(pem, "PUBLIC KEY").ok_or(KeyError::BadPem)?)
     }
 
-    /// The hash this key's signatures use when nothing else says which:
-    /// the one matched to the curve's strength, as Sigstore does.
-    pub fn default_hash(&self) -> Hash {
+    /// The scheme this key's signatures use when nothing else says which:
+    /// for ECDSA the hash matched to the curve's strength, as Sigstore does;
+    /// for RSA the one its key details named.
+    pub fn default_scheme(&self) -> Scheme {
         match self {
-            PublicKey::P384(_) => Hash::Sha384,
-            PublicKey::P256(_) | PublicKey::Ed25519(_) => Hash::Sha256,
+            PublicKey::P384(_) => Scheme::Ecdsa(Hash::Sha384),
+            PublicKey::P256(_) => Scheme::Ecdsa(Hash::Sha256),
+            PublicKey::Ed25519(_) => Scheme::Ed25519,
+            PublicKey::Rsa(_, Padding::Pkcs1v15, hash) => Scheme::RsaPkcs1v15(*hash),
+            PublicKey::Rsa(_, Padding::Pss, hash) => Scheme::RsaPss(*hash),
         }
     }
 
-    /// Verifies `signature` (DER for ECDSA, 64 raw bytes for Ed25519) over
-    /// `message`, hashing with the curve's default hash.
+    /// Verifies `signature` (DER for ECDSA, 64 raw bytes for Ed25519, the
+    /// modulus-long block for RSA) over `message` with the key's default
+    /// scheme.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), KeyError> {
-        self.verify_with(self.default_hash(), message, signature)
+        self.verify_scheme(self.default_scheme(), message, signature)
     }
 
-    /// Verifies with an explicitly named hash (ignored for Ed25519, which
-    /// hashes internally).
+    /// Verifies with the key's own kind of signature over an explicitly
+    /// named hash (ignored for Ed25519, which hashes internally).
     pub fn verify_with(
         &self,
         hash: Hash,
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), KeyError> {
+        let scheme = match self {
+            PublicKey::P256(_) | PublicKey::P384(_) => Scheme::Ecdsa(hash),
+            PublicKey::Ed25519(_) => Scheme::Ed25519,
+            PublicKey::Rsa(_, Padding::Pkcs1v15, _) => Scheme::RsaPkcs1v15(hash),
+            PublicKey::Rsa(_, Padding::Pss, _) => Scheme::RsaPss(hash),
+        };
+        self.verify_scheme(scheme, message, signature)
+    }
+
+    /// Verifies `signature` over `message` with exactly this scheme, which
+    /// must fit the key.
+    pub fn verify_scheme(
+        &self,
+        scheme: Scheme,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), KeyError> {
         use ring::signature as rs;
         let (algorithm, point): (&'static rs::EcdsaVerificationAlgorithm, Box<[u8]>) =
-            match (self, hash) {
-                (PublicKey::Ed25519(_), _) => return self.verify_raw(message, signature),
-                (PublicKey::P256(k), Hash::Sha256) => {
+            match (self, scheme) {
+                (PublicKey::Ed25519(_), Scheme::Ed25519) => {
+                    return self.verify_raw(message, signature);
+                }
+                (PublicKey::Rsa(key, _, _), Scheme::RsaPkcs1v15(hash)) => {
+                    return key.verify(Padding::Pkcs1v15, hash, message, signature);
+                }
+                (PublicKey::Rsa(key, _, _), Scheme::RsaPss(hash)) => {
+                    return key.verify(Padding::Pss, hash, message, signature);
+                }
+                (PublicKey::P256(k), Scheme::Ecdsa(Hash::Sha256)) => {
                     (&rs::ECDSA_P256_SHA256_ASN1, k.to_sec1_bytes())
                 }
-                (PublicKey::P256(k), Hash::Sha384) => {
+                (PublicKey::P256(k), Scheme::Ecdsa(Hash::Sha384)) => {
                     (&rs::ECDSA_P256_SHA384_ASN1, k.to_sec1_bytes())
                 }
-                (PublicKey::P384(k), Hash::Sha256) => {
+                (PublicKey::P384(k), Scheme::Ecdsa(Hash::Sha256)) => {
                     (&rs::ECDSA_P384_SHA256_ASN1, k.to_sec1_bytes())
                 }
-                (PublicKey::P384(k), Hash::Sha384) => {
+                (PublicKey::P384(k), Scheme::Ecdsa(Hash::Sha384)) => {
                     (&rs::ECDSA_P384_SHA384_ASN1, k.to_sec1_bytes())
                 }
+                _ => return Err(KeyError::SchemeMismatch),
             };
         // ring does not say why a signature failed: tell a malformed one
         // from a wrong one by parsing it as RustCrypto does.
@@ -136,10 +154,12 @@ impl PublicKey {
 
     /// Verifies an ECDSA signature over an already computed digest, as a
     /// message-signature bundle carries it. Ed25519 cannot sign a digest
-    /// (it hashes internally), so an Ed25519 key refuses.
+    /// (it hashes internally), so an Ed25519 key refuses; `ring` checks RSA
+    /// only over a whole message, so an RSA key refuses too.
     pub fn verify_digest(&self, digest: &[u8], signature: &[u8]) -> Result<(), KeyError> {
         match self {
             PublicKey::Ed25519(_) => Err(KeyError::Mismatch),
+            PublicKey::Rsa(..) => Err(KeyError::SchemeMismatch),
             _ => self.verify_raw(digest, signature),
         }
     }
@@ -168,6 +188,7 @@ impl PublicKey {
                     .map_err(|_| KeyError::BadSignature)?;
                 key.verify(input, &sig).map_err(|_| KeyError::Mismatch)
             }
+            PublicKey::Rsa(..) => Err(KeyError::SchemeMismatch),
         }
     }
 }
@@ -220,7 +241,7 @@ mod tests {
         let sk = p384::ecdsa::SigningKey::from_bytes(&[9u8; 48].into()).expect("scalar");
         let der = sk.verifying_key().to_public_key_der().expect("spki");
         let key = PublicKey::from_spki_der(der.as_bytes()).expect("p384");
-        assert_eq!(key.default_hash(), Hash::Sha384);
+        assert_eq!(key.default_scheme(), Scheme::Ecdsa(Hash::Sha384));
         let sig: p384::ecdsa::Signature = sk.sign(b"m");
         assert_eq!(key.verify(b"m", sig.to_der().as_bytes()), Ok(()));
 

@@ -12,8 +12,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest as _, Sha256};
 
+use super::authority::LogKey;
 use super::keys::{KeyError, PublicKey};
-use super::trust_root::LogKey;
 
 /// What a signature line starts with: U+2014 EM DASH and a space.
 const SIGNATURE_PREFIX: &str = "\u{2014} ";
@@ -351,7 +351,7 @@ fn hint_matches(key: &LogKey, sig: &NoteSignature) -> bool {
     }
     match &key.key {
         PublicKey::Ed25519(vk) => ed25519_note_key_id(&sig.name, vk.as_bytes()) == sig.key_hint,
-        PublicKey::P256(_) | PublicKey::P384(_) => false,
+        PublicKey::P256(_) | PublicKey::P384(_) | PublicKey::Rsa(..) => false,
     }
 }
 
@@ -366,7 +366,7 @@ fn ed25519_note_key_id(name: &str, public_key: &[u8; 32]) -> [u8; 4] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sigstore::trust_root::ValidFor;
+    use crate::sigstore::authority::ValidFor;
     use MerkleError as E;
     use p256::pkcs8::EncodePublicKey as _;
     use signature::Signer as _;

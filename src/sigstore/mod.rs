@@ -7,11 +7,16 @@
 //! one check and its error type; [`verify`] runs them in order and says which
 //! one failed.
 
+pub mod algorithm;
+pub mod authority;
 pub mod bundle;
 pub mod certificate;
 pub mod dsse;
+pub mod key_details;
 pub mod keys;
 pub mod merkle;
+pub mod rsa;
+pub mod scheme;
 pub mod sct;
 pub mod timestamp;
 pub mod tlog;

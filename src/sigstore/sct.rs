@@ -17,8 +17,8 @@ use sha2::{Digest as _, Sha256};
 use x509_cert::Certificate;
 use x509_cert::ext::Extension;
 
-use super::keys::{Hash, KeyError, PublicKey};
-use super::trust_root::LogKey;
+use super::authority::LogKey;
+use super::keys::{Hash, KeyError, PublicKey, Scheme};
 
 /// The extension carrying the SCT list; also the one stripped to recover the
 /// precertificate.
@@ -256,6 +256,11 @@ fn verify_one(raw: &[u8], entry: &[u8], logs: &[LogKey]) -> Result<VerifiedSct, 
         (4, 3, PublicKey::P256(_) | PublicKey::P384(_)) => {
             log.key.verify_with(Hash::Sha256, &data, sct.signature)
         }
+        // RFC 6962 §2.1.4: an RSA log signs with PKCS#1 v1.5 and SHA-256.
+        (4, 1, PublicKey::Rsa(..)) => {
+            log.key
+                .verify_scheme(Scheme::RsaPkcs1v15(Hash::Sha256), &data, sct.signature)
+        }
         // TLS 1.3 labels Ed25519 "intrinsic" (0x0807); SHA-256 is accepted
         // too because Ed25519 ignores the label.
         (8 | 4, 7, PublicKey::Ed25519(_)) => log.key.verify(&data, sct.signature),
@@ -387,7 +392,7 @@ fn show_ms(ms: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sigstore::trust_root::ValidFor;
+    use crate::sigstore::authority::ValidFor;
     use signature::Signer as _;
     use std::str::FromStr as _;
     use std::time::{Duration, UNIX_EPOCH};
@@ -499,6 +504,7 @@ mod tests {
     enum LogSigner {
         P256(p256::ecdsa::SigningKey),
         Ed25519(ed25519_dalek::SigningKey),
+        Rsa,
     }
 
     impl LogSigner {
@@ -506,6 +512,7 @@ mod tests {
             let der = match self {
                 LogSigner::P256(k) => k.verifying_key().to_public_key_der(),
                 LogSigner::Ed25519(k) => k.verifying_key().to_public_key_der(),
+                LogSigner::Rsa => return crate::sigstore::rsa::testkey::spki(),
             };
             der.expect("spki").into_vec()
         }
@@ -519,6 +526,10 @@ mod tests {
                     ([4, 3], sig.to_der().as_bytes().to_vec())
                 }
                 LogSigner::Ed25519(k) => ([8, 7], k.sign(data).to_vec()),
+                LogSigner::Rsa => {
+                    use crate::sigstore::rsa::{Padding, testkey};
+                    ([4, 1], testkey::sign(Padding::Pkcs1v15, Hash::Sha256, data))
+                }
             }
         }
         fn trusted(&self, valid_for: ValidFor) -> LogKey {
@@ -593,6 +604,26 @@ mod tests {
         let ed = LogSigner::Ed25519(ed25519_dalek::SigningKey::from_bytes(&[6; 32]));
         let leaf = leaf_with(&[one_sct(&ed)], &[]);
         assert!(check(&leaf, &[ed.trusted(ANY)]).is_ok());
+    }
+
+    #[test]
+    fn an_rsa_ct_log_signs_with_pkcs1_and_sha256_only() {
+        let rsa = LogSigner::Rsa;
+        let leaf = leaf_with(&[one_sct(&rsa)], &[]);
+        assert!(check(&leaf, &[rsa.trusted(ANY)]).is_ok());
+        let leaf = leaf_with(&[flip_last(one_sct(&rsa))], &[]);
+        fails_with!(
+            check(&leaf, &[rsa.trusted(ANY)]),
+            SctError::SignatureInvalid { .. }
+        );
+        // An ECDSA label on an RSA log's SCT selects no check.
+        let mut relabelled = one_sct(&rsa);
+        relabelled[1 + 32 + 8 + 2 + 1] = 3;
+        let leaf = leaf_with(&[relabelled], &[]);
+        fails_with!(
+            check(&leaf, &[rsa.trusted(ANY)]),
+            SctError::UnsupportedAlgorithm { .. }
+        );
     }
 
     #[test]

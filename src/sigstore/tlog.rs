@@ -13,11 +13,12 @@ use jiff::Timestamp;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
+use super::authority::LogKey;
 use super::bundle::{Content, TlogEntry};
 use super::dsse::pae;
 use super::keys::{KeyError, PublicKey, pem_body};
 use super::merkle::{self, Checkpoint, MerkleError};
-use super::trust_root::{LogKey, TrustedRoot};
+use super::trust_root::TrustedRoot;
 
 /// What signed the bundle, as the log body must name it.
 #[derive(Debug, Clone, Copy)]
@@ -203,20 +204,8 @@ fn check_body(entry: &TlogEntry, content: &Content, signer: Signer<'_>) -> Resul
             signer_matches_raw(&sigs["verifier"], signer)
         }
         ("hashedrekord", "0.0.2", content) => {
-            // Rekor v2 logs DSSE envelopes as hashedrekord too: the digest
-            // is then that of the PAE, which is what the signature covers.
-            let (digest, signature) = match content {
-                Content::Dsse(env) => match env.signatures.as_slice() {
-                    [one] => (
-                        Sha256::digest(pae(&env.payload_type, &env.payload)).to_vec(),
-                        &one.sig,
-                    ),
-                    _ => return Err(TlogError::BodyMismatch("not exactly one signature")),
-                },
-                Content::MessageSignature {
-                    digest, signature, ..
-                } => (digest.clone(), signature),
-            };
+            // Rekor v2 logs DSSE envelopes as hashedrekord too.
+            let (digest, signature) = hashed_content(content)?;
             let v2 = &spec["hashedRekordV002"];
             let logged = v2["data"]["digest"]
                 .as_str()
@@ -231,13 +220,10 @@ fn check_body(entry: &TlogEntry, content: &Content, signer: Signer<'_>) -> Resul
             }
             signer_matches_raw(&v2["signature"]["verifier"], signer)
         }
-        (
-            "hashedrekord",
-            "0.0.1",
-            Content::MessageSignature {
-                digest, signature, ..
-            },
-        ) => {
+        ("hashedrekord", "0.0.1", content) => {
+            // As with 0.0.2, a DSSE envelope may be logged as a hashedrekord
+            // whose digest is that of the PAE, which the signature covers.
+            let (digest, signature) = hashed_content(content)?;
             let hash = &spec["data"]["hash"];
             let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
             if hash["algorithm"].as_str() != Some("sha256")
@@ -256,6 +242,33 @@ fn check_body(entry: &TlogEntry, content: &Content, signer: Signer<'_>) -> Resul
             kind: kind.to_owned(),
             version: version.to_owned(),
         }),
+    }
+}
+
+/// What a hashedrekord entry commits to for this content: the SHA-256
+/// digest the signature covers (the artifact's, or the PAE's for a DSSE
+/// envelope) and the signature.
+fn hashed_content(content: &Content) -> Result<(Vec<u8>, &Vec<u8>), TlogError> {
+    match content {
+        Content::Dsse(env) => match env.signatures.as_slice() {
+            [one] => Ok((
+                Sha256::digest(pae(&env.payload_type, &env.payload)).to_vec(),
+                &one.sig,
+            )),
+            _ => Err(TlogError::BodyMismatch("not exactly one signature")),
+        },
+        Content::MessageSignature {
+            algorithm,
+            digest,
+            signature,
+        } => {
+            // The log's digest is SHA-256; a message digest of another
+            // algorithm cannot be the one it holds.
+            if algorithm != "SHA2_256" {
+                return Err(TlogError::BodyMismatch("artifact digest algorithm"));
+            }
+            Ok((digest.clone(), signature))
+        }
     }
 }
 

@@ -20,7 +20,7 @@ use crate::signatures::KeySet;
 
 /// Who must have signed.
 #[derive(Debug, Clone, Copy)]
-pub enum Policy<'a> {
+pub enum SignerPolicy<'a> {
     /// A Fulcio certificate with exactly this SAN and OIDC issuer, and
     /// exactly these values of the named Fulcio extensions.
     Identity {
@@ -93,9 +93,14 @@ pub enum Artifact<'a> {
 
 /// What a verified bundle tells.
 #[derive(Debug, Clone)]
-pub struct Verified {
-    /// The earliest verified time of signing.
+pub struct VerifiedBundle {
+    /// The earliest verified time of signing; when `time_verified` is
+    /// false, the verification time instead.
     pub signed_at: Timestamp,
+    /// Whether a log or a timestamp authority vouched for `signed_at`. Only
+    /// a bundle signed by an explicitly given key ([`SignerPolicy::Key`])
+    /// verifies without: no certificate or key window depends on its time.
+    pub time_verified: bool,
     /// The certificate's identity, for certificate-signed bundles.
     pub identity: Option<Identity>,
     /// The key ID of the key that signed, for key-signed bundles.
@@ -104,7 +109,7 @@ pub struct Verified {
     pub statement: Option<Statement>,
 }
 
-impl Verified {
+impl VerifiedBundle {
     /// Who signed, in words: the certificate's SAN and issuer, or the key.
     pub fn signer(&self) -> String {
         match (&self.identity, &self.key_id) {
@@ -199,10 +204,10 @@ const MAX_EVIDENCE: usize = 8;
 pub fn verify(
     bundle: &Bundle,
     root: &TrustedRoot,
-    policy: Policy<'_>,
+    policy: SignerPolicy<'_>,
     artifact: Artifact<'_>,
     now: Timestamp,
-) -> Result<Verified, VerifyError> {
+) -> Result<VerifiedBundle, VerifyError> {
     let (leaf, key, key_id) = signer(bundle, policy)?;
     let signer = match (&bundle.material, &key) {
         (Material::Certificate(der), _) => Signer::Certificate(der),
@@ -235,6 +240,13 @@ pub fn verify(
     }
     times.sort();
     times.dedup();
+    // The client specification asks for a verified time only where a
+    // validity window depends on it; with an explicitly given key none does,
+    // and the log key's own window is judged now.
+    let time_verified = !times.is_empty();
+    if !time_verified && matches!(policy, SignerPolicy::Key(_)) {
+        times.push(now);
+    }
     let signed_at = times
         .iter()
         .min()
@@ -258,7 +270,7 @@ pub fn verify(
         }
         check_identity(&leaf.identity, policy)?;
     }
-    if let (Policy::Keys(keys), Some(id)) = (policy, &key_id)
+    if let (SignerPolicy::Keys(keys), Some(id)) = (policy, &key_id)
         && let Some(registry_key) = keys.get(id)
         && let Some(late) = times.iter().find(|t| !registry_key.valid_at(**t))
     {
@@ -303,8 +315,9 @@ pub fn verify(
             None
         }
     };
-    Ok(Verified {
+    Ok(VerifiedBundle {
         signed_at,
+        time_verified,
         identity: leaf.map(|l| l.identity),
         key_id,
         statement,
@@ -315,14 +328,14 @@ type SignerParts = (Option<Leaf>, PublicKey, Option<String>);
 
 /// Resolves what verifies the signature, and refuses a bundle whose kind
 /// of signer the policy does not accept.
-fn signer(bundle: &Bundle, policy: Policy<'_>) -> Result<SignerParts, VerifyError> {
+fn signer(bundle: &Bundle, policy: SignerPolicy<'_>) -> Result<SignerParts, VerifyError> {
     match (&bundle.material, policy) {
-        (Material::Certificate(der), Policy::Identity { .. } | Policy::AnyIdentity) => {
+        (Material::Certificate(der), SignerPolicy::Identity { .. } | SignerPolicy::AnyIdentity) => {
             let leaf = Leaf::from_der(der)?;
             let key = leaf.key.clone();
             Ok((Some(leaf), key, None))
         }
-        (Material::PublicKeyHint(hint), Policy::Keys(keys)) => {
+        (Material::PublicKeyHint(hint), SignerPolicy::Keys(keys)) => {
             let key = keys
                 .get(hint)
                 .ok_or_else(|| VerifyError::UnknownKey(hint.clone()))?;
@@ -340,7 +353,7 @@ fn signer(bundle: &Bundle, policy: Policy<'_>) -> Result<SignerParts, VerifyErro
                 Some(hint.clone()),
             ))
         }
-        (Material::PublicKeyHint(hint), Policy::Key(key)) => {
+        (Material::PublicKeyHint(hint), SignerPolicy::Key(key)) => {
             Ok((None, key.clone(), Some(hint.clone())))
         }
         (Material::Certificate(_), _) => Err(VerifyError::WrongSignerKind {
@@ -364,8 +377,8 @@ fn signature_bytes(content: &Content) -> Result<&[u8], VerifyError> {
     }
 }
 
-fn check_identity(identity: &Identity, policy: Policy<'_>) -> Result<(), VerifyError> {
-    let Policy::Identity {
+fn check_identity(identity: &Identity, policy: SignerPolicy<'_>) -> Result<(), VerifyError> {
+    let SignerPolicy::Identity {
         san,
         issuer,
         extensions,
