@@ -2,9 +2,13 @@
 //! the real `npm ci --offline` reading from an npm cache folder that holds
 //! only the verified bytes, so npm can install nothing else.
 //!
-//! Each step that stops the install says so on standard error: the audit
-//! failing the policy, tarballs that could not be verified, npm not
+//! Each step that stops the install says so on standard error: an npm
+//! argument that could reach into lockproof's own ([`npm_args`]), the
+//! audit failing the policy, tarballs that could not be verified, npm not
 //! starting, or npm failing (its exit code is lockproof's).
+
+mod npm_args;
+mod npm_options;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,29 +24,9 @@ use crate::cli::InstallArgs;
 use crate::evidence::tarball::{Skip, VerifiedTarball};
 use crate::registry::npmrc::NpmConfig;
 
-/// npm options that would let npm fetch bytes lockproof did not verify, or
-/// install another project than the one audited. npm's option parser takes
-/// any unambiguous abbreviation, any case and any number of `no-`, so user
-/// arguments are compared after the same normalisation (see
-/// [`refused_option`]).
-const REFUSED_NPM_OPTIONS: [&str; 6] = [
-    "cache",
-    "offline",
-    "online",
-    "prefer-online",
-    "registry",
-    // Another folder would install another lockfile than the one audited.
-    "prefix",
-];
-
 /// Runs `lockproof install`.
 pub(super) fn run(args: &InstallArgs) -> Result<ExitStatus> {
-    if let Some(bad) = args.npm_args.iter().find(|a| refused_option(a)) {
-        bail!(
-            "npm option {bad:?} is not allowed: lockproof install sets the cache and --offline \
-             itself, so that npm installs only the bytes lockproof verified"
-        );
-    }
+    npm_args::check(&args.npm_args)?;
     if args.audit.paths.len() > 1 {
         bail!("lockproof install takes one project (a lockfile or its folder)");
     }
@@ -91,9 +75,13 @@ pub(super) fn run(args: &InstallArgs) -> Result<ExitStatus> {
     let nonce = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    let npm_cache = cache_root
-        .join("install")
-        .join(format!("{}-{nonce}", std::process::id()));
+    // Absolute: npm runs in the project folder.
+    let npm_cache = std::path::absolute(
+        cache_root
+            .join("install")
+            .join(format!("{}-{nonce}", std::process::id())),
+    )
+    .context("cannot resolve the cache folder")?;
     let npm = settings
         .projects
         .iter()
@@ -151,18 +139,20 @@ fn install(
         args.npm.display()
     );
     let mut command = Process::new(&args.npm);
-    // lockproof's options come last: where npm reads an option twice, the
-    // last one wins.
-    command
-        .arg("ci")
-        .args(&args.npm_args)
-        .arg("--offline")
-        .arg("--cache")
-        .arg(npm_cache);
-    // npm must ask for the metadata where lockproof put it: the registry
-    // lockproof audited against.
-    if let Some(registry) = &args.audit.registry {
-        command.arg("--registry").arg(registry);
+    command.arg("ci").args(&args.npm_args);
+    let settings = npm_args::settings(npm_cache, args.audit.registry.as_deref());
+    command.args(settings.iter().map(|(name, value)| value.arg(name)));
+    // The same in npm's environment, which outranks every npmrc file: a
+    // user or project npmrc cannot undo these even where npm does not read
+    // the command line (a program npm starts). Any other spelling of
+    // these variables goes, or npm might read it instead.
+    for (var, _) in std::env::vars_os() {
+        if settings.iter().any(|(name, _)| npm_args::sets(&var, name)) {
+            command.env_remove(var);
+        }
+    }
+    for (name, value) in &settings {
+        command.env(npm_args::variable(name), value.env());
     }
     let status = command
         .current_dir(project)
@@ -205,62 +195,4 @@ fn put_packuments(cache: &NpmCache, verified: &[VerifiedTarball], npm: &NpmConfi
             })?;
     }
     Ok(())
-}
-
-/// Whether `arg` is, or could be read by npm as, one of
-/// [`REFUSED_NPM_OPTIONS`]: compared without case, leading dashes, any
-/// number of `no-` and a `=value`, and refused when it abbreviates one.
-/// `--` is refused too: npm would read lockproof's own options after it as
-/// arguments, not options. `-C` is npm's short form of `--prefix`.
-fn refused_option(arg: &str) -> bool {
-    if arg == "--" || arg == "-C" || arg.starts_with("-C=") {
-        return true;
-    }
-    let Some(option) = arg.strip_prefix('-') else {
-        return false;
-    };
-    let mut name = option.trim_start_matches('-').to_ascii_lowercase();
-    if let Some((n, _)) = name.split_once('=') {
-        name = n.to_string();
-    }
-    while let Some(rest) = name.strip_prefix("no-") {
-        name = rest.to_string();
-    }
-    name.len() >= 2 && REFUSED_NPM_OPTIONS.iter().any(|o| o.starts_with(&name))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn options_are_refused_as_npm_would_read_them() {
-        for bad in [
-            "--cache",
-            "--cache=/tmp/x",
-            "--off",
-            "--no-off",
-            "--NO-offline",
-            "--no-no-offline",
-            "--off=false",
-            "--prefer-online",
-            "--reg=http://x/",
-            "--prefix=/other",
-            "-C",
-            "--",
-        ] {
-            assert!(refused_option(bad), "{bad}");
-        }
-        for fine in [
-            "--omit=dev",
-            "--ignore-scripts",
-            "--cache-min=1",
-            "--no-audit",
-            "--foreground-scripts",
-            "-w",
-            "pkg",
-        ] {
-            assert!(!refused_option(fine), "{fine}");
-        }
-    }
 }
