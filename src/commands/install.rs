@@ -47,7 +47,7 @@ pub(super) fn run(args: &InstallArgs) -> Result<ExitStatus> {
     let unfetchable: usize = counts
         .skipped
         .iter()
-        .filter(|(skip, _)| matches!(skip, Skip::NoIntegrity | Skip::NoDownload))
+        .filter(|(skip, _)| matches!(skip, Skip::NoIntegrity | Skip::NoDownload | Skip::LocalFile))
         .map(|(_, n)| n)
         .sum();
     if counts.mismatched + counts.failed + unfetchable > 0 {
