@@ -5,6 +5,7 @@
 //! [`report`] renders the result. `main.rs` and [`app`] are the only places
 //! that touch the terminal and the process exit code.
 
+pub mod advisories;
 pub mod app;
 pub mod artifact;
 pub mod cacache;
