@@ -7,15 +7,19 @@
 //! [`merge`] turns the records that matched one entry into advisories (one
 //! per vulnerability, aliases merged), [`source`] picks the source for an
 //! audit and answers per entry with [`evidence`] that is present, absent or
-//! unknown. Everything that talks to a server goes through the small
-//! [`http`] trait, so tests fake it; [`store`] is the cache folder's layout.
+//! unknown, and [`judge`] turns that evidence into findings without any
+//! I/O; [`ignore`] says which ignores cover which advisory. Everything
+//! that talks to a server goes through the small [`http`] trait, so tests
+//! fake it; [`store`] is the cache folder's layout.
 
 pub mod api;
 pub mod cvss;
 pub mod evidence;
 pub mod export;
 pub mod http;
+pub mod ignore;
 pub mod index;
+pub mod judge;
 pub mod matching;
 pub mod merge;
 pub mod osv;

@@ -107,8 +107,8 @@ impl Rating {
         }
     }
 
-    /// One short phrase for messages: "GitHub: HIGH", "CVSS 3.1 9.8",
-    /// "unrated: …".
+    /// One short phrase for messages: "GitHub severity HIGH", "CVSS 3.1
+    /// base score 9.8", "unrated: …".
     pub fn describe(&self) -> String {
         match self {
             Self::GitHub { level } => format!("GitHub severity {}", level.as_str()),
@@ -121,7 +121,7 @@ impl Rating {
                 };
                 format!("CVSS {v} base score {}", Score(*tenths))
             }
-            Self::Unrated { reason } => format!("unrated ({reason})"),
+            Self::Unrated { reason } => format!("unrated: {reason}"),
         }
     }
 }
@@ -234,7 +234,7 @@ mod tests {
         assert_eq!(v4.severity(), None);
         assert!(v4.describe().contains("CVSS v4"), "{}", v4.describe());
         let none = rate(None, &[]);
-        assert_eq!(none.describe(), "unrated (no severity given)");
+        assert_eq!(none.describe(), "unrated: no severity given");
         let bad = rate(None, &[sev("CVSS_V3", "CVSS:3.1/AV:N")]);
         assert!(bad.describe().contains("malformed"), "{}", bad.describe());
     }

@@ -5,6 +5,7 @@
 
 mod action;
 mod advisories;
+mod advisory_findings;
 mod audit;
 mod bad_input;
 mod diff;
