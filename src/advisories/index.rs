@@ -6,28 +6,33 @@
 //!
 //! ```text
 //! header   64 bytes: magic "LPOSVIX1", then little-endian u32 meta length,
-//!          u32 name count, u64 reference count, u64 records length,
-//!          u64 names length, zero padding
+//!          u32 name count, u64 groups length, u64 names length, padding
 //! meta     JSON (IndexMeta): where the data came from and when
 //! table    per name, sorted by bytes: u32 name offset, u32 name length,
-//!          u32 first reference, u32 reference count
+//!          u64 group offset, u32 group length
 //! names    the names, concatenated
-//! refs     per (name, record): u64 record offset, u32 record length
-//! records  each record once, as JSON (osv::Record)
+//! groups   per name, the JSON array of the records affecting it (by id),
+//!          raw-deflated as one stream
 //! ```
 //!
-//! Opening reads everything but the records (a few megabytes for the whole
-//! npm export) and checks it: sizes add up to the file's, names are sorted
-//! and every offset is in bounds, so a damaged file is an error, never a
-//! silent miss. A record read back must name the package it was filed
-//! under. Errors say "unknown", and the caller reports them as such.
+//! One group per name means one read and one inflate per name an audit
+//! asks about, and compression across a package's records; a record about
+//! several packages is stored in each of their groups. Opening reads
+//! everything but the groups (a few megabytes for the whole npm export)
+//! and checks it: sizes add up to the file's, names are sorted and every
+//! offset is in bounds, so a damaged file is an error, never a silent
+//! miss. Each record read back must name the package it was filed under.
+//! Errors say "unknown", and the caller reports them as such.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File};
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Cursor, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use flate2::Compression;
+use flate2::read::DeflateDecoder;
+use flate2::write::DeflateEncoder;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -37,10 +42,12 @@ use super::osv::Record;
 
 const MAGIC: &[u8; 8] = b"LPOSVIX1";
 const HEADER: usize = 64;
-const SLOT: usize = 16;
-const REF: usize = 12;
+const SLOT: usize = 20;
 /// Largest meta block accepted when reading.
 const MAX_META: usize = 1 << 20;
+/// Largest group inflated when reading; far above any real package's
+/// records, so more means damage (or a deflate bomb).
+const MAX_GROUP: u64 = 256 << 20;
 
 /// Where an index's data came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -209,29 +216,62 @@ impl Builder {
     }
 
     fn write(&self, meta: &IndexMeta, out: &Path) -> Result<(), IndexError> {
-        // Records in id order, so the same export gives the same file.
-        let mut ids: Vec<&String> = self.slots.keys().collect();
-        ids.sort();
-        let mut placed: HashMap<&str, (u64, u32)> = HashMap::with_capacity(ids.len());
-        let mut by_name: BTreeMap<&str, Vec<(u64, u32)>> = BTreeMap::new();
-        let mut offset = 0u64;
-        for id in &ids {
-            let Some(slot) = self.slots.get(*id) else {
-                continue;
-            };
-            placed.insert(id.as_str(), (offset, slot.len));
+        // Groups in name order, records in id order within them, so the
+        // same export gives the same file.
+        let mut by_name: BTreeMap<&str, Vec<(&str, &Slot)>> = BTreeMap::new();
+        for (id, slot) in &self.slots {
             for name in &slot.names {
-                by_name
-                    .entry(name.as_str())
-                    .or_default()
-                    .push((offset, slot.len));
+                by_name.entry(name.as_str()).or_default().push((id, slot));
             }
-            offset += u64::from(slot.len);
         }
-        let meta_json = serde_json::to_vec(meta).map_err(|e| self.corrupt(e.to_string()))?;
+        let too_big = || self.corrupt("index over 4 GiB of names, or a group over 4 GiB");
+        let mut blob = File::open(&self.blob_path).map_err(io_at(&self.blob_path))?;
+        let groups_path = self.blob_path.with_extension("groups");
+        let mut groups = BufWriter::new(File::create(&groups_path).map_err(io_at(&groups_path))?);
+        let mut table: Vec<(u64, u32)> = Vec::with_capacity(by_name.len());
+        let (mut offset, mut buf) = (0u64, Vec::new());
+        for records in by_name.values_mut() {
+            records.sort_by(|a, b| a.0.cmp(b.0));
+            let mut deflate = DeflateEncoder::new(Vec::new(), Compression::fast());
+            let mut put = |bytes: &[u8]| deflate.write_all(bytes).map_err(io_at(out));
+            put(b"[")?;
+            for (i, (_, slot)) in records.iter().enumerate() {
+                if i > 0 {
+                    put(b",")?;
+                }
+                buf.resize(slot.len as usize, 0);
+                blob.seek(SeekFrom::Start(slot.offset))
+                    .and_then(|_| blob.read_exact(&mut buf))
+                    .map_err(io_at(&self.blob_path))?;
+                put(&buf)?;
+            }
+            put(b"]")?;
+            let bytes = deflate.finish().map_err(io_at(out))?;
+            let len = u32::try_from(bytes.len()).map_err(|_| too_big())?;
+            groups.write_all(&bytes).map_err(io_at(&groups_path))?;
+            table.push((offset, len));
+            offset += u64::from(len);
+        }
+        groups.flush().map_err(io_at(&groups_path))?;
+        drop(groups);
+        let result = self.assemble(meta, out, &by_name, &table, offset, &groups_path);
+        let _ = fs::remove_file(&groups_path);
+        result
+    }
+
+    /// Writes header, meta, table and names, then copies the groups.
+    fn assemble(
+        &self,
+        meta: &IndexMeta,
+        out: &Path,
+        by_name: &BTreeMap<&str, Vec<(&str, &Slot)>>,
+        table: &[(u64, u32)],
+        groups_len: u64,
+        groups_path: &Path,
+    ) -> Result<(), IndexError> {
         let too_big = || self.corrupt("index over 4 GiB of names");
+        let meta_json = serde_json::to_vec(meta).map_err(|e| self.corrupt(e.to_string()))?;
         let names_len: usize = by_name.keys().map(|n| n.len()).sum();
-        let refs: usize = by_name.values().map(Vec::len).sum();
         let mut header = Vec::with_capacity(HEADER);
         header.extend_from_slice(MAGIC);
         header.extend_from_slice(
@@ -244,8 +284,7 @@ impl Builder {
                 .map_err(|_| too_big())?
                 .to_le_bytes(),
         );
-        header.extend_from_slice(&(refs as u64).to_le_bytes());
-        header.extend_from_slice(&offset.to_le_bytes());
+        header.extend_from_slice(&groups_len.to_le_bytes());
         header.extend_from_slice(&(names_len as u64).to_le_bytes());
         header.resize(HEADER, 0);
 
@@ -254,35 +293,20 @@ impl Builder {
         let mut put = |bytes: &[u8]| w.write_all(bytes).map_err(io_at(out));
         put(&header)?;
         put(&meta_json)?;
-        let (mut name_off, mut ref_at) = (0u32, 0u32);
-        for (name, list) in &by_name {
+        let mut name_off = 0u32;
+        for (name, (offset, len)) in by_name.keys().zip(table) {
             let name_len = u32::try_from(name.len()).map_err(|_| too_big())?;
-            let count = u32::try_from(list.len()).map_err(|_| too_big())?;
-            for n in [name_off, name_len, ref_at, count] {
-                put(&n.to_le_bytes())?;
-            }
+            put(&name_off.to_le_bytes())?;
+            put(&name_len.to_le_bytes())?;
+            put(&offset.to_le_bytes())?;
+            put(&len.to_le_bytes())?;
             name_off = name_off.checked_add(name_len).ok_or_else(too_big)?;
-            ref_at = ref_at.checked_add(count).ok_or_else(too_big)?;
         }
         for name in by_name.keys() {
             put(name.as_bytes())?;
         }
-        for (off, len) in by_name.values().flatten() {
-            put(&off.to_le_bytes())?;
-            put(&len.to_le_bytes())?;
-        }
-        let mut blob = File::open(&self.blob_path).map_err(io_at(&self.blob_path))?;
-        let mut buf = Vec::new();
-        for id in &ids {
-            let Some(slot) = self.slots.get(*id) else {
-                continue;
-            };
-            buf.resize(slot.len as usize, 0);
-            blob.seek(SeekFrom::Start(slot.offset))
-                .and_then(|_| blob.read_exact(&mut buf))
-                .map_err(io_at(&self.blob_path))?;
-            put(&buf)?;
-        }
+        let mut groups = File::open(groups_path).map_err(io_at(groups_path))?;
+        std::io::copy(&mut groups, &mut w).map_err(io_at(out))?;
         let file = w.into_inner().map_err(|e| io_at(out)(e.into_error()))?;
         file.sync_all().map_err(io_at(out))
     }
@@ -293,14 +317,13 @@ impl Builder {
 pub struct Index {
     path: PathBuf,
     meta: IndexMeta,
-    /// Header, meta, table, names and references, as read.
+    /// Header, meta, table and names, as read.
     head: Vec<u8>,
     table_at: usize,
     names_at: usize,
-    refs_at: usize,
     names: usize,
-    records_at: u64,
-    records_len: u64,
+    groups_at: u64,
+    groups_len: u64,
     file: Mutex<File>,
 }
 
@@ -319,43 +342,34 @@ impl Index {
         if header.get(..8) != Some(MAGIC.as_slice()) {
             return Err(corrupt("not an advisory index of this format"));
         }
-        let u32_at = |at: usize| {
-            header
-                .get(at..at + 4)
-                .and_then(|b| b.try_into().ok())
-                .map(u32::from_le_bytes)
-                .unwrap_or(0) as u64
+        let (meta_len, names) = (le_u32(&header, 8), le_u32(&header, 12));
+        let (groups_len, names_len) = (le_u64(&header, 16), le_u64(&header, 24));
+        let (Some(meta_len), Some(names), Some(groups_len), Some(names_len)) =
+            (meta_len, names, groups_len, names_len)
+        else {
+            return Err(corrupt("short header"));
         };
-        let u64_at = |at: usize| {
-            header
-                .get(at..at + 8)
-                .and_then(|b| b.try_into().ok())
-                .map(u64::from_le_bytes)
-                .unwrap_or(0)
-        };
-        let (meta_len, names, refs, records_len, names_len) =
-            (u32_at(8), u32_at(12), u64_at(16), u64_at(24), u64_at(32));
-        if meta_len > MAX_META as u64 {
+        if meta_len as usize > MAX_META {
             return Err(corrupt("meta block too large"));
         }
-        let head_len = [meta_len, names * SLOT as u64, names_len]
-            .into_iter()
-            .chain([refs
-                .checked_mul(REF as u64)
-                .ok_or_else(|| corrupt("sizes overflow"))?])
-            .try_fold(HEADER as u64, u64::checked_add)
-            .ok_or_else(|| corrupt("sizes overflow"))?;
-        if head_len.checked_add(records_len) != Some(file_len) {
+        let head_len = [
+            u64::from(meta_len),
+            u64::from(names) * SLOT as u64,
+            names_len,
+        ]
+        .into_iter()
+        .try_fold(HEADER as u64, u64::checked_add)
+        .ok_or_else(|| corrupt("sizes overflow"))?;
+        if head_len.checked_add(groups_len) != Some(file_len) {
             return Err(corrupt("sizes do not add up to the file's"));
         }
-        let head_len = usize::try_from(head_len).map_err(|_| corrupt("too large"))?;
+        let head_size = usize::try_from(head_len).map_err(|_| corrupt("too large"))?;
         let mut head = header.to_vec();
-        head.resize(head_len, 0);
+        head.resize(head_size, 0);
         let rest = head.get_mut(HEADER..).ok_or_else(|| corrupt("short"))?;
         file.read_exact(rest).map_err(io_at(path))?;
         let table_at = HEADER + meta_len as usize;
         let names_at = table_at + names as usize * SLOT;
-        let refs_at = names_at + names_len as usize;
         let meta: IndexMeta = head
             .get(HEADER..table_at)
             .and_then(|m| serde_json::from_slice(m).ok())
@@ -366,41 +380,32 @@ impl Index {
             head,
             table_at,
             names_at,
-            refs_at,
             names: names as usize,
-            records_at: head_len as u64,
-            records_len,
+            groups_at: head_len,
+            groups_len,
             file: Mutex::new(file),
         };
-        index.check(names_len, refs)?;
+        index.check()?;
         Ok(index)
     }
 
-    /// Every name in bounds and in strictly ascending order, every
-    /// reference in bounds: what binary search and reading rely on.
-    fn check(&self, names_len: u64, refs: u64) -> Result<(), IndexError> {
+    /// Every name in bounds and in strictly ascending order, every group in
+    /// bounds: what binary search and reading rely on.
+    fn check(&self) -> Result<(), IndexError> {
         let mut previous: Option<&[u8]> = None;
         for i in 0..self.names {
-            let (name, first, count) = self
+            let (name, offset, len) = self
                 .slot(i)
                 .ok_or_else(|| self.corrupt("a name is out of bounds"))?;
-            if name.len() as u64 > names_len || previous.is_some_and(|p| p >= name) {
+            if previous.is_some_and(|p| p >= name) {
                 return Err(self.corrupt("names are not sorted"));
             }
             previous = Some(name);
-            if u64::from(first) + u64::from(count) > refs {
-                return Err(self.corrupt("a reference list is out of bounds"));
-            }
-        }
-        for r in 0..refs as usize {
-            let (off, len) = self
-                .reference(r)
-                .ok_or_else(|| self.corrupt("a reference is out of bounds"))?;
-            if off
+            if offset
                 .checked_add(u64::from(len))
-                .is_none_or(|end| end > self.records_len)
+                .is_none_or(|end| end > self.groups_len)
             {
-                return Err(self.corrupt("a record is out of bounds"));
+                return Err(self.corrupt("a group is out of bounds"));
             }
         }
         Ok(())
@@ -413,29 +418,18 @@ impl Index {
         }
     }
 
-    fn u32_at(&self, at: usize) -> Option<u32> {
-        self.head
-            .get(at..at + 4)?
-            .try_into()
-            .ok()
-            .map(u32::from_le_bytes)
-    }
-
-    /// Name `i`, its first reference and its reference count.
-    fn slot(&self, i: usize) -> Option<(&[u8], u32, u32)> {
+    /// Name `i`, and its group's offset and length.
+    fn slot(&self, i: usize) -> Option<(&[u8], u64, u32)> {
         let at = self.table_at + i * SLOT;
-        let (off, len) = (self.u32_at(at)? as usize, self.u32_at(at + 4)? as usize);
-        let name = self
-            .head
-            .get(self.names_at + off..self.names_at + off + len)
-            .filter(|_| self.names_at + off + len <= self.refs_at)?;
-        Some((name, self.u32_at(at + 8)?, self.u32_at(at + 12)?))
-    }
-
-    fn reference(&self, r: usize) -> Option<(u64, u32)> {
-        let at = self.refs_at + r * REF;
-        let off = u64::from_le_bytes(self.head.get(at..at + 8)?.try_into().ok()?);
-        Some((off, self.u32_at(at + 8)?))
+        let off = le_u32(&self.head, at)? as usize;
+        let len = le_u32(&self.head, at + 4)? as usize;
+        let start = self.names_at.checked_add(off)?;
+        let name = self.head.get(start..start.checked_add(len)?)?;
+        Some((
+            name,
+            le_u64(&self.head, at + 8)?,
+            le_u32(&self.head, at + 16)?,
+        ))
     }
 
     /// Where the data came from and when.
@@ -454,38 +448,43 @@ impl Index {
     }
 
     /// The records filed under each of `names` (empty when none), in the
-    /// order asked; a record filed under several of them is read once.
+    /// order asked; a record filed under several of them is one `Arc`.
     pub fn lookup(&self, names: &[&str]) -> Result<Vec<Vec<Arc<Record>>>, IndexError> {
-        let mut read: HashMap<u64, Arc<Record>> = HashMap::new();
+        let mut known: HashMap<String, Arc<Record>> = HashMap::new();
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
-        let mut buf = Vec::new();
+        let (mut buf, mut json) = (Vec::new(), Vec::new());
+        // One decoder for every group: its window is allocated once.
+        let mut inflate = DeflateDecoder::new(Cursor::new(Vec::new()));
         let mut out = Vec::with_capacity(names.len());
         for name in names {
-            let mut records = Vec::new();
-            if let Some((first, count)) = self.find(name.as_bytes()) {
-                for r in first as usize..first as usize + count as usize {
-                    let (off, len) = self
-                        .reference(r)
-                        .ok_or_else(|| self.corrupt("a reference is out of bounds"))?;
-                    if let Some(record) = read.get(&off) {
-                        records.push(Arc::clone(record));
-                        continue;
-                    }
-                    buf.resize(len as usize, 0);
-                    file.seek(SeekFrom::Start(self.records_at + off))
-                        .and_then(|_| file.read_exact(&mut buf))
-                        .map_err(io_at(&self.path))?;
-                    let record: Record = serde_json::from_slice(&buf)
-                        .map_err(|_| self.corrupt("a record does not parse"))?;
-                    if !record.affected.iter().any(|a| a.name == *name) {
-                        return Err(
-                            self.corrupt("a record is filed under a name it does not affect")
-                        );
-                    }
-                    let record = Arc::new(record);
-                    read.insert(off, Arc::clone(&record));
-                    records.push(record);
+            let Some((offset, len)) = self.find(name.as_bytes()) else {
+                out.push(Vec::new());
+                continue;
+            };
+            buf.resize(len as usize, 0);
+            file.seek(SeekFrom::Start(self.groups_at + offset))
+                .and_then(|_| file.read_exact(&mut buf))
+                .map_err(io_at(&self.path))?;
+            buf = inflate.reset(Cursor::new(buf)).into_inner();
+            json.clear();
+            (&mut inflate)
+                .take(MAX_GROUP + 1)
+                .read_to_end(&mut json)
+                .map_err(|_| self.corrupt("a group does not inflate"))?;
+            if json.len() as u64 > MAX_GROUP {
+                return Err(self.corrupt("a group inflates past the limit"));
+            }
+            let group: Vec<Record> = serde_json::from_slice(&json)
+                .map_err(|_| self.corrupt("a group does not parse"))?;
+            let mut records = Vec::with_capacity(group.len());
+            for record in group {
+                if !record.affected.iter().any(|a| a.name == *name) {
+                    return Err(self.corrupt("a record is filed under a name it does not affect"));
                 }
+                let shared = known
+                    .entry(record.id.clone())
+                    .or_insert_with(|| Arc::new(record));
+                records.push(Arc::clone(shared));
             }
             out.push(records);
         }
@@ -493,19 +492,35 @@ impl Index {
     }
 
     /// Binary search over the sorted table.
-    fn find(&self, name: &[u8]) -> Option<(u32, u32)> {
+    fn find(&self, name: &[u8]) -> Option<(u64, u32)> {
         let (mut lo, mut hi) = (0usize, self.names);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            let (probe, first, count) = self.slot(mid)?;
+            let (probe, offset, len) = self.slot(mid)?;
             match probe.cmp(name) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some((first, count)),
+                std::cmp::Ordering::Equal => return Some((offset, len)),
             }
         }
         None
     }
+}
+
+fn le_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    bytes
+        .get(at..at.checked_add(4)?)?
+        .try_into()
+        .ok()
+        .map(u32::from_le_bytes)
+}
+
+fn le_u64(bytes: &[u8], at: usize) -> Option<u64> {
+    bytes
+        .get(at..at.checked_add(8)?)?
+        .try_into()
+        .ok()
+        .map(u64::from_le_bytes)
 }
 
 fn io_at(path: &Path) -> impl Fn(std::io::Error) -> IndexError + '_ {
