@@ -126,13 +126,13 @@ pub enum ExportError {
 }
 
 /// Reads every record of the export at `path`, handing each live npm
-/// record to `sink` as it is read; `progress` hears the number of entries
-/// read so far, every thousand.
+/// record to `sink` as it is read; `progress` hears the entries read so far
+/// and how many there are, every thousand.
 pub fn read(
     path: &Path,
     limits: &Limits,
     sink: &mut dyn FnMut(Record) -> Result<(), String>,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Counts, ExportError> {
     let io = |source| ExportError::Io {
         path: path.to_path_buf(),
@@ -164,7 +164,7 @@ pub fn read(
     let mut buf = Vec::new();
     for i in 0..archive.len() {
         if i % 1000 == 0 {
-            progress(i as u64);
+            progress(i as u64, entries);
         }
         let mut entry = match archive.by_index(i) {
             Ok(e) => e,
@@ -222,7 +222,7 @@ pub fn read(
             Err(_) => counts.invalid += 1,
         }
     }
-    progress(entries);
+    progress(entries, entries);
     if counts.npm == 0 {
         return Err(ExportError::Empty {
             path: path.to_path_buf(),

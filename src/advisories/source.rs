@@ -195,3 +195,103 @@ pub fn lookup_index(index: &Index, queries: &[Query]) -> Vec<Lookup> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::advisories::evidence::SourceKind;
+    use crate::advisories::http::{HttpError, Request, Response};
+
+    /// A client that must never be called.
+    struct NoNetwork;
+
+    impl Http for NoNetwork {
+        fn send(&self, request: &Request<'_>) -> Result<Response, HttpError> {
+            panic!("unexpected request to {}", request.url)
+        }
+    }
+
+    fn settings(cache: Option<&std::path::Path>, offline: bool) -> Settings {
+        Settings {
+            cache_dir: cache.map(std::path::Path::to_path_buf),
+            advisory_db: None,
+            export_url: Url::parse("https://osv.example/npm/all.zip").unwrap(),
+            api: ApiSettings::new(Url::parse("https://osv.example/").unwrap()),
+            offline,
+            limits: Limits::default(),
+        }
+    }
+
+    fn open_with(s: &Settings) -> Database {
+        open(s, Arc::new(NoNetwork), &mut |_| {})
+    }
+
+    #[test]
+    fn without_a_database_offline_every_entry_is_unknown_and_says_why() {
+        let db = open_with(&settings(None, true));
+        let Database::Missing { reason } = &db else {
+            panic!("{db:?}")
+        };
+        assert!(reason.contains("lockproof advisories update"), "{reason}");
+        assert_eq!(db.info().source, SourceKind::None);
+        let out = db.lookup(&[Query {
+            name: "a".into(),
+            version: "1.0.0".into(),
+        }]);
+        assert!(
+            matches!(&out[0], Lookup::Unknown { reason } if reason.starts_with("no advisory database")),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn online_without_an_export_the_api_is_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open_with(&settings(Some(dir.path()), false));
+        assert!(matches!(db, Database::Api { .. }), "{db:?}");
+        assert_eq!(db.info().source, SourceKind::Api);
+    }
+
+    #[test]
+    fn a_damaged_export_index_is_unknown_offline_and_replaced_by_the_api_online() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = settings(Some(dir.path()), true);
+        let store = Store::new(dir.path());
+        store.create().unwrap();
+        std::fs::write(
+            store.export_index(s.export_url.as_str()),
+            b"LPOSVIX1 garbage",
+        )
+        .unwrap();
+        let db = open_with(&s);
+        let Database::Missing { reason } = &db else {
+            panic!("{db:?}")
+        };
+        assert!(reason.contains("damaged advisory index"), "{reason}");
+        let online = open_with(&Settings {
+            offline: false,
+            ..s
+        });
+        assert!(matches!(online, Database::Api { .. }), "{online:?}");
+    }
+
+    #[test]
+    fn a_local_file_needs_a_cache_and_a_bad_one_is_unknown_never_the_api() {
+        let dir = tempfile::tempdir().unwrap();
+        let zip = dir.path().join("all.zip");
+        std::fs::write(&zip, b"not a zip").unwrap();
+        let no_cache = open_with(&Settings {
+            advisory_db: Some(zip.clone()),
+            ..settings(None, false)
+        });
+        assert!(matches!(no_cache, Database::Missing { .. }), "{no_cache:?}");
+        let bad = open_with(&Settings {
+            advisory_db: Some(zip),
+            ..settings(Some(dir.path()), false)
+        });
+        let Database::Missing { reason } = &bad else {
+            panic!("{bad:?}")
+        };
+        assert!(reason.contains("not a readable zip archive"), "{reason}");
+    }
+}

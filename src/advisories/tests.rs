@@ -73,7 +73,7 @@ fn read_all(path: &Path, limits: &Limits) -> Result<(export::Counts, Vec<Record>
             records.push(r);
             Ok(())
         },
-        &mut |_| {},
+        &mut |_, _| {},
     )?;
     Ok((counts, records))
 }

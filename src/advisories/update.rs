@@ -42,6 +42,8 @@ pub enum Progress {
     Indexing {
         /// Read.
         done: u64,
+        /// In the archive.
+        total: u64,
     },
 }
 
@@ -235,7 +237,7 @@ fn build(
         zip,
         limits,
         &mut |record| builder.add(&record).map_err(|e| e.to_string()),
-        &mut |done| progress(Progress::Indexing { done }),
+        &mut |done, total| progress(Progress::Indexing { done, total }),
     );
     let counts = match counts {
         Ok(c) => c,
