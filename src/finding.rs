@@ -193,6 +193,10 @@ codes! {
         "The tarball's package.json declares other dependencies than the registry's version document.";
     ProvenanceUntrustedBuild => "provenance-untrusted-build", Low,
         "The provenance was signed by a non-CI identity, built from a ref that is not a tag or main branch, or on a self-hosted runner.";
+    KnownMalicious => "known-malicious", Critical,
+        "An advisory database lists the locked version as malware (an OpenSSF MAL- record, or an advisory aliased to one).";
+    VulnerableVersion => "vulnerable-version", High,
+        "A published advisory affects the locked version; the finding has the advisory's severity (high when it states none).";
 }
 
 impl Code {

@@ -10,6 +10,7 @@
 //! through these stages. Only [`commands`] touches the terminal and the
 //! exit status.
 
+pub mod advisories;
 pub mod anchors;
 pub mod audit;
 pub mod cacache;

@@ -4,10 +4,13 @@
 //! in `util`.
 
 mod action;
+mod advisories;
+mod advisory_findings;
 mod audit;
 mod bad_input;
 mod diff;
 mod explain;
+mod fake_osv;
 mod fake_registry;
 mod formats;
 mod install;
