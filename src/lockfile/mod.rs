@@ -4,16 +4,22 @@
 //! npm's `lockfileVersion` 2 and 3 are read from `packages` ([`packages`]);
 //! version 1 and the unversioned npm ≤ 4 shrinkwrap from the nested
 //! `dependencies` tree ([`nested`]). pnpm, Yarn (classic and Berry) and Bun
-//! have a format of their own ([`format`]) and get readers that produce the
-//! same entries. Everything downstream works on entries and never looks at
-//! the file again.
+//! have a reader each ([`pnpm`], [`yarn_classic`], [`yarn_berry`],
+//! [`bun`]) that produces the same entries; [`discover`] finds the
+//! lockfiles of a folder as each package manager does. Everything
+//! downstream works on entries and never looks at the file again.
 
+mod bun;
+pub mod discover;
 mod fields;
 pub mod format;
 pub mod name;
 mod nested;
 mod packages;
+mod pnpm;
 pub mod source;
+mod yarn_berry;
+mod yarn_classic;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -23,6 +29,8 @@ use thiserror::Error;
 
 use crate::integrity::{Hash, Integrity, IntegrityError};
 use crate::json::{self, DuplicateKey, JsonError, Value};
+use crate::yaml::YamlError;
+pub use discover::{Located, discover, load_located, parse_as};
 pub use format::{Gap, LockfileFormat, PackageManager, PnpmVersion};
 pub use packages::folder_name;
 pub use source::SourceKind;
@@ -193,6 +201,35 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// An entry with its identity only, for the readers of the other
+    /// formats to fill in; its source is unrecognized until they set it.
+    fn bare(path: String, name: &str, line: u32) -> Self {
+        Self {
+            path,
+            name: name.to_string(),
+            folder_name: name.to_string(),
+            version: None,
+            resolved: Resolved::Absent,
+            url: None,
+            integrity: IntegrityField::Absent,
+            source: SourceKind::Unrecognized,
+            flags: Flags::default(),
+            has_install_script: false,
+            platform: Platform::default(),
+            line,
+            pin: Pin::Integrity,
+            patch: None,
+        }
+    }
+
+    /// Sets `resolved` (a spec in npm's notation, or absent for the
+    /// configured registry) and the URL and source npm would read from it.
+    fn set_resolved(&mut self, resolved: Option<String>) {
+        self.url = resolved.as_deref().and_then(source::parse_url);
+        self.source = source::classify(resolved.as_deref(), self.url.as_ref(), false, false, false);
+        self.resolved = resolved.map_or(Resolved::Absent, Resolved::Url);
+    }
+
     /// `name@version`, or the name alone when there is no version.
     pub fn spec(&self) -> String {
         match &self.version {
@@ -302,6 +339,14 @@ pub enum LockfileError {
         /// 1-based line.
         line: u32,
     },
+    /// Not YAML lockproof reads.
+    #[error("{path}: malformed YAML: {error}")]
+    Yaml {
+        /// The file.
+        path: PathBuf,
+        /// Where and why.
+        error: YamlError,
+    },
     /// A syntax error in a format with its own syntax (Yarn 1).
     #[error("{path}: line {line}, column {column}: {message}")]
     Syntax {
@@ -391,7 +436,7 @@ pub fn load(path: &Path) -> Result<Lockfile, LockfileError> {
 }
 
 /// Parses npm lockfile bytes; `path` is used for messages and the result.
-/// The other formats get readers of their own.
+/// [`parse_as`] reads the other formats.
 pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Lockfile, LockfileError> {
     let text = text_of(path, bytes)?;
     // npm 7+ ignores the legacy `dependencies` tree once `packages` holds
@@ -471,6 +516,18 @@ fn read_version(ctx: &fields::Ctx, doc: &Value) -> Result<(LockfileVersion, u32)
         }
     };
     Ok((version, member.line))
+}
+
+/// `len` bytes written as `2 * len` hex digits (either case), or `None`.
+fn hex_digest(hex: &str, len: usize) -> Option<Vec<u8>> {
+    // Checked first: `from_str_radix` would accept a leading `+`.
+    if hex.len() != 2 * len || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// Whether a `packages` value holds any entry (npm's test for reading it).
