@@ -11,6 +11,7 @@ mod explain;
 mod fake_registry;
 mod formats;
 mod install;
+mod lockfile_formats;
 mod npm_cache;
 mod policy;
 mod registry;
