@@ -84,9 +84,11 @@ impl fmt::Display for PnpmVersion {
     }
 }
 
-/// Yarn Berry's `__metadata.version` values lockproof reads (Yarn 3 wrote
-/// 6, Yarn 4 writes 8 and later).
-pub const BERRY_VERSIONS: std::ops::RangeInclusive<u32> = 6..=10;
+/// Yarn Berry's `__metadata.version` values lockproof reads: Yarn 2 wrote
+/// 4, Yarn 3 wrote 5 and 6, Yarn 4 writes 8 and later. They differ in what
+/// lockproof does not read (descriptor spelling in dependency lists) and
+/// in the checksum's cache key, which 4 to 6 keep in `__metadata.cacheKey`.
+pub const BERRY_VERSIONS: std::ops::RangeInclusive<u32> = 4..=10;
 
 /// `lockfileVersion` values of `bun.lock` lockproof reads (0 and 1 by Bun
 /// 1.1–1.2, 2 and 3 by later versions, which only add stricter reading).

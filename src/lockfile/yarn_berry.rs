@@ -114,7 +114,7 @@ fn metadata<'d>(ctx: &Ctx, doc: &'d Value) -> Result<(u32, Option<&'d str>, u32)
             path: ctx.path.to_path_buf(),
             field: "Yarn __metadata.version",
             version: version.to_string(),
-            supported: "6 to 10 (Yarn 3 and 4)",
+            supported: "4 to 10 (Yarn 2 to 4)",
             line: m.line,
         })?;
     let cache_key = ctx.opt_str(m.value.member("cacheKey"), what)?;

@@ -193,6 +193,21 @@ fn reads_yarn_3_checksums_and_archive_urls() {
 }
 
 #[test]
+fn reads_every_berry_metadata_version_from_yarn_2_on() {
+    for version in 4..=10 {
+        let lock = read(&format!(
+            "__metadata:\n  version: {version}\n\n\"a@npm:^1\":\n  version: 1.0.0\n  resolution: \"a@npm:1.0.0\"\n"
+        ));
+        assert_eq!(
+            lock.format,
+            LockfileFormat::YarnBerry {
+                metadata_version: version
+            }
+        );
+    }
+}
+
+#[test]
 fn reads_condition_groups_and_ignores_what_it_cannot_express() {
     let p = platform("os=linux & cpu=x64 & libc=glibc");
     assert_eq!(
@@ -214,7 +229,7 @@ fn reads_condition_groups_and_ignores_what_it_cannot_express() {
 fn errors_name_the_file_the_entry_and_the_line() {
     assert_eq!(
         err("__metadata:\n  version: 3\n"),
-        "yarn.lock: line 1: unknown Yarn __metadata.version 3 (lockproof reads 6 to 10 (Yarn 3 and 4))"
+        "yarn.lock: line 1: unknown Yarn __metadata.version 3 (lockproof reads 4 to 10 (Yarn 2 to 4))"
     );
     assert_eq!(
         err("__metadata:\n  version: 8\n\"a@npm:^1\":\n  version: 1.0.0\n"),
