@@ -205,3 +205,25 @@ fn errors_name_the_file_the_entry_and_the_line() {
         "bun.lock: malformed JSON: expected a string key at line 2, column 15"
     );
 }
+
+#[test]
+fn hostile_input_is_refused_or_read_in_one_pass() {
+    let deep = format!(
+        "{{\"lockfileVersion\": 1, \"packages\": {}",
+        "[".repeat(1_000_000)
+    );
+    assert!(err(&deep).contains("nesting too deep"), "{}", err(&deep));
+    let comments = format!(
+        "{{\"lockfileVersion\": 1, {} \"packages\": {{}}}}",
+        "/* , ] */ // ,}\n".repeat(200_000)
+    );
+    assert!(read(&comments).entries.is_empty());
+    let mut many = String::from("{\"lockfileVersion\": 1, \"packages\": {");
+    for i in 0..100_000 {
+        many.push_str(&format!(
+            "\"a{i}/b\": [\"b@1.0.0\", \"\", {{}}, \"{SHA512}\"],"
+        ));
+    }
+    many.push_str("}}");
+    assert_eq!(read(&many).entries.len(), 100_000);
+}
