@@ -43,6 +43,32 @@ fn compare(set: &str, tool: &str, file: &str) -> (Lockfile, Vec<String>, Vec<Str
     (lockfile, missing, extra)
 }
 
+/// Each entry's integrity equals the one npm's lockfile of the same run
+/// records for the same `name@version` (all come from the registry's
+/// `dist.integrity`).
+fn same_integrity_as_npm(set: &str, lockfile: &Lockfile) {
+    let npm = load(&format!("fixtures/formats/{set}/npm/package-lock.json"));
+    let by_spec: std::collections::BTreeMap<String, &IntegrityField> = npm
+        .entries
+        .iter()
+        .map(|e| (e.spec(), &e.integrity))
+        .collect();
+    let mut compared = 0;
+    for e in &lockfile.entries {
+        if let Some(theirs) = by_spec.get(&e.spec()) {
+            assert_eq!(
+                &e.integrity,
+                *theirs,
+                "{}: {}",
+                lockfile.path.display(),
+                e.spec()
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 0);
+}
+
 /// Every entry has a line, a valid name and (but Yarn Berry) a valid
 /// integrity; the source is the registry.
 fn well_formed(lockfile: &Lockfile) {
@@ -77,6 +103,7 @@ fn pnpm_10_11_and_12_lock_what_npm_locks() {
             let (lockfile, missing, extra) = compare(set, tool, "pnpm-lock.yaml");
             assert_eq!(lockfile.format, LockfileFormat::Pnpm(PnpmVersion::V9));
             well_formed(&lockfile);
+            same_integrity_as_npm(set, &lockfile);
             // pnpm keys `packages` by name@version, so each package
             // version is one entry however many copies npm installs.
             assert_eq!((missing, extra), (vec![], vec![]), "{set} {tool}");
@@ -130,6 +157,7 @@ fn yarn_1_locks_what_npm_locks() {
         let (lockfile, missing, extra) = compare(set, "yarn1", "yarn.lock");
         assert_eq!(lockfile.format, LockfileFormat::YarnClassic);
         well_formed(&lockfile);
+        same_integrity_as_npm(set, &lockfile);
         assert_eq!((missing, extra), (vec![], vec![]), "{set}");
         // Yarn 1 downloads through its own host name for the npm registry.
         assert!(lockfile.entries.iter().all(|e| {
@@ -230,6 +258,7 @@ fn bun_locks_what_npm_locks_at_install_paths() {
         let (lockfile, missing, extra) = compare(set, "bun", "bun.lock");
         assert!(matches!(lockfile.format, LockfileFormat::Bun { .. }));
         well_formed(&lockfile);
+        same_integrity_as_npm(set, &lockfile);
         assert_eq!((missing, extra), (vec![], vec![]), "{set}");
         // Bun's keys are hoisted install paths, as npm's are; its hoisting
         // differs (it nests some packages that npm hoists), not the set.
