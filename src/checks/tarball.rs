@@ -10,7 +10,6 @@ use super::EntryFindings;
 use crate::evidence::model::{EntryEvidence, Metadata};
 use crate::evidence::tarball::TarballEvidence;
 use crate::finding::Code;
-use crate::lockfile::LockfileVersion;
 use crate::registry::packument::Dependencies;
 use crate::tarball::{Inspection, Manifest, Violation};
 
@@ -63,11 +62,9 @@ fn inspected(f: &mut EntryFindings, inspection: &Inspection, ev: Option<&EntryEv
     };
     identity(f, m);
     let scripts = install_scripts(m, inspection);
-    // v1 lockfiles do not record `hasInstallScript`: nothing to compare.
-    let records_scripts = matches!(
-        f.lockfile.version,
-        LockfileVersion::V2 | LockfileVersion::V3
-    );
+    // Formats that record no install scripts (npm v1 and older, pnpm 9,
+    // Yarn): nothing to compare.
+    let records_scripts = f.lockfile.format.records_install_scripts();
     if records_scripts && !scripts.is_empty() && !f.entry.has_install_script {
         f.report(
             Code::UndeclaredInstallScript,

@@ -5,7 +5,7 @@
 //! The base is another lockfile on disk, or the audited lockfile as it was at
 //! a git revision (read with `git show`; git runs with its arguments as
 //! separate argv items, never through a shell). Both sides are parsed by the
-//! same parser ([`lockfile::parse_bytes`]) and matched by install path, so a
+//! same parser ([`lockfile::parse_as`]) and matched by install path, so a
 //! package that moved in the tree counts as added where it is now.
 //!
 //! A pull request is reviewed for what it changes: findings on entries the
@@ -346,8 +346,10 @@ pub fn against(
     let Some(bytes) = &file.bytes else {
         return Ok(compare(file.label, current, None, true));
     };
-    let parsed =
-        lockfile::parse_bytes(Path::new(&file.label), bytes).map_err(DiffError::ParseBase)?;
+    // The base is read as the same package manager's lockfile as the
+    // audited one (npm's reader for npm, as before).
+    let parsed = lockfile::parse_as(current.format.manager(), Path::new(&file.label), bytes)
+        .map_err(DiffError::ParseBase)?;
     let file_changed = bytes.as_slice() != current_bytes;
     Ok(compare(file.label, current, Some(&parsed), file_changed))
 }

@@ -249,6 +249,9 @@ mod tests {
 pub(super) struct What<'k> {
     section: &'static str,
     key: &'k str,
+    /// A field of the entry that holds the fields being read
+    /// (`resolution`), or empty.
+    within: &'static str,
 }
 
 impl<'k> What<'k> {
@@ -256,12 +259,22 @@ impl<'k> What<'k> {
     pub const TOP: What<'static> = What {
         section: "",
         key: "",
+        within: "",
     };
 
     /// The entry `key` of `section`; the key is escaped in messages so a
     /// hostile key cannot forge them.
     pub fn entry(section: &'static str, key: &'k str) -> Self {
-        Self { section, key }
+        Self {
+            section,
+            key,
+            within: "",
+        }
+    }
+
+    /// The fields of this entry's field `within` (`resolution`).
+    pub fn within(self, within: &'static str) -> Self {
+        Self { within, ..self }
     }
 
     /// A field of this entry, for messages.
@@ -278,8 +291,10 @@ impl fmt::Display for What<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.section.is_empty() {
             f.write_str("the lockfile")
-        } else {
+        } else if self.within.is_empty() {
             write!(f, "{}[{:?}]", self.section, self.key)
+        } else {
+            write!(f, "{}[{:?}].{}", self.section, self.key, self.within)
         }
     }
 }

@@ -1,16 +1,25 @@
-//! npm lockfiles: finding them, reading them, and turning them into one
-//! [`Entry`] per installed package path.
+//! Lockfiles: finding them, reading them, and turning them into one
+//! [`Entry`] per package the package manager installs.
 //!
-//! `lockfileVersion` 2 and 3 are read from `packages` ([`packages`]);
+//! npm's `lockfileVersion` 2 and 3 are read from `packages` ([`packages`]);
 //! version 1 and the unversioned npm ≤ 4 shrinkwrap from the nested
-//! `dependencies` tree ([`nested`]). Everything downstream works on entries
-//! and never looks at the JSON again.
+//! `dependencies` tree ([`nested`]). pnpm, Yarn (classic and Berry) and Bun
+//! have a reader each ([`pnpm`], [`yarn_classic`], [`yarn_berry`],
+//! [`bun`]) that produces the same entries; [`discover`] finds the
+//! lockfiles of a folder as each package manager does. Everything
+//! downstream works on entries and never looks at the file again.
 
+mod bun;
+pub mod discover;
 mod fields;
+pub mod format;
 pub mod name;
 mod nested;
 mod packages;
+mod pnpm;
 pub mod source;
+mod yarn_berry;
+mod yarn_classic;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -19,8 +28,11 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::integrity::{Integrity, IntegrityError};
+use crate::integrity::{Hash, Integrity, IntegrityError};
 use crate::json::{self, DuplicateKey, JsonError, Keep, Value};
+use crate::yaml::YamlError;
+pub use discover::{Located, discover, load_located, parse_as};
+pub use format::{Gap, LockfileFormat, PackageManager, PnpmVersion};
 pub use packages::folder_name;
 pub use source::SourceKind;
 
@@ -52,7 +64,10 @@ impl fmt::Display for LockfileVersion {
     }
 }
 
-/// The `resolved` field as written.
+/// The `resolved` field as written. Formats that record the source in
+/// other fields (pnpm's `resolution`, Yarn Berry's `resolution`, Bun's
+/// package arrays) get the spec npm would write for it (a tarball URL,
+/// `git+<repo>#<commit>`, `file:<path>`), so every check reads one notation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase", tag = "kind", content = "value")]
 pub enum Resolved {
@@ -88,6 +103,38 @@ pub enum IntegrityField {
         /// Why it is unusable.
         error: IntegrityError,
     },
+}
+
+/// What pins an entry's bytes in the lockfile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Pin {
+    /// `integrity` is the lockfile's pin of the npm tarball (npm, pnpm,
+    /// Yarn 1, Bun); when it is absent, nothing pins the bytes.
+    #[default]
+    Integrity,
+    /// Yarn Berry: the lockfile pins no npm integrity (`integrity` is
+    /// always absent). Its checksum hashes Yarn's own zip archive of the
+    /// package, which cannot be compared with the npm tarball, so the
+    /// registry's integrity is the only identity of the bytes.
+    YarnChecksum(YarnChecksum),
+}
+
+/// A Yarn Berry entry's `checksum`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum YarnChecksum {
+    /// The SHA-512 of Yarn's zip archive, under Yarn's cache key (`10c0`
+    /// in `10c0/<hex>`, or `__metadata.cacheKey` for older files).
+    Zip {
+        /// The cache key the archive was built under.
+        cache_key: Option<String>,
+        /// The archive's hash.
+        hash: Hash,
+    },
+    /// Present but not `[<cache key>/]<128 hex digits>`.
+    Malformed(String),
+    /// No checksum: Yarn did not fetch the package (another platform's
+    /// package, or a source Yarn does not cache: a workspace, a link).
+    Absent,
 }
 
 /// Dependency-type flags npm records per entry.
@@ -144,9 +191,46 @@ pub struct Entry {
     pub platform: Platform,
     /// 1-based line of the entry's key.
     pub line: u32,
+    /// What pins the bytes ([`Pin::Integrity`] for every format but Yarn
+    /// Berry).
+    pub pin: Pin,
+    /// The patch the package manager applies after fetching (pnpm's and
+    /// Bun's `patchedDependencies`, Yarn's `patch:` protocol), as the
+    /// lockfile names it: the installed files are the verified tarball
+    /// changed by the project's own patch file. `None` for npm.
+    pub patch: Option<String>,
 }
 
 impl Entry {
+    /// An entry with its identity only, for the readers of the other
+    /// formats to fill in; its source is unrecognized until they set it.
+    fn bare(path: String, name: &str, line: u32) -> Self {
+        Self {
+            path,
+            name: name.to_string(),
+            folder_name: name.to_string(),
+            version: None,
+            resolved: Resolved::Absent,
+            url: None,
+            integrity: IntegrityField::Absent,
+            source: SourceKind::Unrecognized,
+            flags: Flags::default(),
+            has_install_script: false,
+            platform: Platform::default(),
+            line,
+            pin: Pin::Integrity,
+            patch: None,
+        }
+    }
+
+    /// Sets `resolved` (a spec in npm's notation, or absent for the
+    /// configured registry) and the URL and source npm would read from it.
+    fn set_resolved(&mut self, resolved: Option<String>) {
+        self.url = resolved.as_deref().and_then(source::parse_url);
+        self.source = source::classify(resolved.as_deref(), self.url.as_ref(), false, false, false);
+        self.resolved = resolved.map_or(Resolved::Absent, Resolved::Url);
+    }
+
     /// `name@version`, or the name alone when there is no version.
     pub fn spec(&self) -> String {
         match &self.version {
@@ -161,16 +245,23 @@ impl Entry {
 pub struct Lockfile {
     /// The file read.
     pub path: PathBuf,
-    /// Format version.
+    /// The format (package manager and format version).
+    pub format: LockfileFormat,
+    /// npm's format version. Kept for the report's `lockfile_version`
+    /// until it serializes [`Lockfile::format`] (identical for npm); other
+    /// formats carry [`LockfileVersion::V3`] here, the npm format whose
+    /// shape their entries have; read `format` for them.
     pub version: LockfileVersion,
-    /// 1-based line of `lockfileVersion` (1 when absent).
+    /// 1-based line of the format version (`lockfileVersion`,
+    /// `__metadata`; 1 when absent).
     pub version_line: u32,
     /// The project itself (kind [`SourceKind::Root`]), when the lockfile
     /// records it.
     pub root: Option<Entry>,
     /// Every installed package path except the project root.
     pub entries: Vec<Entry>,
-    /// Keys that occur twice in one object anywhere in the file.
+    /// Keys that occur twice in one object anywhere in the file (for
+    /// Yarn: a specifier or resolution given to two entries).
     pub duplicate_keys: Vec<DuplicateKey>,
 }
 
@@ -224,6 +315,63 @@ pub enum LockfileError {
         /// 1-based line.
         line: u32,
     },
+    /// A format version lockproof does not know, in another package
+    /// manager's lockfile.
+    #[error("{path}: line {line}: unknown {field} {version} (lockproof reads {supported})")]
+    UnsupportedVersion {
+        /// The file.
+        path: PathBuf,
+        /// Which field, e.g. `pnpm lockfileVersion`.
+        field: &'static str,
+        /// The value as written.
+        version: String,
+        /// The values lockproof reads.
+        supported: &'static str,
+        /// 1-based line.
+        line: u32,
+    },
+    /// Not YAML lockproof reads.
+    #[error("{path}: malformed YAML: {error}")]
+    Yaml {
+        /// The file.
+        path: PathBuf,
+        /// Where and why.
+        error: YamlError,
+    },
+    /// A syntax error in a format with its own syntax (Yarn 1).
+    #[error("{path}: line {line}, column {column}: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong.
+        message: String,
+        /// 1-based line.
+        line: u32,
+        /// 1-based column, in characters.
+        column: u32,
+    },
+    /// A value that is well-typed but not what the format allows.
+    #[error("{path}: line {line}: {what}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Which field or entry, e.g. `packages["a@1.0.0"].resolution`.
+        what: String,
+        /// What is wrong with it.
+        message: String,
+        /// 1-based line.
+        line: u32,
+    },
+    /// Bun's binary lockfile.
+    #[error(
+        "{0}: bun.lockb is Bun's binary lockfile, which lockproof does not read: write the text lockfile bun.lock with `bun install --save-text-lockfile --frozen-lockfile --lockfile-only` (Bun 1.2 and later write bun.lock by default) and audit that"
+    )]
+    BunBinary(PathBuf),
+    /// A folder without any lockfile lockproof reads.
+    #[error(
+        "{0}: no lockfile in this folder (looked for npm-shrinkwrap.json, package-lock.json, pnpm-lock.yaml, yarn.lock and bun.lock)"
+    )]
+    NoSupportedLockfile(PathBuf),
     /// A field of the wrong JSON type.
     #[error("{path}: line {line}: {what}: expected {expected}, found {found}")]
     WrongType {
@@ -278,22 +426,10 @@ pub fn load(path: &Path) -> Result<Lockfile, LockfileError> {
     parse_bytes(&file, &bytes)
 }
 
-/// Parses lockfile bytes; `path` is used for messages and the result.
+/// Parses npm lockfile bytes; `path` is used for messages and the result.
+/// [`parse_as`] reads the other formats.
 pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Lockfile, LockfileError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let good = &bytes[..e.valid_up_to()];
-        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let column = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
-        LockfileError::NotUtf8 {
-            path: path.to_path_buf(),
-            line: u32::try_from(line).unwrap_or(u32::MAX),
-            column: u32::try_from(column).unwrap_or(u32::MAX),
-        }
-    })?;
-    if text.trim().is_empty() {
-        return Err(LockfileError::Empty(path.to_path_buf()));
-    }
+    let text = text_of(path, bytes)?;
     let doc = json::parse_with(text, plan).map_err(|error| LockfileError::Json {
         path: path.to_path_buf(),
         error,
@@ -315,6 +451,7 @@ pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Lockfile, LockfileError>
     };
     Ok(Lockfile {
         path: path.to_path_buf(),
+        format: LockfileFormat::Npm(version),
         version,
         version_line,
         root,
@@ -351,6 +488,25 @@ fn plan(path: &[Cow<'_, str>], seen: &[json::Member], key: &str) -> Keep {
     }
 }
 
+/// The bytes as UTF-8 text, refusing an empty (or blank) file.
+fn text_of<'b>(path: &Path, bytes: &'b [u8]) -> Result<&'b str, LockfileError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let good = &bytes[..e.valid_up_to()];
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
+        LockfileError::NotUtf8 {
+            path: path.to_path_buf(),
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        }
+    })?;
+    if text.trim().is_empty() {
+        return Err(LockfileError::Empty(path.to_path_buf()));
+    }
+    Ok(text)
+}
+
 fn read_version(ctx: &fields::Ctx, doc: &Value) -> Result<(LockfileVersion, u32), LockfileError> {
     let Some(member) = doc.member("lockfileVersion") else {
         return Ok((LockfileVersion::Unversioned, 1));
@@ -376,6 +532,18 @@ fn read_version(ctx: &fields::Ctx, doc: &Value) -> Result<(LockfileVersion, u32)
         }
     };
     Ok((version, member.line))
+}
+
+/// `len` bytes written as `2 * len` hex digits (either case), or `None`.
+fn hex_digest(hex: &str, len: usize) -> Option<Vec<u8>> {
+    // Checked first: `from_str_radix` would accept a leading `+`.
+    if hex.len() != 2 * len || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// Whether a `packages` value holds any entry (npm's test for reading it).

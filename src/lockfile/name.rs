@@ -44,6 +44,14 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
     None
 }
 
+/// Splits `name@rest` (a specifier, a locator, a pnpm key) at the `@`
+/// that ends the name: the first one after the first character, since a
+/// name holds no `@` but its scope's. `None` without such an `@`.
+pub fn split_spec(spec: &str) -> Option<(&str, &str)> {
+    let at = spec.get(1..)?.find('@')? + 1;
+    Some((&spec[..at], &spec[at + 1..]))
+}
+
 /// Characters `encodeURIComponent` leaves alone, which is npm's test.
 fn url_safe(c: char) -> bool {
     c.is_ascii_alphanumeric() || "-_.!~*'()".contains(c)
@@ -51,7 +59,21 @@ fn url_safe(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::name_problem;
+    use super::{name_problem, split_spec};
+
+    #[test]
+    fn splits_specs_after_the_name() {
+        assert_eq!(split_spec("lodash@4.17.21"), Some(("lodash", "4.17.21")));
+        assert_eq!(split_spec("@s/p@npm:1.0.0"), Some(("@s/p", "npm:1.0.0")));
+        assert_eq!(
+            split_spec("x@git+ssh://git@github.com/a/b.git"),
+            Some(("x", "git+ssh://git@github.com/a/b.git"))
+        );
+        assert_eq!(split_spec("@s/p"), None);
+        assert_eq!(split_spec("lodash"), None);
+        assert_eq!(split_spec(""), None);
+        assert_eq!(split_spec("@"), None);
+    }
 
     #[test]
     fn accepts_real_names() {

@@ -33,6 +33,8 @@ pub(super) fn read(
                 has_install_script: false,
                 platform: Platform::default(),
                 line: 1,
+                pin: super::Pin::Integrity,
+                patch: None,
             })
         }
         _ => None,
@@ -142,6 +144,8 @@ fn entry(
         has_install_script: false,
         platform: Platform::default(),
         line,
+        pin: super::Pin::Integrity,
+        patch: None,
     })
 }
 

@@ -115,6 +115,8 @@ fn entry(ctx: &Ctx, key: &str, value: &Value, line: u32) -> Result<Entry, Lockfi
             libc: ctx.str_list(f.libc, what)?,
         },
         line,
+        pin: super::Pin::Integrity,
+        patch: None,
     })
 }
 

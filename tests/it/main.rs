@@ -14,6 +14,7 @@ mod fake_osv;
 mod fake_registry;
 mod formats;
 mod install;
+mod lockfile_formats;
 mod npm_cache;
 mod policy;
 mod registry;
