@@ -9,10 +9,10 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use lockproof::anchors;
 use lockproof::audit::{Options, Subject, audit};
 use lockproof::checks::{self, Context};
 use lockproof::config::Config;
-use lockproof::evidence::attestations::TrustedRootCell;
 use lockproof::evidence::collect::Tarballs;
 use lockproof::fetch::{FetchOptions, RegistrySource};
 use lockproof::lockfile;
@@ -20,7 +20,6 @@ use lockproof::registry::cache::RecordKey;
 use lockproof::registry::client::ClientOptions;
 use lockproof::registry::npmrc::{NpmConfig, Sources};
 use lockproof::report::{self, Format, RenderOptions, Report};
-use lockproof::signatures::KeySet;
 use lockproof::tarball::Limits;
 
 const SHARED: &str =
@@ -70,12 +69,12 @@ fn bench(c: &mut Criterion) {
         now: now.as_second(),
     };
     let source = RegistrySource::new(&fetch, &npm).expect("offline source");
-    let root = TrustedRootCell::new(None, now);
-    let pinned_keys = KeySet::npm_public();
+    let mut anchor_settings = anchors::Settings::new(None, now);
+    anchor_settings.offline = true;
+    let anchors = anchors::load(&anchor_settings);
     let options = Options {
         tarballs: Tarballs::Skip,
-        pinned_keys: &pinned_keys,
-        root: &root,
+        anchors: &anchors,
         fail_on: None,
         now,
     };

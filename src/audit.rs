@@ -4,10 +4,10 @@
 
 use jiff::Timestamp;
 
+use crate::anchors::Anchors;
 use crate::checks::{self, Context};
 use crate::config::{Config, Date};
 use crate::diff::{LockfileDiff, trust_change};
-use crate::evidence::attestations::TrustedRootCell;
 use crate::evidence::collect::{Request, Tarballs, collect};
 use crate::evidence::source::Source;
 use crate::evidence::tarball::{self, TarballCounts, VerifiedTarball};
@@ -16,16 +16,13 @@ use crate::lockfile::Lockfile;
 use crate::policy::{self, NoteKind, Policy};
 use crate::registry::npmrc::NpmConfig;
 use crate::report::{Audited, LockfileDiffSummary};
-use crate::signatures::KeySet;
 
 /// What every lockfile of a run is audited with.
 pub struct Options<'a> {
     /// Whether tarballs are verified, and for which platforms.
     pub tarballs: Tarballs<'a>,
-    /// The keys pinned for npm's public registry.
-    pub pinned_keys: &'a KeySet,
-    /// The Sigstore trusted root.
-    pub root: &'a TrustedRootCell<'a>,
+    /// The trust anchors.
+    pub anchors: &'a Anchors,
     /// `--fail-on`, overriding the configuration's.
     pub fail_on: Option<Severity>,
     /// The time everything is judged at.
@@ -71,8 +68,7 @@ pub fn audit(subject: Subject<'_>, options: &Options<'_>, source: &dyn Source) -
         scope: scope.as_deref(),
         base_versions: &base_versions,
         tarballs: options.tarballs,
-        pinned_keys: options.pinned_keys,
-        root: options.root,
+        anchors: options.anchors,
         now: options.now,
     };
     let evidence = collect(&lockfile, &request, source);

@@ -36,6 +36,51 @@ pub enum Command {
     /// Audit, verify every tarball, then run `npm ci` offline on exactly
     /// the verified bytes.
     Install(InstallArgs),
+    /// Show or refresh the trust anchors: npm's registry keys and the
+    /// Sigstore trusted root, from Sigstore's TUF repository.
+    Trust(TrustArgs),
+}
+
+/// Arguments of `lockproof trust`.
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: TrustAction,
+
+    /// Cache folder [default: the platform cache folder]/lockproof.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "LOCKPROOF_CACHE_DIR",
+        hide_env_values = true,
+        global = true
+    )]
+    pub cache_dir: Option<PathBuf>,
+
+    /// The TUF repository trust anchors are refreshed from.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "LOCKPROOF_TUF_URL",
+        default_value = crate::anchors::tuf::SIGSTORE_TUF_URL,
+        global = true
+    )]
+    pub tuf_url: String,
+
+    /// Use no network: the verified cache, else the embedded copies.
+    #[arg(long, env = "LOCKPROOF_OFFLINE", hide_env_values = true, value_parser = clap::builder::FalseyValueParser::new(), global = true)]
+    pub offline: bool,
+}
+
+/// `lockproof trust` actions.
+#[derive(Debug, Subcommand)]
+pub enum TrustAction {
+    /// Print the anchors in use: where each came from, TUF versions,
+    /// expiry, key ids.
+    Show,
+    /// Refresh the anchors from the TUF repository now.
+    Update,
 }
 
 /// Arguments of `lockproof install`.
@@ -191,10 +236,21 @@ pub struct AuditArgs {
     )]
     pub cache_dir: Option<PathBuf>,
 
-    /// Sigstore trusted root for provenance [default: the embedded
-    /// public-good root].
+    /// Sigstore trusted root for provenance [default: Sigstore's
+    /// public-good root, from its TUF repository, the verified cache, or
+    /// the embedded copy].
     #[arg(long, value_name = "FILE")]
     pub trusted_root: Option<PathBuf>,
+
+    /// The TUF repository npm's keys and the Sigstore trusted root are
+    /// refreshed from (a mirror of Sigstore's).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "LOCKPROOF_TUF_URL",
+        default_value = crate::anchors::tuf::SIGSTORE_TUF_URL
+    )]
+    pub tuf_url: String,
 
     /// Parallel requests to the registry.
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]

@@ -75,6 +75,13 @@ impl Settings {
             timeout: Duration::from_secs(10),
         }
     }
+
+    /// These settings with `file` (when given) replacing the Sigstore
+    /// trusted root.
+    pub fn with_trusted_root(mut self, file: Option<PathBuf>) -> Settings {
+        self.trusted_root_file = file;
+        self
+    }
 }
 
 /// Where an anchor came from.

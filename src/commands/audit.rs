@@ -8,17 +8,16 @@ use anyhow::{Context as _, Result};
 
 use super::settings::{AuditSettings, Output, Project};
 use super::{ExitStatus, write_stdout};
+use crate::anchors;
 use crate::audit::{Options, Subject, audit};
 use crate::cli::AuditArgs;
 use crate::diff::{self, Base, LockfileDiff};
-use crate::evidence::attestations::TrustedRootCell;
 use crate::evidence::collect::Tarballs;
 use crate::evidence::tarball::VerifiedTarball;
 use crate::fetch::RegistrySource;
 use crate::lockfile::{self, Lockfile, LockfileError};
 use crate::platform::Machine;
 use crate::report::{self, DiffBase, RenderOptions, Report};
-use crate::signatures::KeySet;
 
 /// Runs the command.
 pub(super) fn run(args: &AuditArgs) -> Result<ExitStatus> {
@@ -39,9 +38,8 @@ pub(super) struct Done {
 
 /// Audits every lockfile of `settings` into one report.
 pub(super) fn audit_all(settings: &AuditSettings) -> Result<Done> {
-    let root = TrustedRootCell::new(settings.trusted_root.as_ref(), settings.now);
+    let anchors = anchors::load(&settings.anchors);
     let machine = Machine::current();
-    let pinned_keys = KeySet::npm_public();
     let options = Options {
         tarballs: if settings.tarballs {
             Tarballs::Verify {
@@ -50,12 +48,13 @@ pub(super) fn audit_all(settings: &AuditSettings) -> Result<Done> {
         } else {
             Tarballs::Skip
         },
-        pinned_keys: &pinned_keys,
-        root: &root,
+        anchors: &anchors,
         fail_on: settings.fail_on,
         now: settings.now,
     };
-    let mut notes = settings.notes.clone();
+    // Every verdict rests on the anchors: every report says which.
+    let mut notes = vec![anchors.describe()];
+    notes.extend(settings.notes.iter().cloned());
     let mut audited = Vec::with_capacity(settings.projects.len());
     let mut verified = Vec::with_capacity(settings.projects.len());
     for project in &settings.projects {

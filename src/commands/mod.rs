@@ -8,6 +8,7 @@ mod cache;
 mod explain;
 mod install;
 mod settings;
+mod trust;
 mod verify_bundle;
 
 use std::io::Write as _;
@@ -57,6 +58,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Some(Command::Cache(args)) => cache::run(&args),
         Some(Command::VerifyBundle(args)) => verify_bundle::run(&args),
         Some(Command::Install(args)) => install::run(&args),
+        Some(Command::Trust(args)) => trust::run(&args),
         None => audit::run(&cli.audit),
     }
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 use jiff::Timestamp;
 
+use crate::anchors;
 use crate::cli::{AuditArgs, ExtraReport};
 use crate::config::{self, Config};
 use crate::diff::{Base, DiffError};
@@ -63,8 +64,8 @@ pub(super) struct AuditSettings {
     pub tarballs: bool,
     /// With tarballs: every platform's optional packages too.
     pub all_platforms: bool,
-    /// `--trusted-root FILE`, read and checked.
-    pub trusted_root: Option<TrustedRoot>,
+    /// Where the trust anchors come from.
+    pub anchors: anchors::Settings,
     /// `--fail-on`, overriding each configuration's.
     pub fail_on: Option<Severity>,
     /// The report's destination.
@@ -95,7 +96,13 @@ impl AuditSettings {
         for p in &mut projects {
             p.config.strict |= args.strict;
         }
+        // An explicit trusted root is checked now: a file the user named
+        // that is unusable is an error, not a fallback.
+        if let Some(path) = &args.trusted_root {
+            read_trusted_root(path, now)?;
+        }
         let cache_dir = cache_dir(args.cache_dir.as_deref());
+        let cache_dir_for_anchors = cache_dir.clone();
         if args.tarballs && cache_dir.is_none() {
             bail!("--tarballs needs a folder for the tarball store: set --cache-dir or HOME");
         }
@@ -126,11 +133,8 @@ impl AuditSettings {
             },
             tarballs: args.tarballs,
             all_platforms: args.all_platforms,
-            trusted_root: args
-                .trusted_root
-                .as_deref()
-                .map(|path| read_trusted_root(path, now))
-                .transpose()?,
+            anchors: anchor_settings(cache_dir_for_anchors, args.offline, &args.tuf_url, now)
+                .with_trusted_root(args.trusted_root.clone()),
             fail_on: args.fail_on,
             output: Output {
                 format,
@@ -234,6 +238,20 @@ fn record_key() -> RecordKey {
     };
     base.and_then(|b| RecordKey::load_or_create(&b.join("lockproof").join("cache.key")).ok())
         .unwrap_or_else(RecordKey::ephemeral)
+}
+
+/// Where trust anchors come from: Sigstore's TUF repository at `tuf_url`
+/// (not contacted offline), cached under `cache_dir`.
+pub(super) fn anchor_settings(
+    cache_dir: Option<PathBuf>,
+    offline: bool,
+    tuf_url: &str,
+    now: Timestamp,
+) -> anchors::Settings {
+    let mut settings = anchors::Settings::new(cache_dir, now);
+    settings.offline = offline;
+    settings.tuf_url = tuf_url.to_owned();
+    settings
 }
 
 /// A Sigstore trusted root the user named, read and checked at `now`.

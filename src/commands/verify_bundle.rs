@@ -11,21 +11,31 @@ use anyhow::{Context as _, Result, bail};
 use jiff::Timestamp;
 use sha2::{Digest as _, Sha256, Sha512};
 
-use super::settings::read_trusted_root;
+use super::settings::{cache_dir, read_trusted_root};
 use super::{ExitStatus, write_stdout};
+use crate::anchors;
 use crate::cli::VerifyBundleArgs;
 use crate::report::escape;
 use crate::sigstore::bundle::Bundle;
 use crate::sigstore::keys::PublicKey;
-use crate::sigstore::trust_root::TrustedRoot;
 use crate::sigstore::verify::{Artifact, Extension, SignerPolicy, VerifiedBundle, verify};
 
 /// Runs the command.
 pub(super) fn run(args: &VerifyBundleArgs) -> Result<ExitStatus> {
     let now = Timestamp::now();
+    // Offline, as the command promises: the verified cache of the trust
+    // anchors, else the embedded root.
     let root = match &args.trusted_root {
         Some(path) => read_trusted_root(path, now)?,
-        None => TrustedRoot::public_good(now).context("embedded trusted root")?,
+        None => {
+            let mut settings = anchors::Settings::new(cache_dir(None), now);
+            settings.offline = true;
+            let anchors = anchors::load(&settings);
+            anchors
+                .trusted_root()
+                .map_err(|why| anyhow::anyhow!("no usable trusted root: {why}"))?
+                .clone()
+        }
     };
     let bundle_text = read(&args.bundle)?;
     let key = args

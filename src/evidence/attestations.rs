@@ -3,7 +3,6 @@
 //! body judged in full, in parallel, against the trusted root.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use jiff::Timestamp;
 use rayon::prelude::*;
@@ -14,39 +13,8 @@ use super::model::{EntryEvidence, Evidence, Metadata};
 use super::provenance::{Provenance, judge, sha512_of};
 use super::source::{AttestationKey, AttestationsOutcome};
 use super::unknown::Unknown;
+use crate::anchors::Anchors;
 use crate::lockfile::{Entry, IntegrityField, Lockfile};
-use crate::sigstore::trust_root::TrustedRoot;
-
-/// The Sigstore trusted root, parsed and checked the first time a bundle
-/// is verified: an audit that verifies none never pays for it.
-pub struct TrustedRootCell<'a> {
-    given: Option<&'a TrustedRoot>,
-    embedded: OnceLock<Result<TrustedRoot, String>>,
-    now: Timestamp,
-}
-
-impl<'a> TrustedRootCell<'a> {
-    /// `given` when the user named a root, else the embedded public-good
-    /// root, loaded on first use and judged at `now`.
-    pub fn new(given: Option<&'a TrustedRoot>, now: Timestamp) -> Self {
-        Self {
-            given,
-            embedded: OnceLock::new(),
-            now,
-        }
-    }
-
-    /// The root, or why there is no usable one.
-    pub fn get(&self) -> Result<&TrustedRoot, &str> {
-        if let Some(root) = self.given {
-            return Ok(root);
-        }
-        self.embedded
-            .get_or_init(|| TrustedRoot::public_good(self.now).map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(String::as_str)
-    }
-}
 
 /// The attestations key of an entry whose version document points to
 /// attestations: `Ok((key, pointer))`, or `Err(why)` when the lockfile
@@ -108,8 +76,8 @@ pub(super) struct Judging<'a> {
     pub fetched: &'a BTreeMap<AttestationKey, AttestationsOutcome>,
     /// The registries' keys (publish attestations).
     pub keys: &'a BTreeMap<Url, RegistryKeys>,
-    /// The Sigstore trusted root, loaded on first use.
-    pub root: &'a TrustedRootCell<'a>,
+    /// The trust anchors: the Sigstore trusted root, loaded on first use.
+    pub anchors: &'a Anchors,
     /// The time certificates and keys are judged at.
     pub now: Timestamp,
 }
@@ -149,9 +117,9 @@ fn judge_fetched(key: &AttestationKey, judging: Judging<'_>) -> Provenance {
     let key_set = judging
         .keys
         .get(&key.registry)
-        .and_then(RegistryKeys::key_set);
+        .and_then(RegistryKeys::attestation_keys);
     match judging.fetched.get(key) {
-        Some(AttestationsOutcome::Served(body)) => match judging.root.get() {
+        Some(AttestationsOutcome::Served(body)) => match judging.anchors.trusted_root() {
             Ok(root) => judge(
                 body,
                 &key.name,

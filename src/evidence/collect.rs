@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use url::Url;
 
-use super::attestations::{self, Judging, TrustedRootCell};
+use super::attestations::{self, Judging};
 use super::keys::RegistryKeys;
 use super::model::{EntryEvidence, Evidence, Metadata};
 use super::previous;
@@ -21,10 +21,10 @@ use super::source::{
     AttestationKey, AttestationsOutcome, PackageKey, PackageOutcome, Source, TarballKey,
 };
 use super::tarball;
+use crate::anchors::Anchors;
 use crate::lockfile::Lockfile;
 use crate::platform::Machine;
 use crate::registry::npmrc::NpmConfig;
-use crate::signatures::KeySet;
 use crate::trust::TrustLevel;
 
 /// Whether tarballs are verified, and for which platforms.
@@ -51,10 +51,8 @@ pub struct Request<'a> {
     pub base_versions: &'a BTreeMap<usize, String>,
     /// Whether tarballs are verified.
     pub tarballs: Tarballs<'a>,
-    /// The keys pinned for npm's public registry.
-    pub pinned_keys: &'a KeySet,
-    /// The Sigstore trusted root bundles are verified against.
-    pub root: &'a TrustedRootCell<'a>,
+    /// The trust anchors: npm's pinned keys and the Sigstore trusted root.
+    pub anchors: &'a Anchors,
     /// The time certificates, keys and release ages are judged at.
     pub now: Timestamp,
 }
@@ -82,7 +80,7 @@ pub fn collect(lockfile: &Lockfile, request: &Request<'_>, source: &dyn Source) 
         .map(|r| {
             (
                 r.clone(),
-                RegistryKeys::of(r, &source.keys(r), request.pinned_keys),
+                RegistryKeys::of(r, &source.keys(r), &request.anchors.npm_keys),
             )
         })
         .collect();
@@ -149,7 +147,7 @@ fn judging<'a>(
     Judging {
         fetched,
         keys,
-        root: request.root,
+        anchors: request.anchors,
         now: request.now,
     }
 }

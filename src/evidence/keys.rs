@@ -1,8 +1,9 @@
 //! The keys each registry's signatures are judged with.
 //!
 //! npm's public registry signs every version with keys lockproof pins
-//! (npm's own, embedded): whatever its keys endpoint, a proxy in between or
-//! the cache says cannot replace them, and keys the endpoint serves that
+//! (npm's own, from Sigstore's TUF repository or embedded, each for its use
+//! and within its window): whatever its keys endpoint, a proxy in between
+//! or the cache says cannot replace them, and keys the endpoint serves that
 //! are not pinned are ignored with a note. Any other registry's keys are
 //! that registry's own say-so.
 
@@ -11,16 +12,18 @@ use url::Url;
 use super::source::KeysOutcome;
 use super::unknown::Unknown;
 use crate::registry::NPM_REGISTRY_HOST;
-use crate::signatures::KeySet;
+use crate::signatures::{KeySet, KeyUsage};
 
 /// The keys one registry's signatures are judged with.
 #[derive(Debug, Clone)]
 pub enum RegistryKeys {
-    /// npm's public registry: the pinned keys, and the ids of keys its
-    /// endpoint served that are not among them (ignored).
+    /// npm's public registry: the pinned keys for each use, and the ids of
+    /// keys its endpoint served that are not among them (ignored).
     Pinned {
-        /// The pinned keys.
-        keys: KeySet,
+        /// Keys pinned for `dist.signatures` (`npm:signatures`).
+        signatures: KeySet,
+        /// Keys pinned for publish attestations (`npm:attestations`).
+        attestations: KeySet,
         /// Key ids served but not pinned.
         unpinned: Vec<String>,
     },
@@ -41,15 +44,16 @@ impl RegistryKeys {
     pub fn of(registry: &Url, served: &KeysOutcome, pinned: &KeySet) -> Self {
         if is_public(registry) {
             let unpinned = match served {
-                KeysOutcome::Served(keys) => keys
-                    .iter()
-                    .filter(|k| pinned.get(&k.keyid).is_none_or(|p| p != *k))
-                    .map(|k| k.keyid.clone())
+                KeysOutcome::Served(keys) => pinned
+                    .unpinned(keys)
+                    .into_iter()
+                    .map(str::to_owned)
                     .collect(),
                 _ => Vec::new(),
             };
             return Self::Pinned {
-                keys: pinned.clone(),
+                signatures: pinned.for_usage(KeyUsage::Signatures),
+                attestations: pinned.for_usage(KeyUsage::Attestations),
                 unpinned,
             };
         }
@@ -60,10 +64,21 @@ impl RegistryKeys {
         }
     }
 
-    /// The keys signatures are judged with, when there are any.
-    pub fn key_set(&self) -> Option<&KeySet> {
+    /// The keys registry signatures are judged with, when there are any.
+    pub fn signature_keys(&self) -> Option<&KeySet> {
         match self {
-            Self::Pinned { keys, .. } | Self::Served(keys) => Some(keys),
+            Self::Pinned { signatures, .. } => Some(signatures),
+            Self::Served(keys) => Some(keys),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// The keys npm publish attestations are judged with, when there are
+    /// any.
+    pub fn attestation_keys(&self) -> Option<&KeySet> {
+        match self {
+            Self::Pinned { attestations, .. } => Some(attestations),
+            Self::Served(keys) => Some(keys),
             Self::Unknown(_) => None,
         }
     }

@@ -198,14 +198,20 @@ pub(super) fn gather(
         })
         .collect();
     for (registry, k) in keys {
-        if let RegistryKeys::Pinned { unpinned, .. } = k
-            && !unpinned.is_empty()
-        {
-            notes.push(format!(
-                "registry {registry} serves keys lockproof does not pin for npm's public \
-                 registry ({}): ignored; its signatures are judged with npm's own keys only",
-                unpinned.join(", ")
-            ));
+        match k {
+            RegistryKeys::Pinned { unpinned, .. } if !unpinned.is_empty() => {
+                notes.push(format!(
+                    "registry {registry} serves keys that are not npm's ({}): ignored; \
+                     signatures under npm's public registry's name are judged with npm's own \
+                     keys only",
+                    unpinned.join(", ")
+                ));
+            }
+            RegistryKeys::Served(_) => notes.push(format!(
+                "registry {registry} signs with keys it serves itself: its signatures prove \
+                 only that registry's say-so, not npm's"
+            )),
+            _ => {}
         }
     }
     Evidence {
@@ -224,8 +230,11 @@ fn judge(
     now: Timestamp,
 ) -> Signatures {
     let key_set: &KeySet = match keys {
-        Some(RegistryKeys::Pinned { keys, .. } | RegistryKeys::Served(keys)) => keys,
         Some(RegistryKeys::Unknown(why)) => return Signatures::Unknown(why.clone()),
+        Some(keys) => match keys.signature_keys() {
+            Some(k) => k,
+            None => return Signatures::Unknown(Unknown::NoKeys),
+        },
         None => return Signatures::Unknown(Unknown::NoKeys),
     };
     let Some(integrity) = record.integrity.as_deref() else {

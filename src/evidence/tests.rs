@@ -14,7 +14,6 @@ use p256::ecdsa::{DerSignature, SigningKey};
 use p256::pkcs8::EncodePublicKey as _;
 use url::Url;
 
-use super::attestations::TrustedRootCell;
 use super::collect::{Request, Tarballs, collect};
 use super::model::{Evidence, Metadata, Signatures, State};
 use super::provenance::Provenance;
@@ -25,6 +24,7 @@ use super::source::{
 use super::summary::EvidenceKind;
 use super::tarball::{Skip, TarballEvidence};
 use super::unknown::Unknown;
+use crate::anchors::{self, Anchors};
 use crate::integrity::Integrity;
 use crate::lockfile::{self, Lockfile};
 use crate::registry::npmrc::{NpmConfig, Sources};
@@ -192,18 +192,24 @@ fn run_with(
     tarballs: Tarballs<'_>,
 ) -> Evidence {
     let npm = npm(registry);
-    let root = TrustedRootCell::new(None, now());
-    let pinned_keys = KeySet::npm_public();
+    let anchors = embedded_anchors();
     let request = Request {
         npm: &npm,
         scope,
         base_versions,
         tarballs,
-        pinned_keys: &pinned_keys,
-        root: &root,
+        anchors: &anchors,
         now: now(),
     };
     collect(lock, &request, fake)
+}
+
+/// The anchors embedded in lockproof, as an offline run with no cache
+/// uses them.
+fn embedded_anchors() -> Anchors {
+    let mut settings = anchors::Settings::new(None, now());
+    settings.offline = true;
+    anchors::load(&settings)
 }
 
 fn test_key() -> SigningKey {
@@ -264,7 +270,9 @@ fn a_signed_version_is_present_and_verified() {
     // The registry signs, and this version points to no attestations.
     assert_eq!(ev.provenance, Provenance::Absent);
     assert_eq!(ev.trust_level(), Some(TrustLevel::Signed));
-    assert!(evidence.notes.is_empty());
+    // The mirror's signature is its own word, and the report says so.
+    assert_eq!(evidence.notes.len(), 1);
+    assert!(evidence.notes[0].contains("only that registry's say-so"));
 }
 
 #[test]
@@ -471,11 +479,11 @@ fn the_previous_release_is_compared_only_after_the_entrys_own_provenance_verifie
     // The registry then fails to serve them: counted, never compared.
     let fetched = BTreeMap::from([(key.clone(), AttestationsOutcome::NotFound)]);
     let keys = BTreeMap::new();
-    let root = TrustedRootCell::new(None, now());
+    let anchors = embedded_anchors();
     let judging = super::attestations::Judging {
         fetched: &fetched,
         keys: &keys,
-        root: &root,
+        anchors: &anchors,
         now: now(),
     };
     super::previous::add(&lock, &mut evidence, judging);
@@ -577,7 +585,7 @@ fn npm_public_registry_keys_are_pinned_whatever_its_endpoint_serves() {
         evidence
             .notes
             .iter()
-            .any(|n| n.contains("serves keys lockproof does not pin")),
+            .any(|n| n.contains("serves keys that are not npm's")),
         "{:?}",
         evidence.notes
     );

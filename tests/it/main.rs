@@ -6,6 +6,7 @@
 mod action;
 mod advisories;
 mod advisory_findings;
+mod anchors;
 mod audit;
 mod bad_input;
 mod diff;

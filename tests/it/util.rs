@@ -25,6 +25,9 @@ pub fn lockproof() -> Command {
         .env_remove("NO_COLOR")
         .env("HOME", empty_home())
         .env("LOCKPROOF_OFFLINE", "1")
+        // Trust anchors are refreshed from a closed loopback port: tests
+        // never reach Sigstore's TUF repository.
+        .env("LOCKPROOF_TUF_URL", "http://127.0.0.1:9")
         .env(
             "LOCKPROOF_CACHE_DIR",
             std::env::temp_dir().join(format!("lockproof-tests-cache-{}", std::process::id())),
