@@ -157,6 +157,27 @@ grep -F "host-not-allowed" "$work/commit2.log" | sed 's/^/       /'
 
 git reset --quiet --hard
 
+# The other package managers' lockfiles go through the same hook.
+mkdir -p c d
+cp "$root/fixtures/formats/example/pnpm10/pnpm-lock.yaml" c/pnpm-lock.yaml
+cp "$root/fixtures/formats/example/yarn1/yarn.lock" d/yarn.lock
+git add c d
+must_pass "$work/commit4.log" "committing pnpm and Yarn lockfiles was refused" \
+    "${offline[@]}" git commit --quiet -m "pnpm and yarn lockfiles"
+must_say "$work/commit4.log" "lockproof (lockfile checks, offline)" "Passed"
+ok "a commit of a pnpm-lock.yaml and a yarn.lock runs the hook and passes"
+
+# A binary bun.lockb, which lockproof cannot read, is refused, not passed.
+printf '#!/usr/bin/env bun\nbun-lockfile-format-v0\n' >bun.lockb
+git add bun.lockb
+if "${offline[@]}" git commit --quiet -m "binary bun lockfile" >"$work/commit5.log" 2>&1; then
+    cat "$work/commit5.log"
+    fail "a binary bun.lockb was committed unread"
+fi
+must_say "$work/commit5.log" "bun.lockb" "--save-text-lockfile"
+ok "a commit of a binary bun.lockb fails with the way to a text lockfile"
+git reset --quiet --hard
+
 echo "notes" >README.md
 git add README.md
 must_pass "$work/commit3.log" "a commit without lockfiles was refused" \
@@ -167,7 +188,7 @@ ok "a commit without lockfiles skips the hook"
 # The full audit asks the registry; port 9 on 127.0.0.1 refuses, so the
 # evidence is unknown (fetch-failed, a warning) and the clean file passes.
 must_pass "$work/online.log" "the lockproof-online hook failed on a clean lockfile" \
-    env npm_config_registry=http://127.0.0.1:9/ \
+    env npm_config_registry=http://127.0.0.1:9/ LOCKPROOF_TUF_URL=http://127.0.0.1:9 \
     "$pre_commit" run --hook-stage manual lockproof-online --verbose --files a/package-lock.json
 must_say "$work/online.log" "fetch-failed"
 ok "the lockproof-online hook (manual stage) asks the registry (fetch-failed from a closed port)"

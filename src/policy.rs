@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::config::{Config, Date, Ignore, LintLevel};
 use crate::finding::{Code, Finding, Severity};
-use crate::lockfile::folder_name;
+use crate::lockfile::name::installed_as_itself;
 
 /// The rules findings are judged by.
 #[derive(Debug, Clone)]
@@ -164,7 +164,7 @@ pub fn apply(policy: &Policy, mut findings: Vec<Finding>) -> Outcome {
         let ignore = finding
             .package
             .as_ref()
-            .filter(|p| folder_name(&p.path) == p.name)
+            .filter(|p| installed_as_itself(&p.path, &p.name))
             .and_then(|p| {
                 policy.ignores.iter().enumerate().find(|(i, ig)| {
                     active[*i]

@@ -2,7 +2,7 @@
 //! that occur twice in one object.
 
 use crate::finding::{Code, Finding, Location};
-use crate::lockfile::{Lockfile, LockfileVersion};
+use crate::lockfile::{Lockfile, LockfileVersion, PackageManager};
 
 pub(super) fn check(lockfile: &Lockfile, out: &mut Vec<Finding>) {
     let at = |line| Location {
@@ -26,12 +26,16 @@ pub(super) fn check(lockfile: &Lockfile, out: &mut Vec<Finding>) {
             at(lockfile.version_line),
         ));
     }
+    let who_wins = match lockfile.format.manager() {
+        PackageManager::Npm => "npm keeps this last value",
+        _ => "readers disagree on which value wins",
+    };
     for dup in &lockfile.duplicate_keys {
         out.push(Finding::new(
             Code::DuplicateKey,
             None,
             format!(
-                "the key {:?} appears more than once in one object; npm keeps this last value",
+                "the key {:?} appears more than once in one object; {who_wins}",
                 dup.key
             ),
             at(dup.line),

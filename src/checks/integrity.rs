@@ -2,9 +2,22 @@
 
 use super::EntryFindings;
 use crate::finding::Code;
-use crate::lockfile::{IntegrityField, SourceKind};
+use crate::lockfile::{IntegrityField, Pin, SourceKind, YarnChecksum};
 
 pub(super) fn check(f: &mut EntryFindings) {
+    if let Pin::YarnChecksum(checksum) = &f.entry.pin {
+        // Yarn Berry pins its own archive, never the npm tarball: the
+        // report says so once for the file, and the registry's integrity
+        // stands for the bytes. Only a checksum that cannot be read is a
+        // finding here.
+        if let YarnChecksum::Malformed(raw) = checksum {
+            f.report(
+                Code::IntegrityMalformed,
+                format!("Yarn checksum {raw:?} is unusable"),
+            );
+        }
+        return;
+    }
     match &f.entry.integrity {
         IntegrityField::Absent => {
             // npm records no integrity for git, link, workspace or bundled

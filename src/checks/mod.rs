@@ -23,7 +23,7 @@ use crate::config::{Config, TrustPolicy};
 use crate::evidence::model::Evidence;
 use crate::finding::{Code, Finding, Location, PackageRef};
 use crate::lockfile::{Entry, Lockfile};
-use crate::registry::NPM_REGISTRY_HOST;
+use crate::registry::{NPM_REGISTRY_HOST, YARN_REGISTRY_HOST};
 
 /// What the checks need to know beyond the lockfile.
 #[derive(Debug, Clone)]
@@ -42,13 +42,16 @@ pub struct Context {
 
 impl Context {
     /// The context `config` sets, judged at `now`: registry tarballs from
-    /// npm's public registry only, unless the configuration allows others.
+    /// npm's public registry only (under npm's or Yarn's name), unless the
+    /// configuration allows others.
     pub fn new(config: &Config, now: jiff::Timestamp) -> Self {
         Self {
-            allowed_hosts: config
-                .allowed_hosts
-                .clone()
-                .unwrap_or_else(|| vec![NPM_REGISTRY_HOST.to_string()]),
+            allowed_hosts: config.allowed_hosts.clone().unwrap_or_else(|| {
+                vec![
+                    NPM_REGISTRY_HOST.to_string(),
+                    YARN_REGISTRY_HOST.to_string(),
+                ]
+            }),
             trust: config.trust.clone(),
             now,
             strict: config.strict,

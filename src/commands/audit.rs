@@ -98,14 +98,14 @@ pub(super) fn audit_all(settings: &AuditSettings) -> Result<Done> {
 /// base.
 fn load(project: &Project, base: Option<&Base>) -> Result<(Lockfile, Option<LockfileDiff>)> {
     let path = &project.lockfile;
-    let Some(base) = base else {
-        return Ok((lockfile::load(path)?, None));
-    };
     let bytes = std::fs::read(path).map_err(|source| LockfileError::Io {
         path: path.clone(),
         source,
     })?;
-    let lockfile = lockfile::parse_bytes(path, &bytes)?;
+    let lockfile = lockfile::parse_as(project.manager, path, &bytes)?;
+    let Some(base) = base else {
+        return Ok((lockfile, None));
+    };
     let diff = diff::against(base, path, &lockfile, &bytes)?;
     Ok((lockfile, Some(diff)))
 }

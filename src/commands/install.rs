@@ -22,6 +22,7 @@ use super::settings::{AuditSettings, cache_dir};
 use crate::cacache::{NpmCache, PackumentVersion, minimal_packument, packument_url};
 use crate::cli::InstallArgs;
 use crate::evidence::tarball::{Skip, VerifiedTarball};
+use crate::lockfile::PackageManager;
 use crate::registry::npmrc::NpmConfig;
 
 /// Runs `lockproof install`.
@@ -37,6 +38,21 @@ pub(super) fn run(args: &InstallArgs) -> Result<ExitStatus> {
     let mut audit_args = args.audit.clone();
     audit_args.tarballs = true;
     let settings = AuditSettings::resolve(&audit_args)?;
+    // `npm ci` installs npm's lockfile only: another package manager's
+    // would be audited and then not be what is installed.
+    if let Some(other) = settings
+        .projects
+        .iter()
+        .find(|p| p.manager != PackageManager::Npm)
+    {
+        bail!(
+            "{}: a {} lockfile: lockproof install runs npm ci, which does not read it; verify \
+             its bytes with `lockproof audit --tarballs` and install with {} itself",
+            other.lockfile.display(),
+            other.manager.as_str(),
+            other.manager.as_str()
+        );
+    }
     let done = audit_all(&settings)?;
     render(&done.report, &settings.output)?;
     if !done.report.passed {

@@ -17,7 +17,7 @@ use crate::config::{self, Config};
 use crate::diff::{Base, DiffError};
 use crate::fetch::FetchOptions;
 use crate::finding::Severity;
-use crate::lockfile;
+use crate::lockfile::{self, Located, PackageManager};
 use crate::registry::cache::{Cache, RecordKey};
 use crate::registry::client::ClientOptions;
 use crate::registry::npmrc::NpmConfig;
@@ -29,6 +29,8 @@ use crate::tarball::Limits;
 pub(super) struct Project {
     /// The lockfile, as the user named it (`./` dropped).
     pub lockfile: PathBuf,
+    /// Whose lockfile it is: the format it is read as.
+    pub manager: PackageManager,
     /// `--config`, else the `lockproof.toml` beside the lockfile, else the
     /// defaults.
     pub config: Config,
@@ -90,7 +92,7 @@ impl AuditSettings {
         let explicit = args.config.as_deref().map(config::load).transpose()?;
         let mut projects = files
             .into_iter()
-            .map(|lockfile| project(lockfile, explicit.as_ref(), args.registry.as_deref()))
+            .map(|located| project(located, explicit.as_ref(), args.registry.as_deref()))
             .collect::<Result<Vec<_>>>()?;
         // `--strict` only tightens: a project file cannot turn it off.
         for p in &mut projects {
@@ -154,7 +156,7 @@ impl AuditSettings {
 /// The lockfiles `paths` name (the current folder when none), each once,
 /// in order, with the shrinkwrap npm reads beside a package lock added;
 /// and a note for each shrinkwrap added.
-fn lockfiles(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>)> {
+fn lockfiles(paths: &[PathBuf]) -> Result<(Vec<Located>, Vec<String>)> {
     let default = [PathBuf::from(".")];
     let paths = if paths.is_empty() {
         &default[..]
@@ -162,35 +164,40 @@ fn lockfiles(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>)> {
         paths
     };
     let mut notes = Vec::new();
-    let mut files: Vec<PathBuf> = Vec::with_capacity(paths.len());
+    let mut files: Vec<Located> = Vec::with_capacity(paths.len());
     for path in paths {
-        let file = lockfile::locate(path)?;
-        let shadow = lockfile::shadowing_shrinkwrap(&file);
-        if let Some(shrinkwrap) = shadow {
-            notes.push(format!(
-                "npm installs from {}, not from {}: both were audited",
-                tidy(&shrinkwrap).display(),
-                tidy(&file).display()
-            ));
-            files.push(tidy(&file));
-            files.push(tidy(&shrinkwrap));
-        } else {
-            files.push(tidy(&file));
+        for found in lockfile::discover(path)? {
+            let located = Located {
+                path: tidy(&found.path),
+                manager: found.manager,
+            };
+            let shadow = (found.manager == PackageManager::Npm)
+                .then(|| lockfile::shadowing_shrinkwrap(&found.path))
+                .flatten();
+            files.push(located);
+            if let Some(shrinkwrap) = shadow {
+                notes.push(format!(
+                    "npm installs from {}, not from {}: both were audited",
+                    tidy(&shrinkwrap).display(),
+                    tidy(&found.path).display()
+                ));
+                files.push(Located {
+                    path: tidy(&shrinkwrap),
+                    manager: PackageManager::Npm,
+                });
+            }
         }
     }
     // Order-preserving: pre-commit passes `npm-shrinkwrap.json` before the
     // `package-lock.json` that adds it again as its shadow.
     let mut seen = BTreeSet::new();
-    files.retain(|f| seen.insert(f.clone()));
+    files.retain(|f| seen.insert(f.path.clone()));
     Ok((files, notes))
 }
 
 /// The settings of one lockfile.
-fn project(
-    lockfile: PathBuf,
-    explicit: Option<&Config>,
-    registry: Option<&str>,
-) -> Result<Project> {
+fn project(located: Located, explicit: Option<&Config>, registry: Option<&str>) -> Result<Project> {
+    let lockfile = located.path;
     let config = match explicit {
         Some(c) => c.clone(),
         None => match config::find_beside(&lockfile) {
@@ -205,6 +212,7 @@ fn project(
     let npm = NpmConfig::from_process_env(Some(folder), registry)?;
     Ok(Project {
         lockfile,
+        manager: located.manager,
         config,
         npm,
     })

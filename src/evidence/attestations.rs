@@ -14,7 +14,8 @@ use super::provenance::{Provenance, judge, sha512_of};
 use super::source::{AttestationKey, AttestationsOutcome};
 use super::unknown::Unknown;
 use crate::anchors::Anchors;
-use crate::lockfile::{Entry, IntegrityField, Lockfile};
+use crate::integrity::Integrity;
+use crate::lockfile::{Entry, IntegrityField, Lockfile, Pin};
 
 /// The attestations key of an entry whose version document points to
 /// attestations: `Ok((key, pointer))`, or `Err(why)` when the lockfile
@@ -27,8 +28,18 @@ fn attestation_key(
         return None;
     };
     let pointer = record.attestations.as_ref()?;
-    let sha512 = match &entry.integrity {
-        IntegrityField::Valid(i) => sha512_of(i),
+    // Yarn Berry pins no npm integrity: the attestations are bound to the
+    // registry's, which the tarball check holds the bytes to.
+    let registry_integrity = matches!(entry.pin, Pin::YarnChecksum(_))
+        .then(|| {
+            record
+                .integrity
+                .as_deref()
+                .and_then(|i| Integrity::parse(i).ok())
+        })
+        .flatten();
+    let sha512 = match (&entry.integrity, &registry_integrity) {
+        (IntegrityField::Valid(i), _) | (_, Some(i)) => sha512_of(i),
         _ => Err("the lockfile states no usable integrity, which attestations are bound to"),
     };
     Some(match (sha512, &entry.version) {

@@ -20,7 +20,7 @@ use super::registry::{self, Packages};
 use super::source::{
     AttestationKey, AttestationsOutcome, PackageKey, PackageOutcome, Source, TarballKey,
 };
-use super::tarball;
+use super::tarball::{self, RegistryDist};
 use crate::anchors::Anchors;
 use crate::lockfile::Lockfile;
 use crate::platform::Machine;
@@ -107,18 +107,21 @@ pub fn collect(lockfile: &Lockfile, request: &Request<'_>, source: &dyn Source) 
         previous::add(lockfile, &mut evidence, judging(&fetched, &keys, request));
     }
     if let Tarballs::Verify { machine } = request.tarballs {
-        let registry_tarballs: Vec<Option<&str>> = evidence
+        let dists: Vec<RegistryDist<'_>> = evidence
             .entries
             .iter()
             .map(|ev| match ev {
                 Some(EntryEvidence {
                     metadata: Metadata::Found(record),
                     ..
-                }) => record.tarball.as_deref(),
-                _ => None,
+                }) => RegistryDist {
+                    tarball: record.tarball.as_deref(),
+                    integrity: record.integrity.as_deref(),
+                },
+                _ => RegistryDist::default(),
             })
             .collect();
-        let mut plan = tarball::plan(lockfile, &registry_tarballs, request.npm, machine);
+        let mut plan = tarball::plan(lockfile, &dists, request.npm, machine);
         for (i, planned) in plan.iter_mut().enumerate() {
             if !in_scope(i) {
                 *planned = None;

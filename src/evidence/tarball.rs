@@ -14,10 +14,10 @@ use serde::Serialize;
 use url::Url;
 
 use super::source::{FetchedTarball, TarballKey, TarballOutcome};
-use crate::integrity::Hash;
-use crate::lockfile::{Entry, IntegrityField, Lockfile, SourceKind};
+use crate::integrity::{Hash, Integrity};
+use crate::lockfile::{Entry, IntegrityField, Lockfile, Pin, SourceKind};
 use crate::platform::Machine;
-use crate::registry::NPM_REGISTRY_HOST;
+use crate::registry::is_public_registry_host;
 use crate::registry::npmrc::NpmConfig;
 use crate::tarball::Inspection;
 
@@ -88,13 +88,23 @@ pub enum TarballEvidence {
     Skipped(Skip),
 }
 
+/// What a registry entry's version document says of its tarball.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RegistryDist<'a> {
+    /// `dist.tarball`.
+    pub tarball: Option<&'a str>,
+    /// `dist.integrity`: the identity of the bytes when the lockfile pins
+    /// no npm integrity (Yarn Berry).
+    pub integrity: Option<&'a str>,
+}
+
 /// The tarball each entry would be fetched from, or why it is not fetched;
 /// `None` for entries with nothing to download (links, workspaces, bundled
-/// entries). `registry_tarballs` holds, per entry, the `dist.tarball` its
-/// version document states.
+/// entries). `registry` holds, per entry, what its version document says
+/// of its tarball.
 pub fn plan(
     lockfile: &Lockfile,
-    registry_tarballs: &[Option<&str>],
+    registry: &[RegistryDist<'_>],
     npm: &NpmConfig,
     machine: Option<&Machine>,
 ) -> Vec<Option<Result<TarballKey, Skip>>> {
@@ -108,15 +118,15 @@ pub fn plan(
         .iter()
         .enumerate()
         .map(|(i, entry)| {
-            let record = registry_tarballs.get(i).copied().flatten();
-            key_of(entry, record, npm, machine, project)
+            let dist = registry.get(i).copied().unwrap_or_default();
+            key_of(entry, dist, npm, machine, project)
         })
         .collect()
 }
 
 fn key_of(
     entry: &Entry,
-    registry_tarball: Option<&str>,
+    dist: RegistryDist<'_>,
     npm: &NpmConfig,
     machine: Option<&Machine>,
     project: &Path,
@@ -147,11 +157,19 @@ fn key_of(
     if optional && machine.is_some_and(|m| !m.allows(&entry.platform)) {
         return Some(Err(Skip::OtherPlatform));
     }
-    let IntegrityField::Valid(integrity) = &entry.integrity else {
-        return Some(Err(Skip::NoIntegrity));
+    // Yarn Berry pins no npm integrity: the registry's stands for the
+    // bytes of a registry entry (the report says the lockfile did not pin
+    // it).
+    let registry_integrity = matches!(entry.pin, Pin::YarnChecksum(_))
+        .then(|| dist.integrity.and_then(|i| Integrity::parse(i).ok()))
+        .flatten()
+        .filter(|_| entry.source == SourceKind::Registry);
+    let integrity = match (&entry.integrity, &registry_integrity) {
+        (IntegrityField::Valid(integrity), _) | (_, Some(integrity)) => integrity,
+        _ => return Some(Err(Skip::NoIntegrity)),
     };
     let url = match entry.source {
-        SourceKind::Registry => registry_url(entry, registry_tarball, npm),
+        SourceKind::Registry => registry_url(entry, dist.tarball, npm),
         SourceKind::RemoteTarball => entry.url.clone(),
         SourceKind::Git => entry.url.as_ref().and_then(github_tarball),
         SourceKind::LocalFile => local_tarball(entry, project),
@@ -185,8 +203,8 @@ fn registry_url(entry: &Entry, registry_tarball: Option<&str>, npm: &NpmConfig) 
         (url.origin() == registry.origin()).then_some(url)
     };
     let from_public = |url: &Url| -> Option<Url> {
-        if url.host_str() == Some(NPM_REGISTRY_HOST)
-            && registry.host_str() != Some(NPM_REGISTRY_HOST)
+        if url.host_str().is_some_and(is_public_registry_host)
+            && registry.host_str() != url.host_str()
         {
             on_registry(url.path())
         } else {

@@ -57,6 +57,19 @@ fn url_safe(c: char) -> bool {
     c.is_ascii_alphanumeric() || "-_.!~*'()".contains(c)
 }
 
+/// Whether the entry at install path `path` is installed under its own
+/// `name`. npm's paths name the folder (`node_modules/a/node_modules/b`);
+/// the other formats key entries by what they resolve (`name@version`,
+/// `name@npm:version`, Yarn's locators). An entry renaming itself (the
+/// folder `lodash` claiming to be `@corp/internal`) is not.
+pub fn installed_as_itself(path: &str, name: &str) -> bool {
+    if path.starts_with("node_modules/") || path.contains("/node_modules/") {
+        return super::folder_name(path) == name;
+    }
+    path.strip_prefix(name)
+        .is_some_and(|rest| rest.starts_with('@') || rest.starts_with('('))
+}
+
 #[cfg(test)]
 mod tests {
     use super::{name_problem, split_spec};

@@ -20,7 +20,7 @@ use crate::evidence::summary::{
 };
 use crate::evidence::tarball::{SkippedTarball, TarballCounts};
 use crate::finding::{Code, Severity};
-use crate::lockfile::{Lockfile, LockfileVersion, SourceKind};
+use crate::lockfile::{Gap, Lockfile, LockfileFormat, PackageManager, SourceKind};
 use crate::policy::{IgnoredFinding, Judged, Outcome, PolicyNote};
 
 /// How many changes of one lockfile the table and Markdown list (a
@@ -155,8 +155,16 @@ pub struct Unverifiable {
 pub struct LockfileSummary {
     /// The file, as the user named it.
     pub path: String,
-    /// Its format.
-    pub lockfile_version: LockfileVersion,
+    /// Its format: npm's `lockfileVersion` (`v3`, `unversioned`), or the
+    /// package manager's format (`pnpm-9.0`, `yarn-v1`, `yarn-berry-v8`,
+    /// `bun-v1`).
+    pub lockfile_version: LockfileFormat,
+    /// The package manager that installs from it.
+    pub package_manager: PackageManager,
+    /// What the format does not record, and so which checks could not
+    /// apply to its entries.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<FormatGap>,
     /// The config applied, if any.
     pub config: Option<String>,
     /// The severity that fails the run for this file.
@@ -182,6 +190,15 @@ pub struct LockfileSummary {
     /// Diff mode (`--base`) only: the base and what changed.
     #[serde(flatten)]
     pub diff: Option<LockfileDiffSummary>,
+}
+
+/// Something a lockfile's format does not record, and why it matters.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormatGap {
+    /// What is missing.
+    pub gap: Gap,
+    /// Which checks cannot apply, in words.
+    pub reason: &'static str,
 }
 
 /// One lockfile compared with its base (`--base`).
@@ -365,7 +382,18 @@ impl LockfileSummary {
             tarballs_skipped: a.tarballs_skipped,
             diff: a.diff,
             path: a.lockfile.path.display().to_string(),
-            lockfile_version: a.lockfile.version,
+            lockfile_version: a.lockfile.format,
+            package_manager: a.lockfile.format.manager(),
+            gaps: a
+                .lockfile
+                .format
+                .gaps()
+                .iter()
+                .map(|&gap| FormatGap {
+                    gap,
+                    reason: gap.reason(),
+                })
+                .collect(),
             config: a.config,
             fail_on: a.fail_on,
             entries: a.lockfile.entries.len(),
@@ -438,6 +466,17 @@ impl Report {
                 notes.push(format!(
                     "{}: registry evidence unknown for {unknown} entries{offline}",
                     a.lockfile.path.display(),
+                ));
+            }
+            // npm's old formats have a finding of their own
+            // (`lockfile-old-format`); the other formats' gaps are notes.
+            let other_format = a.lockfile.format.manager() != PackageManager::Npm;
+            for gap in a.lockfile.format.gaps().iter().filter(|_| other_format) {
+                notes.push(format!(
+                    "{} ({}): {}",
+                    a.lockfile.path.display(),
+                    a.lockfile.format,
+                    gap.reason()
                 ));
             }
             let (lockfile, judged) = LockfileSummary::of(a);

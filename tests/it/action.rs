@@ -222,7 +222,7 @@ fn a_pull_request_is_judged_on_what_it_changes() {
             format!(
                 "::error file=web/package-lock.json,line={line},title=lockproof host-not-allowed \
                  (high)::evil@1.0.0 (host-not-allowed): downloaded from \"evil.example.com\", \
-                 which is not an allowed host (registry.npmjs.org)"
+                 which is not an allowed host (registry.npmjs.org, registry.yarnpkg.com)"
             ),
             format!(
                 "::warning file=web/package-lock.json,line={line},title=lockproof \

@@ -30,7 +30,7 @@ fn folder_without_a_lockfile() {
     let e = fails(&["audit", "fixtures/bad/no-lockfile"]);
     assert_eq!(
         e,
-        "lockproof: error: fixtures/bad/no-lockfile: no npm-shrinkwrap.json or package-lock.json in this folder\n"
+        "lockproof: error: fixtures/bad/no-lockfile: no lockfile in this folder (looked for npm-shrinkwrap.json, package-lock.json, pnpm-lock.yaml, yarn.lock and bun.lock)\n"
     );
 }
 

@@ -276,3 +276,80 @@ fn bun_locks_what_npm_locks_at_install_paths() {
         assert!(set != "example" || esbuild.is_some_and(|e| e.has_install_script));
     }
 }
+
+/// Audits `args` offline and returns the exit code and the JSON report.
+fn audit_json(args: &[&str]) -> (i32, serde_json::Value) {
+    crate::util::json_report(args)
+}
+
+#[test]
+fn every_format_is_audited_with_its_gaps_said_and_no_false_alarm() {
+    for (tool, manager, version) in [
+        ("pnpm10", "pnpm", "pnpm-9.0"),
+        ("yarn1", "yarn", "yarn-v1"),
+        ("berry4", "yarn", "yarn-berry-v10"),
+        ("bun", "bun", "bun-v2"),
+    ] {
+        let (code, report) = audit_json(&[&format!("fixtures/formats/example/{tool}")]);
+        let lockfile = &report["lockfiles"][0];
+        assert_eq!(lockfile["package_manager"], manager, "{tool}");
+        assert_eq!(lockfile["lockfile_version"], version, "{tool}");
+        assert_eq!(lockfile["entries"], 104, "{tool}");
+        assert!(
+            !lockfile["gaps"].as_array().unwrap().is_empty(),
+            "{tool}: what the format does not record is said"
+        );
+        // Yarn Berry pins no npm integrity by design and Yarn 1 resolves
+        // on npm's registry under Yarn's name: neither is a finding per
+        // entry.
+        let codes: Vec<&str> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["code"].as_str())
+            .filter(|c| *c != "install-script")
+            .collect();
+        assert!(codes.is_empty(), "{tool}: {codes:?}");
+        assert_eq!(code, 0, "{tool}");
+    }
+}
+
+#[test]
+fn a_folder_with_several_lockfiles_audits_each() {
+    let dir = tempfile::tempdir().unwrap();
+    for (from, name) in [
+        ("npm/package-lock.json", "package-lock.json"),
+        ("pnpm10/pnpm-lock.yaml", "pnpm-lock.yaml"),
+        ("yarn1/yarn.lock", "yarn.lock"),
+    ] {
+        std::fs::copy(
+            crate::util::root()
+                .join("fixtures/formats/example")
+                .join(from),
+            dir.path().join(name),
+        )
+        .unwrap();
+    }
+    let (_, report) = audit_json(&[dir.path().to_str().unwrap()]);
+    let managers: Vec<&str> = report["lockfiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["package_manager"].as_str())
+        .collect();
+    assert_eq!(managers, vec!["npm", "pnpm", "yarn"]);
+}
+
+#[test]
+fn install_refuses_a_lockfile_npm_does_not_read() {
+    let out = crate::util::lockproof()
+        .args(["install", "fixtures/formats/example/pnpm10"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("a pnpm lockfile") && stderr.contains("lockproof audit --tarballs"),
+        "{stderr}"
+    );
+}
