@@ -9,6 +9,7 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use lockproof::advisories::source::Database;
 use lockproof::anchors;
 use lockproof::audit::{Options, Subject, audit};
 use lockproof::checks::{self, Context};
@@ -68,13 +69,18 @@ fn bench(c: &mut Criterion) {
         limits: Limits::default(),
         now: now.as_second(),
     };
-    let source = RegistrySource::new(&fetch, &npm).expect("offline source");
+    let database = Database::Missing {
+        reason: "benchmark".to_owned(),
+    };
+    let advisory_database = database.info();
+    let source = RegistrySource::new(&fetch, &npm, &database).expect("offline source");
     let mut anchor_settings = anchors::Settings::new(None, now);
     anchor_settings.offline = true;
     let anchors = anchors::load(&anchor_settings);
     let options = Options {
         tarballs: Tarballs::Skip,
         anchors: &anchors,
+        advisory_database: &advisory_database,
         fail_on: None,
         now,
     };

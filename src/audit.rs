@@ -4,6 +4,7 @@
 
 use jiff::Timestamp;
 
+use crate::advisories::{self, evidence::DbInfo};
 use crate::anchors::Anchors;
 use crate::checks::{self, Context};
 use crate::config::{Config, Date};
@@ -23,6 +24,8 @@ pub struct Options<'a> {
     pub tarballs: Tarballs<'a>,
     /// The trust anchors.
     pub anchors: &'a Anchors,
+    /// The advisory database consulted, as reports describe it.
+    pub advisory_database: &'a DbInfo,
     /// `--fail-on`, overriding the configuration's.
     pub fail_on: Option<Severity>,
     /// The time everything is judged at.
@@ -111,6 +114,15 @@ pub fn audit(subject: Subject<'_>, options: &Options<'_>, source: &dyn Source) -
         tarballs: matches!(options.tarballs, Tarballs::Verify { .. })
             .then(|| TarballCounts::of(&evidence.tarballs)),
         tarballs_skipped: tarball::skipped(&lockfile, &evidence.tarballs),
+        advisories: advisories::evidence::summarize(
+            options.advisory_database.clone(),
+            &evidence
+                .advisories
+                .iter()
+                .flatten()
+                .cloned()
+                .collect::<Vec<_>>(),
+        ),
         evidence: evidence.summary(&lockfile),
         provenance: evidence.verified_provenance(&lockfile),
         trust: evidence.trust_levels(&lockfile),

@@ -39,6 +39,46 @@ pub enum Command {
     /// Show or refresh the trust anchors: npm's registry keys and the
     /// Sigstore trusted root, from Sigstore's TUF repository.
     Trust(TrustArgs),
+    /// Download and index the OSV advisory database for offline audits.
+    Advisories(AdvisoriesArgs),
+}
+
+/// Arguments of `lockproof advisories`.
+#[derive(Debug, Args)]
+pub struct AdvisoriesArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: AdvisoriesAction,
+
+    /// Cache folder [default: the platform cache folder]/lockproof.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "LOCKPROOF_CACHE_DIR",
+        hide_env_values = true,
+        global = true
+    )]
+    pub cache_dir: Option<PathBuf>,
+
+    /// The OSV export (a zip of OSV records for npm) to download.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "LOCKPROOF_OSV_EXPORT_URL",
+        default_value = crate::advisories::update::DEFAULT_EXPORT_URL,
+        global = true
+    )]
+    pub osv_export_url: String,
+}
+
+/// `lockproof advisories` actions.
+#[derive(Debug, Subcommand)]
+pub enum AdvisoriesAction {
+    /// Download the export when it changed (one conditional request when
+    /// not) and index it by package name.
+    Update,
+    /// Say which database an audit would use, and how old it is.
+    Show,
 }
 
 /// Arguments of `lockproof trust`.
@@ -251,6 +291,30 @@ pub struct AuditArgs {
         default_value = crate::anchors::tuf::SIGSTORE_TUF_URL
     )]
     pub tuf_url: String,
+
+    /// A local OSV export zip to take advisories from (air-gapped machines,
+    /// mirrors) instead of the downloaded export or the OSV API.
+    #[arg(long, value_name = "FILE")]
+    pub advisory_db: Option<PathBuf>,
+
+    /// The OSV-compatible API asked for advisories when no export was
+    /// downloaded (`lockproof advisories update`).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "LOCKPROOF_OSV_URL",
+        default_value = crate::advisories::api::DEFAULT_API_URL
+    )]
+    pub osv_url: String,
+
+    /// The OSV export an earlier `lockproof advisories update` downloaded.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "LOCKPROOF_OSV_EXPORT_URL",
+        default_value = crate::advisories::update::DEFAULT_EXPORT_URL
+    )]
+    pub osv_export_url: String,
 
     /// Parallel requests to the registry.
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]

@@ -132,13 +132,44 @@ impl PackageMatcher {
     }
 }
 
+/// What one `[[ignore]]` covers.
+#[derive(Debug, Clone)]
+pub enum IgnoreTarget {
+    /// Findings of `code` about `package`.
+    Code {
+        /// Packages covered.
+        package: PackageMatcher,
+        /// The code ignored.
+        code: Code,
+    },
+    /// Findings reporting advisory `id` (or an advisory aliased to it),
+    /// about `package` when one is given.
+    Advisory {
+        /// The advisory id (`GHSA-…`, `CVE-…`, `MAL-…`).
+        id: String,
+        /// Packages covered; `None`: any package.
+        package: Option<PackageMatcher>,
+    },
+}
+
+impl fmt::Display for IgnoreTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Code { package, code } => write!(f, "{code} for {}", package.spec),
+            Self::Advisory { id, package: None } => write!(f, "advisory {id}"),
+            Self::Advisory {
+                id,
+                package: Some(p),
+            } => write!(f, "advisory {id} for {}", p.spec),
+        }
+    }
+}
+
 /// One `[[ignore]]` entry.
 #[derive(Debug, Clone)]
 pub struct Ignore {
-    /// Packages covered.
-    pub package: PackageMatcher,
-    /// The code ignored.
-    pub code: Code,
+    /// What it covers.
+    pub target: IgnoreTarget,
     /// Why (required).
     pub reason: String,
     /// After this date the ignore stops applying.
@@ -266,8 +297,9 @@ struct RawTrust {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawIgnore {
-    package: Spanned<String>,
-    code: Spanned<String>,
+    package: Option<Spanned<String>>,
+    code: Option<Spanned<String>>,
+    advisory: Option<Spanned<String>>,
     reason: Spanned<String>,
     expires: Option<Spanned<toml::Value>>,
 }
@@ -336,10 +368,43 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     for item in raw.ignore {
         let start = item.span().start;
         let item = item.into_inner();
-        let package = PackageMatcher::parse(item.package.get_ref())
-            .map_err(|m| invalid(item.package.span().start, m))?;
-        let code =
-            parse_code(item.code.get_ref()).map_err(|m| invalid(item.code.span().start, m))?;
+        let package = item
+            .package
+            .as_ref()
+            .map(|p| PackageMatcher::parse(p.get_ref()).map_err(|m| invalid(p.span().start, m)))
+            .transpose()?;
+        let target = match (&item.code, &item.advisory, package) {
+            (Some(code), None, Some(package)) => IgnoreTarget::Code {
+                package,
+                code: parse_code(code.get_ref()).map_err(|m| invalid(code.span().start, m))?,
+            },
+            (None, Some(id), package) => {
+                crate::advisories::ignore::check_id(id.get_ref())
+                    .map_err(|e| invalid(id.span().start, format!("advisory: {e}")))?;
+                IgnoreTarget::Advisory {
+                    id: id.get_ref().trim().to_owned(),
+                    package,
+                }
+            }
+            (Some(_), Some(id), _) => {
+                return Err(invalid(
+                    id.span().start,
+                    "an ignore names a code or an advisory, not both".into(),
+                ));
+            }
+            (Some(code), None, None) => {
+                return Err(invalid(
+                    code.span().start,
+                    "an ignore of a code needs the package it covers".into(),
+                ));
+            }
+            (None, None, _) => {
+                return Err(invalid(
+                    start,
+                    "an ignore needs a code (with a package) or an advisory".into(),
+                ));
+            }
+        };
         if item.reason.get_ref().trim().is_empty() {
             return Err(invalid(
                 item.reason.span().start,
@@ -356,8 +421,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             })?),
         };
         ignores.push(Ignore {
-            package,
-            code,
+            target,
             reason: item.reason.into_inner(),
             expires,
             line: line_of(text, start),
@@ -481,7 +545,31 @@ expires = "2000-01-01"
         assert_eq!(c.ignores[0].line, 6);
         assert_eq!(c.ignores[0].expires.unwrap().to_string(), "2027-06-30");
         assert_eq!(c.ignores[1].expires.unwrap().to_string(), "2000-01-01");
-        assert_eq!(c.ignores[0].package.name, "@s/p");
+        assert!(matches!(
+            &c.ignores[0].target,
+            IgnoreTarget::Code { package, .. } if package.name == "@s/p"
+        ));
+    }
+
+    #[test]
+    fn ignores_name_a_code_with_a_package_or_an_advisory() {
+        let c = parse(
+            Path::new("lockproof.toml"),
+            "[[ignore]]\nadvisory = \"GHSA-aaaa-bbbb-cccc\"\nreason = \"r\"\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            &c.ignores[0].target,
+            IgnoreTarget::Advisory { id, package: None } if id == "GHSA-aaaa-bbbb-cccc"
+        ));
+        for bad in [
+            "[[ignore]]\ncode = \"git-source\"\nreason = \"r\"\n",
+            "[[ignore]]\npackage = \"a\"\nreason = \"r\"\n",
+            "[[ignore]]\ncode = \"git-source\"\nadvisory = \"GHSA-x\"\npackage = \"a\"\nreason = \"r\"\n",
+            "[[ignore]]\nadvisory = \"\"\nreason = \"r\"\n",
+        ] {
+            assert!(parse(Path::new("lockproof.toml"), bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -262,6 +262,19 @@ pub struct Finding {
     pub message: String,
     /// Where.
     pub location: Location,
+    /// The advisory the finding reports, for ignores by advisory id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advisory: Option<AdvisoryIds>,
+}
+
+/// The ids an advisory finding answers to: the one it is reported under,
+/// and its aliases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdvisoryIds {
+    /// The id reported (`MAL-…`, `GHSA-…`, …).
+    pub id: String,
+    /// Its other ids (a GHSA's CVE, …).
+    pub aliases: Vec<String>,
 }
 
 impl Finding {
@@ -278,6 +291,7 @@ impl Finding {
             package,
             message,
             location,
+            advisory: None,
         }
     }
 

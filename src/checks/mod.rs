@@ -4,6 +4,7 @@
 //! I/O and never apply policy; they report everything they see with the
 //! code's default severity, and [`crate::policy`] decides what counts.
 
+mod advisories;
 mod format;
 mod integrity;
 mod names;
@@ -68,6 +69,7 @@ pub fn run(lockfile: &Lockfile, ctx: &Context, evidence: Option<&Evidence>) -> V
     format::check(lockfile, &mut out);
     if let Some(evidence) = evidence {
         stripped::check(lockfile, evidence, &mut out);
+        advisories::check_unknown(lockfile, evidence, ctx, &mut out);
     }
     let per_entry: Vec<Vec<Finding>> = lockfile
         .entries
@@ -93,6 +95,9 @@ pub fn run(lockfile: &Lockfile, ctx: &Context, evidence: Option<&Evidence>) -> V
                 registry::check(&mut f, ev, ctx);
                 provenance::check(&mut f, ev, ctx);
                 trust::check(&mut f, ev, ctx);
+            }
+            if let Some(Some(lookup)) = evidence.and_then(|e| e.advisories.get(i)) {
+                advisories::check(&mut f, lookup);
             }
             if let Some(evidence) = evidence
                 && let Some(Some(tarball)) = evidence.tarballs.get(i)

@@ -6,8 +6,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
-use super::settings::{AuditSettings, Output, Project};
+use std::sync::Arc;
+
+use super::settings::{AuditSettings, Output, Project, advisory_http};
 use super::{ExitStatus, write_stdout};
+use crate::advisories;
 use crate::anchors;
 use crate::audit::{Options, Subject, audit};
 use crate::cli::AuditArgs;
@@ -39,6 +42,9 @@ pub(super) struct Done {
 /// Audits every lockfile of `settings` into one report.
 pub(super) fn audit_all(settings: &AuditSettings) -> Result<Done> {
     let anchors = anchors::load(&settings.anchors);
+    let http = advisory_http(settings.fetch.client.timeout, settings.fetch.client.retries);
+    let database = advisories::source::open(&settings.advisories, Arc::new(http), &mut |_| {});
+    let advisory_info = database.info();
     let machine = Machine::current();
     let options = Options {
         tarballs: if settings.tarballs {
@@ -49,11 +55,15 @@ pub(super) fn audit_all(settings: &AuditSettings) -> Result<Done> {
             Tarballs::Skip
         },
         anchors: &anchors,
+        advisory_database: &advisory_info,
         fail_on: settings.fail_on,
         now: settings.now,
     };
     // Every verdict rests on the anchors: every report says which.
-    let mut notes = vec![anchors.describe()];
+    let mut notes = vec![
+        anchors.describe(),
+        format!("advisories: {}", advisory_info.line(settings.now)),
+    ];
     notes.extend(settings.notes.iter().cloned());
     let mut audited = Vec::with_capacity(settings.projects.len());
     let mut verified = Vec::with_capacity(settings.projects.len());
@@ -67,7 +77,7 @@ pub(super) fn audit_all(settings: &AuditSettings) -> Result<Done> {
                 lockfile.path.display()
             ));
         }
-        let source = RegistrySource::new(&settings.fetch, &project.npm)?;
+        let source = RegistrySource::new(&settings.fetch, &project.npm, &database)?;
         let subject = Subject {
             lockfile,
             diff,

@@ -3,6 +3,7 @@
 //! the library on them. The only layer that knows clap, prints to the
 //! terminal or decides the exit status; nothing below imports it.
 
+mod advisories;
 mod audit;
 mod cache;
 mod explain;
@@ -59,6 +60,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Some(Command::VerifyBundle(args)) => verify_bundle::run(&args),
         Some(Command::Install(args)) => install::run(&args),
         Some(Command::Trust(args)) => trust::run(&args),
+        Some(Command::Advisories(args)) => advisories::run(&args),
         None => audit::run(&cli.audit),
     }
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 use jiff::Timestamp;
 
+use crate::advisories;
 use crate::anchors;
 use crate::cli::{AuditArgs, ExtraReport};
 use crate::config::{self, Config};
@@ -68,6 +69,8 @@ pub(super) struct AuditSettings {
     pub all_platforms: bool,
     /// Where the trust anchors come from.
     pub anchors: anchors::Settings,
+    /// Where advisories come from.
+    pub advisories: advisories::source::Settings,
     /// `--fail-on`, overriding each configuration's.
     pub fail_on: Option<Severity>,
     /// The report's destination.
@@ -135,8 +138,20 @@ impl AuditSettings {
             },
             tarballs: args.tarballs,
             all_platforms: args.all_platforms,
-            anchors: anchor_settings(cache_dir_for_anchors, args.offline, &args.tuf_url, now)
-                .with_trusted_root(args.trusted_root.clone()),
+            anchors: anchor_settings(
+                cache_dir_for_anchors.clone(),
+                args.offline,
+                &args.tuf_url,
+                now,
+            )
+            .with_trusted_root(args.trusted_root.clone()),
+            advisories: advisory_settings(
+                cache_dir_for_anchors,
+                args.offline,
+                args.advisory_db.clone(),
+                &args.osv_url,
+                &args.osv_export_url,
+            )?,
             fail_on: args.fail_on,
             output: Output {
                 format,
@@ -260,6 +275,38 @@ pub(super) fn anchor_settings(
     settings.offline = offline;
     settings.tuf_url = tuf_url.to_owned();
     settings
+}
+
+/// Where advisories come from: `--advisory-db`, else the export
+/// `lockproof advisories update` downloaded, else (online) the API.
+pub(super) fn advisory_settings(
+    cache_dir: Option<PathBuf>,
+    offline: bool,
+    advisory_db: Option<PathBuf>,
+    api_url: &str,
+    export_url: &str,
+) -> Result<advisories::source::Settings> {
+    let url = |what: &str, text: &str| {
+        url::Url::parse(text).with_context(|| format!("{what} {text:?} is not a URL"))
+    };
+    Ok(advisories::source::Settings {
+        cache_dir,
+        advisory_db,
+        export_url: url("--osv-export-url", export_url)?,
+        api: advisories::api::ApiSettings::new(url("--osv-url", api_url)?),
+        offline,
+        limits: advisories::export::Limits::default(),
+    })
+}
+
+/// The HTTP client advisories are fetched with: the audit's timeout and
+/// retries.
+pub(super) fn advisory_http(timeout: Duration, retries: u32) -> advisories::http::UreqHttp {
+    advisories::http::UreqHttp::new(advisories::http::HttpOptions {
+        timeout,
+        retries,
+        ..advisories::http::HttpOptions::default()
+    })
 }
 
 /// A Sigstore trusted root the user named, read and checked at `now`.

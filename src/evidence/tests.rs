@@ -24,6 +24,8 @@ use super::source::{
 use super::summary::EvidenceKind;
 use super::tarball::{Skip, TarballEvidence};
 use super::unknown::Unknown;
+use crate::advisories::api::Query;
+use crate::advisories::evidence::Lookup;
 use crate::anchors::{self, Anchors};
 use crate::integrity::Integrity;
 use crate::lockfile::{self, Lockfile};
@@ -100,6 +102,16 @@ impl Source for Fake {
                     .cloned()
                     .unwrap_or(AttestationsOutcome::NotFound);
                 (key.clone(), outcome)
+            })
+            .collect()
+    }
+
+    fn advisories(&self, queries: &[Query]) -> Vec<Lookup> {
+        queries
+            .iter()
+            .map(|q| {
+                self.ask(format!("advisories {}@{}", q.name, q.version));
+                Lookup::Absent
             })
             .collect()
     }
@@ -427,7 +439,8 @@ fn diff_scope_asks_only_about_changed_entries_and_their_base_versions() {
         fake.asked(),
         vec![
             "package a 1.0.0,2.0.0".to_string(),
-            format!("keys {MIRROR}")
+            format!("keys {MIRROR}"),
+            "advisories a@2.0.0".to_string(),
         ]
     );
     assert!(evidence.entries[1].is_none(), "unchanged: no evidence");

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::advisories::evidence::Summary as AdvisorySummary;
 use crate::diff::{BaseKind, Change};
 use crate::evidence::summary::{
     EntryTrust, EvidenceSummary, StateCounts, TrustCounts, VerifiedProvenance,
@@ -177,6 +178,8 @@ pub struct LockfileSummary {
     pub unverifiable: Vec<Unverifiable>,
     /// Evidence states of its registry entries.
     pub evidence: EvidenceSummary,
+    /// What the advisory database said of its registry entries.
+    pub advisories: AdvisorySummary,
     /// Entries whose provenance verified: where and how each was built.
     pub provenance: Vec<VerifiedProvenance>,
     /// Every registry entry's trust level.
@@ -256,6 +259,9 @@ pub struct Summary {
     /// `--tarballs` only: tarball verification over every lockfile.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tarballs: Option<TarballCounts>,
+    /// Advisories over every lockfile, and the database they came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advisories: Option<AdvisorySummary>,
     /// Diff mode (`--base`) only: entries changed, findings left out.
     #[serde(flatten)]
     pub diff: Option<DiffTotals>,
@@ -307,6 +313,8 @@ pub struct Report {
 
 /// One audited lockfile and what policy made of its findings.
 pub struct Audited {
+    /// What the advisory database said of its registry entries.
+    pub advisories: AdvisorySummary,
     /// Evidence states of its entries.
     pub evidence: EvidenceSummary,
     /// Registry-wide facts about its evidence.
@@ -375,6 +383,7 @@ impl LockfileSummary {
             }
         }
         let summary = Self {
+            advisories: a.advisories,
             evidence: a.evidence,
             provenance: a.provenance,
             trust: a.trust,
@@ -427,6 +436,10 @@ impl Summary {
         self.evidence.trust += l.evidence.trust;
         if let Some(t) = &l.tarballs {
             *self.tarballs.get_or_insert_default() += t.clone();
+        }
+        match &mut self.advisories {
+            Some(total) => total.add_counts(&l.advisories),
+            None => self.advisories = Some(l.advisories.clone()),
         }
         if let Some(d) = &l.diff {
             let totals = self.diff.get_or_insert_default();

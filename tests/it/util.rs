@@ -28,6 +28,9 @@ pub fn lockproof() -> Command {
         // Trust anchors are refreshed from a closed loopback port: tests
         // never reach Sigstore's TUF repository.
         .env("LOCKPROOF_TUF_URL", "http://127.0.0.1:9")
+        // Likewise OSV: its API and export are asked on a closed port.
+        .env("LOCKPROOF_OSV_URL", "http://127.0.0.1:9/")
+        .env("LOCKPROOF_OSV_EXPORT_URL", "http://127.0.0.1:9/npm/all.zip")
         .env(
             "LOCKPROOF_CACHE_DIR",
             std::env::temp_dir().join(format!("lockproof-tests-cache-{}", std::process::id())),
