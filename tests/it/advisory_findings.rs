@@ -133,7 +133,13 @@ fn advisory_findings_in_every_format() {
         None,
     );
     for format in FORMATS {
-        let out = report::render(&report, format, RenderOptions::default());
+        // Wide enough that no message wraps in the table: the checks
+        // below look for whole phrases.
+        let wide = RenderOptions {
+            width: 400,
+            ..RenderOptions::default()
+        };
+        let out = report::render(&report, format, wide);
         let name = format!("{format:?}").to_lowercase();
         insta::assert_snapshot!(format!("advisory_findings_{name}"), out);
         // Markdown escapes punctuation with backslashes.
