@@ -360,6 +360,14 @@ pub struct AuditArgs {
     /// (a report is still written to --output).
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// List every finding on its own row (table, Markdown) and annotate
+    /// each one (github). By default a code with more than 5 findings is
+    /// one row with the count and 3 examples, and a kind of annotation
+    /// GitHub would cut (over 10 errors, warnings or notices) stops at 3
+    /// per code and file. JSON and SARIF always list every finding.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 /// Arguments of `lockproof explain`.

@@ -122,13 +122,13 @@ fn load(project: &Project, base: Option<&Base>) -> Result<(Lockfile, Option<Lock
 
 /// Writes `report` where `output` says, in its formats.
 pub(super) fn render(report: &Report, output: &Output) -> Result<()> {
-    let rendered = report::render(
-        report,
-        output.format,
-        RenderOptions {
-            color: output.color,
-        },
-    );
+    let opts = RenderOptions {
+        color: output.color,
+        verbose: output.verbose,
+        width: output.width,
+        relative_to: output.cwd.clone(),
+    };
+    let rendered = report::render(report, output.format, opts.clone());
     match &output.file {
         Some(file) => write(file, &rendered)?,
         None if !output.quiet => write_stdout(&rendered)?,
@@ -140,7 +140,15 @@ pub(super) fn render(report: &Report, output: &Output) -> Result<()> {
     for extra in &output.extra {
         write(
             &extra.path,
-            &report::render(report, extra.format, RenderOptions::default()),
+            &report::render(
+                report,
+                extra.format,
+                RenderOptions {
+                    color: false,
+                    width: output.file_width,
+                    ..opts.clone()
+                },
+            ),
         )?;
     }
     Ok(())

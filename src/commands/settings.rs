@@ -22,7 +22,7 @@ use crate::lockfile::{self, Located, PackageManager};
 use crate::registry::cache::{Cache, RecordKey};
 use crate::registry::client::ClientOptions;
 use crate::registry::npmrc::NpmConfig;
-use crate::report::Format;
+use crate::report::{self, Format};
 use crate::sigstore::trust_root::TrustedRoot;
 use crate::tarball::Limits;
 
@@ -51,6 +51,16 @@ pub(super) struct Output {
     pub quiet: bool,
     /// ANSI colour in the table.
     pub color: bool,
+    /// `--verbose`: every finding listed, every annotation written.
+    pub verbose: bool,
+    /// Columns the main report's table fits in: the terminal's when it
+    /// goes to one, else [`report_width`] without a terminal.
+    pub width: usize,
+    /// Columns of a table written to a file (`--write table=FILE`).
+    pub file_width: usize,
+    /// The current folder: the human formats show lockfile paths
+    /// relative to it.
+    pub cwd: Option<PathBuf>,
 }
 
 /// Everything an audit run needs, resolved.
@@ -162,10 +172,32 @@ impl AuditSettings {
                     && args.output.is_none()
                     && std::io::stdout().is_terminal()
                     && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+                verbose: args.verbose,
+                width: report_width(args.output.is_none()),
+                file_width: report_width(false),
+                cwd: std::env::current_dir().ok(),
             },
             now,
         })
     }
+}
+
+/// The columns a table fits in: the terminal's when `to_stdout` and
+/// standard output is one, otherwise `COLUMNS` when it holds a number
+/// (either clamped to 40..=1000), else [`report::DEFAULT_WIDTH`].
+fn report_width(to_stdout: bool) -> usize {
+    let terminal = to_stdout
+        .then(|| terminal_size::terminal_size_of(std::io::stdout()))
+        .flatten()
+        .map(|(w, _)| usize::from(w.0));
+    let columns = || {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+    };
+    terminal
+        .or_else(columns)
+        .map_or(report::DEFAULT_WIDTH, |w| w.clamp(40, 1000))
 }
 
 /// The lockfiles `paths` name (the current folder when none), each once,

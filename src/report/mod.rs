@@ -6,11 +6,15 @@
 
 pub mod escape;
 mod github;
+mod groups;
 mod markdown;
+mod paths;
 mod sarif;
 mod table;
+mod wrap;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -47,17 +51,40 @@ pub enum Format {
     Github,
 }
 
+/// The width of a table that goes nowhere else: not to a terminal, and
+/// no `COLUMNS`.
+pub const DEFAULT_WIDTH: usize = 100;
+
 /// How to render.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone)]
 pub struct RenderOptions {
     /// Use ANSI colour (table only).
     pub color: bool,
+    /// List every finding on its own row (table, Markdown) and annotate
+    /// each (github), instead of grouping a code's many findings.
+    pub verbose: bool,
+    /// Columns the table fits in (the verbose table only with colour).
+    pub width: usize,
+    /// The folder lockfile paths are shown relative to (the current one);
+    /// `None` shows them as named. Not used by the verbose table.
+    pub relative_to: Option<PathBuf>,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        Self {
+            color: false,
+            verbose: false,
+            width: DEFAULT_WIDTH,
+            relative_to: None,
+        }
+    }
 }
 
 /// Renders `report` in `format`.
 pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
     match format {
-        Format::Table => table::render(report, opts),
+        Format::Table => table::render(report, &opts),
         Format::Json => {
             let mut s = serde_json::to_string_pretty(report)
                 .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
@@ -65,8 +92,8 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
             s
         }
         Format::Sarif => sarif::render(report),
-        Format::Markdown => markdown::render(report),
-        Format::Github => github::render(report),
+        Format::Markdown => markdown::render(report, &opts),
+        Format::Github => github::render(report, &opts),
     }
 }
 

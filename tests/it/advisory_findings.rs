@@ -59,8 +59,10 @@ fn advisory_findings_in_every_format() {
     export(dir.path());
     for format in FORMATS {
         // Relative paths: SARIF fingerprints hash the location.
+        // Wide, so messages read whole in the table.
         let out = lockproof()
             .current_dir(dir.path())
+            .env("COLUMNS", "400")
             .args(["audit", "--format", format, "--advisory-db", "all.zip"])
             .args(["--cache-dir", "cache", "project"])
             .output()

@@ -27,6 +27,17 @@ fn snapshot_every_format_of_every_scenario() {
     }
 }
 
+/// `--verbose` keeps the table lockproof printed before findings were
+/// grouped: one row per finding, paths as named, nothing wrapped.
+#[test]
+fn snapshot_the_verbose_table() {
+    for scenario in ["risky", "with-config", "hostile-names"] {
+        let r = run(&["audit", &format!("fixtures/{scenario}"), "--verbose"]);
+        assert!(r.code == 0 || r.code == 1, "{scenario}: {}", r.stderr);
+        insta::assert_snapshot!(format!("{scenario}_table_verbose"), r.stdout);
+    }
+}
+
 #[test]
 fn snapshot_help() {
     for (name, args) in [

@@ -14,6 +14,7 @@ mod explain;
 mod fake_osv;
 mod fake_registry;
 mod formats;
+mod grouping;
 mod install;
 mod lockfile_formats;
 mod npm_cache;

@@ -18,11 +18,13 @@ fn empty_home() -> PathBuf {
 
 /// The binary, started in the repository root with a clean environment:
 /// offline (tests never touch the network beyond 127.0.0.1), an empty HOME,
-/// no npm_config_* variables, and a cache folder of its own per run.
+/// no npm_config_* variables, no COLUMNS (tables are 100 wide), and a cache
+/// folder of its own per run.
 pub fn lockproof() -> Command {
     let mut cmd = Command::cargo_bin("lockproof").expect("binary built");
     cmd.current_dir(root())
         .env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
         .env("HOME", empty_home())
         .env("LOCKPROOF_OFFLINE", "1")
         // Trust anchors are refreshed from a closed loopback port: tests
