@@ -118,6 +118,7 @@ pub(super) fn render(report: &Report, output: &Output) -> Result<()> {
         output.format,
         RenderOptions {
             color: output.color,
+            working_folder: output.working_folder.clone(),
         },
     );
     match &output.file {
@@ -131,7 +132,14 @@ pub(super) fn render(report: &Report, output: &Output) -> Result<()> {
     for extra in &output.extra {
         write(
             &extra.path,
-            &report::render(report, extra.format, RenderOptions::default()),
+            &report::render(
+                report,
+                extra.format,
+                RenderOptions {
+                    color: false,
+                    working_folder: output.working_folder.clone(),
+                },
+            ),
         )?;
     }
     Ok(())

@@ -47,6 +47,9 @@ pub(super) struct Output {
     pub quiet: bool,
     /// ANSI colour in the table.
     pub color: bool,
+    /// The working folder, absolute (SARIF locates lockfiles inside it
+    /// relative to it); `None` when it cannot be read.
+    pub working_folder: Option<PathBuf>,
 }
 
 /// Everything an audit run needs, resolved.
@@ -141,6 +144,7 @@ impl AuditSettings {
                     && args.output.is_none()
                     && std::io::stdout().is_terminal()
                     && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+                working_folder: std::env::current_dir().ok(),
             },
             now,
         })

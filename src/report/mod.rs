@@ -5,12 +5,14 @@
 //! back into checks. Everything in it is sorted, so output is stable.
 
 pub mod escape;
+mod file_uri;
 mod github;
 mod markdown;
 mod sarif;
 mod table;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -47,23 +49,26 @@ pub enum Format {
 }
 
 /// How to render.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct RenderOptions {
     /// Use ANSI colour (table only).
     pub color: bool,
+    /// The working folder, absolute, that SARIF locates lockfiles inside
+    /// relative to (`%SRCROOT%`); `None` when unknown.
+    pub working_folder: Option<PathBuf>,
 }
 
 /// Renders `report` in `format`.
 pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
     match format {
-        Format::Table => table::render(report, opts),
+        Format::Table => table::render(report, &opts),
         Format::Json => {
             let mut s = serde_json::to_string_pretty(report)
                 .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
             s.push('\n');
             s
         }
-        Format::Sarif => sarif::render(report),
+        Format::Sarif => sarif::render(report, opts.working_folder.as_deref()),
         Format::Markdown => markdown::render(report),
         Format::Github => github::render(report),
     }

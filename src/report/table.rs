@@ -31,7 +31,7 @@ pub(super) fn package_label(f: &Judged) -> String {
     )
 }
 
-pub(super) fn render(report: &Report, opts: RenderOptions) -> String {
+pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
     let mut out = String::new();
     for l in &report.lockfiles {
         let _ = writeln!(
@@ -131,7 +131,7 @@ pub(super) fn render(report: &Report, opts: RenderOptions) -> String {
 }
 
 /// Diff mode: per lockfile, the entries added or changed and what changed.
-fn changes(out: &mut String, report: &Report, opts: RenderOptions) {
+fn changes(out: &mut String, report: &Report, opts: &RenderOptions) {
     for l in &report.lockfiles {
         let Some(d) = &l.diff else { continue };
         if d.changes.is_empty() {
@@ -184,7 +184,7 @@ fn changes(out: &mut String, report: &Report, opts: RenderOptions) {
 
 /// A table in the report's style: coloured and fitted to the terminal only
 /// when colour is on, plain otherwise (so snapshots and pipes are stable).
-fn new_table(opts: RenderOptions) -> Table {
+fn new_table(opts: &RenderOptions) -> Table {
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED);
     if opts.color {
