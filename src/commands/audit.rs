@@ -126,7 +126,7 @@ pub(super) fn render(report: &Report, output: &Output) -> Result<()> {
         color: output.color,
         verbose: output.verbose,
         width: output.width,
-        relative_to: output.cwd.clone(),
+        working_folder: output.working_folder.clone(),
     };
     let rendered = report::render(report, output.format, opts.clone());
     match &output.file {

@@ -58,9 +58,10 @@ pub(super) struct Output {
     pub width: usize,
     /// Columns of a table written to a file (`--write table=FILE`).
     pub file_width: usize,
-    /// The current folder: the human formats show lockfile paths
-    /// relative to it.
-    pub cwd: Option<PathBuf>,
+    /// The working folder, absolute: the human formats show lockfile
+    /// paths relative to it, and SARIF locates lockfiles inside it
+    /// relative to it; `None` when it cannot be read.
+    pub working_folder: Option<PathBuf>,
 }
 
 /// Everything an audit run needs, resolved.
@@ -175,7 +176,7 @@ impl AuditSettings {
                 verbose: args.verbose,
                 width: report_width(args.output.is_none()),
                 file_width: report_width(false),
-                cwd: std::env::current_dir().ok(),
+                working_folder: std::env::current_dir().ok(),
             },
             now,
         })

@@ -63,7 +63,7 @@ struct LeftOut<'a> {
 }
 
 pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
-    let base = opts.relative_to.as_deref();
+    let base = opts.working_folder.as_deref();
     let mut annotated: HashMap<(&str, Code), usize> = HashMap::new();
     let mut left_out = LeftOutByFile::default();
     let mut annotations = String::new();

@@ -37,7 +37,7 @@ struct List {
 }
 
 pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
-    let base = opts.relative_to.as_deref();
+    let base = opts.working_folder.as_deref();
     let mut head = String::new();
     let icon = if report.passed { "✅" } else { "❌" };
     let _ = writeln!(head, "## {icon} lockproof\n");

@@ -5,6 +5,7 @@
 //! back into checks. Everything in it is sorted, so output is stable.
 
 pub mod escape;
+mod file_uri;
 mod github;
 mod groups;
 mod markdown;
@@ -65,9 +66,10 @@ pub struct RenderOptions {
     pub verbose: bool,
     /// Columns the table fits in (the verbose table only with colour).
     pub width: usize,
-    /// The folder lockfile paths are shown relative to (the current one);
-    /// `None` shows them as named. Not used by the verbose table.
-    pub relative_to: Option<PathBuf>,
+    /// The working folder, absolute: lockfile paths are shown relative to
+    /// it (not by the verbose table), and SARIF locates lockfiles inside
+    /// it relative to it (`%SRCROOT%`); `None`: paths as named.
+    pub working_folder: Option<PathBuf>,
 }
 
 impl Default for RenderOptions {
@@ -76,7 +78,7 @@ impl Default for RenderOptions {
             color: false,
             verbose: false,
             width: DEFAULT_WIDTH,
-            relative_to: None,
+            working_folder: None,
         }
     }
 }
@@ -91,7 +93,7 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
             s.push('\n');
             s
         }
-        Format::Sarif => sarif::render(report),
+        Format::Sarif => sarif::render(report, opts.working_folder.as_deref()),
         Format::Markdown => markdown::render(report, &opts),
         Format::Github => github::render(report, &opts),
     }

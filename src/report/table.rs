@@ -105,7 +105,7 @@ pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
         base: if opts.verbose {
             None
         } else {
-            opts.relative_to.as_deref()
+            opts.working_folder.as_deref()
         },
         terminal_width: opts.width,
     };

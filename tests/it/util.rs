@@ -1,9 +1,10 @@
 //! Helpers: run the binary from the repository root, so paths in outputs
 //! are the stable relative paths `fixtures/...`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -99,4 +100,20 @@ pub fn lockfile_paths(report: &serde_json::Value) -> Vec<&str> {
         .iter()
         .map(|l| l["path"].as_str().unwrap_or_default())
         .collect()
+}
+
+/// The `file://` URI of the absolute `path`, each segment percent-encoded
+/// but for RFC 3986's unreserved characters, as SARIF reports write it.
+pub fn file_uri(path: &Path) -> String {
+    const KEEP: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    let mut uri = String::from("file://");
+    for segment in path.iter().skip(1) {
+        uri.push('/');
+        uri.push_str(&utf8_percent_encode(&segment.to_string_lossy(), KEEP).to_string());
+    }
+    uri
 }
