@@ -16,6 +16,7 @@ use lockproof::config::{Config, Date};
 use lockproof::finding::{Location, PackageRef};
 use lockproof::lockfile;
 use lockproof::policy::{self, Policy};
+use lockproof::registry::proxy::Proxies;
 use lockproof::report::{self, Audited, Format, RenderOptions, Report};
 use serde_json::json;
 use url::Url;
@@ -79,7 +80,7 @@ fn advisory_findings_in_every_format() {
         offline: true,
         limits: Limits::default(),
     };
-    let http = Arc::new(UreqHttp::new(HttpOptions::default()));
+    let http = Arc::new(UreqHttp::new(HttpOptions::default(), &Proxies::default()));
     let db = source::open(&settings, http, &mut |_| {});
     let queries: Vec<Query> = lock
         .entries
