@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 use jiff::Timestamp;
 
-use super::settings::{advisory_http, advisory_settings, cache_dir};
+use super::settings::{advisory_http, advisory_settings, cache_dir, proxies};
 use super::{ExitStatus, write_stdout};
 use crate::advisories::evidence::DbInfo;
 use crate::advisories::export::Limits;
@@ -30,7 +30,7 @@ pub(super) fn run(args: &AdvisoriesArgs) -> Result<ExitStatus> {
     let now = Timestamp::now();
     match args.action {
         AdvisoriesAction::Update => {
-            let http = advisory_http(Duration::from_secs(600), 2);
+            let http = advisory_http(Duration::from_secs(600), 2, &proxies()?);
             let bar = std::io::stderr()
                 .is_terminal()
                 .then(indicatif::ProgressBar::new_spinner);
@@ -66,7 +66,7 @@ pub(super) fn run(args: &AdvisoriesArgs) -> Result<ExitStatus> {
                 crate::advisories::api::DEFAULT_API_URL,
                 &args.osv_export_url,
             )?;
-            let http = advisory_http(Duration::from_secs(30), 0);
+            let http = advisory_http(Duration::from_secs(30), 0, &proxies()?);
             let database = source::open(&settings, Arc::new(http), &mut |_| {});
             write_stdout(&escape::text(&format!("{}\n", database.info().line(now))))?;
         }

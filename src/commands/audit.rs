@@ -42,7 +42,11 @@ pub(super) struct Done {
 /// Audits every lockfile of `settings` into one report.
 pub(super) fn audit_all(settings: &AuditSettings) -> Result<Done> {
     let anchors = anchors::load(&settings.anchors);
-    let http = advisory_http(settings.fetch.client.timeout, settings.fetch.client.retries);
+    let http = advisory_http(
+        settings.fetch.client.timeout,
+        settings.fetch.client.retries,
+        &settings.proxies,
+    );
     let database = advisories::source::open(&settings.advisories, Arc::new(http), &mut |_| {});
     let advisory_info = database.info();
     let machine = Machine::current();

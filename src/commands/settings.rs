@@ -22,6 +22,7 @@ use crate::lockfile::{self, Located, PackageManager};
 use crate::registry::cache::{Cache, RecordKey};
 use crate::registry::client::ClientOptions;
 use crate::registry::npmrc::NpmConfig;
+use crate::registry::proxy::Proxies;
 use crate::report::{self, Format};
 use crate::sigstore::trust_root::TrustedRoot;
 use crate::tarball::Limits;
@@ -82,6 +83,8 @@ pub(super) struct AuditSettings {
     pub anchors: anchors::Settings,
     /// Where advisories come from.
     pub advisories: advisories::source::Settings,
+    /// The proxies every request goes through.
+    pub proxies: Proxies,
     /// `--fail-on`, overriding each configuration's.
     pub fail_on: Option<Severity>,
     /// The report's destination.
@@ -119,6 +122,7 @@ impl AuditSettings {
         }
         let cache_dir = cache_dir(args.cache_dir.as_deref());
         let cache_dir_for_anchors = cache_dir.clone();
+        let proxies = proxies()?;
         if args.tarballs && cache_dir.is_none() {
             bail!("--tarballs needs a folder for the tarball store: set --cache-dir or HOME");
         }
@@ -149,10 +153,12 @@ impl AuditSettings {
             },
             tarballs: args.tarballs,
             all_platforms: args.all_platforms,
+            proxies: proxies.clone(),
             anchors: anchor_settings(
                 cache_dir_for_anchors.clone(),
                 args.offline,
                 &args.tuf_url,
+                &proxies,
                 now,
             )
             .with_trusted_root(args.trusted_root.clone()),
@@ -302,11 +308,13 @@ pub(super) fn anchor_settings(
     cache_dir: Option<PathBuf>,
     offline: bool,
     tuf_url: &str,
+    proxies: &Proxies,
     now: Timestamp,
 ) -> anchors::Settings {
     let mut settings = anchors::Settings::new(cache_dir, now);
     settings.offline = offline;
     settings.tuf_url = tuf_url.to_owned();
+    settings.proxies = proxies.clone();
     settings
 }
 
@@ -333,13 +341,27 @@ pub(super) fn advisory_settings(
 }
 
 /// The HTTP client advisories are fetched with: the audit's timeout and
-/// retries.
-pub(super) fn advisory_http(timeout: Duration, retries: u32) -> advisories::http::UreqHttp {
-    advisories::http::UreqHttp::new(advisories::http::HttpOptions {
-        timeout,
-        retries,
-        ..advisories::http::HttpOptions::default()
-    })
+/// retries, through the proxies npm's configuration names.
+pub(super) fn advisory_http(
+    timeout: Duration,
+    retries: u32,
+    proxies: &Proxies,
+) -> advisories::http::UreqHttp {
+    advisories::http::UreqHttp::new(
+        advisories::http::HttpOptions {
+            timeout,
+            retries,
+            ..advisories::http::HttpOptions::default()
+        },
+        proxies,
+    )
+}
+
+/// The proxies npm's configuration outside the repository names (the
+/// user's `.npmrc`, `npm_config_*`, the standard environment variables):
+/// the same for every project of a run.
+pub(super) fn proxies() -> Result<Proxies> {
+    Ok(NpmConfig::from_process_env(None, None)?.proxies().clone())
 }
 
 /// A Sigstore trusted root the user named, read and checked at `now`.

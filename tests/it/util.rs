@@ -19,8 +19,8 @@ fn empty_home() -> PathBuf {
 
 /// The binary, started in the repository root with a clean environment:
 /// offline (tests never touch the network beyond 127.0.0.1), an empty HOME,
-/// no npm_config_* variables, no COLUMNS (tables are 100 wide), and a cache
-/// folder of its own per run.
+/// no npm_config_* or proxy variables, no COLUMNS (tables are 100 wide),
+/// and a cache folder of its own per run.
 pub fn lockproof() -> Command {
     let mut cmd = Command::cargo_bin("lockproof").expect("binary built");
     cmd.current_dir(root())
@@ -39,10 +39,9 @@ pub fn lockproof() -> Command {
             std::env::temp_dir().join(format!("lockproof-tests-cache-{}", std::process::id())),
         );
     for (key, _) in std::env::vars_os() {
-        if key
-            .to_string_lossy()
-            .to_ascii_lowercase()
-            .starts_with("npm_config_")
+        let key_lower = key.to_string_lossy().to_ascii_lowercase();
+        if key_lower.starts_with("npm_config_")
+            || ["https_proxy", "http_proxy", "proxy", "no_proxy"].contains(&key_lower.as_str())
         {
             cmd.env_remove(key);
         }

@@ -76,7 +76,10 @@ pub(super) fn parse_npmrc(
                 continue;
             }
             let key = ini_unsafe(key_raw);
-            if (key.len() > 2 && key.ends_with("[]")) || key == "__proto__" {
+            // `key[]=value` lines make a list in npm; they are kept under
+            // their own key (`noproxy[]`), which only the settings that are
+            // lists read.
+            if key == "__proto__" {
                 continue;
             }
             let value = value_raw.map_or_else(|| "true".to_string(), ini_unsafe);

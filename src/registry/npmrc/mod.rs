@@ -31,7 +31,9 @@
 //! (`\#`, `\;`, `\\` escape). A value in double quotes is a JSON string; in
 //! single quotes it is taken as is. A line without `=` sets the key to
 //! `true`. Keys after a `[section]` header belong to that section and are
-//! ignored, as npm ignores them. Keys are case-sensitive.
+//! ignored, as npm ignores them. Keys are case-sensitive. `key[]=value`
+//! lines make a list in npm; of the settings lockproof reads, only
+//! `noproxy` is one.
 //!
 //! `${VAR}` in keys and values is replaced from the environment; `${VAR?}`
 //! becomes empty when `VAR` is unset; a backslash escapes the `$`; an unset
@@ -49,8 +51,20 @@
 //! variables at all, in any file: a URL is printed in reports and kept in
 //! the cache, and an expanded secret must appear in neither (set such a URL
 //! through `npm_config_registry` instead). TLS settings (`strict-ssl`,
-//! `cafile`) and the hosts a token may reach over plain `http:` are taken
-//! from outside the repository only.
+//! `cafile`), proxy settings (`https-proxy`, `proxy`, `noproxy`) and the
+//! hosts a token may reach over plain `http:` are taken from outside the
+//! repository only: a proxy named in the project's `.npmrc` would route
+//! every request, and a plain-`http:` token, through the pull request
+//! author's host, and a `noproxy` there could send requests around the
+//! proxy the user's network requires. npm itself does honour those project
+//! settings.
+//!
+//! # Proxies
+//!
+//! Read in `proxies.rs` as npm reads them (the rules are in
+//! [`crate::registry::proxy`]). A proxy value lockproof reads that is not
+//! an `http://` or `https://` URL is an error naming where it was set,
+//! never what it says (it may hold credentials).
 //!
 //! # Environment variables
 //!
@@ -99,6 +113,7 @@
 //! folder (npm resolves all of them against the current folder).
 
 mod ini;
+mod proxies;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -110,30 +125,11 @@ use url::Url;
 
 use ini::{env_layer, expand, js_trim, parse_npmrc};
 
+use crate::registry::proxy::{Proxies, ProxyUrlError};
+pub use crate::registry::secret::Secret;
+
 /// npm's default registry.
 pub const DEFAULT_REGISTRY: &str = "https://registry.npmjs.org/";
-
-/// A credential, or an `Authorization` header value built from one.
-///
-/// `Debug` prints `Secret(***)`; there is no `Display`. Call [`expose`] only
-/// to hand the value to the one request it is for.
-///
-/// [`expose`]: Secret::expose
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    /// The secret value.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
 
 /// Where a setting came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,6 +177,14 @@ pub enum NpmrcError {
     /// A credential cannot be sent in an HTTP header.
     #[error("{origin}: `{key}` contains control characters")]
     InvalidCredential { origin: Origin, key: String },
+    /// A proxy setting (`https-proxy`, `proxy`, `HTTPS_PROXY`, …) is not a
+    /// usable proxy URL.
+    #[error("{origin}: `{key}` is not a usable proxy URL: {reason}")]
+    InvalidProxy {
+        origin: Origin,
+        key: String,
+        reason: ProxyUrlError,
+    },
     /// A registry URL expands an environment variable.
     #[error(
         "{origin}: `{key}` expands ${{{var}}} from the environment: lockproof does not expand \
@@ -218,14 +222,16 @@ pub struct Sources<'a> {
     /// The user config, usually `$HOME/.npmrc`. `userconfig` set in `env` or
     /// in the project `.npmrc` overrides it, as in npm.
     pub user_npmrc: Option<&'a Path>,
-    /// The process environment. Only `npm_config_*`, `HOME` and the
-    /// variables named in `${...}` matter.
+    /// The process environment. Only `npm_config_*`, `HOME`, the proxy
+    /// variables (`HTTPS_PROXY`, `HTTP_PROXY`, `PROXY`, `NO_PROXY`, any
+    /// case) and the variables named in `${...}` matter.
     pub env: &'a [(String, String)],
     /// `--registry`.
     pub cli_registry: Option<&'a str>,
 }
 
-/// The resolved configuration: registries, credentials, TLS settings.
+/// The resolved configuration: registries, credentials, TLS and proxy
+/// settings.
 ///
 /// `Debug` never shows a credential.
 #[derive(Debug, Clone)]
@@ -235,6 +241,7 @@ pub struct NpmConfig {
     credentials: Vec<Credential>,
     cafile: Option<PathBuf>,
     strict_ssl: bool,
+    proxies: Proxies,
     files_read: Vec<PathBuf>,
     /// Hosts a token may reach over plain `http:`: those configuration
     /// outside the repository names with `http:`.
@@ -365,10 +372,12 @@ impl NpmConfig {
             }
         }
 
-        // TLS settings are taken from the user's config, the environment and
-        // the command line, not from the project's `.npmrc`: a pull request
-        // can write that file, and `strict-ssl=false` or a `cafile` of its
-        // own would let whoever sits on the path read the user's tokens.
+        // TLS and proxy settings are taken from the user's config, the
+        // environment and the command line, not from the project's `.npmrc`:
+        // a pull request can write that file, and `strict-ssl=false` or a
+        // `cafile` of its own would let whoever sits on the path read the
+        // user's tokens, and a proxy of its own would carry every request
+        // (and a plain-`http:` token) through its author's host.
         let mut tls: BTreeMap<&str, &Entry> = BTreeMap::new();
         for entry in layers
             .iter()
@@ -396,6 +405,8 @@ impl NpmConfig {
             .filter(|e| !e.value.is_empty() && e.value != "null")
             .map(|e| resolve_path(&e.value, &e.origin, home.as_deref()));
 
+        let proxies = proxies::read(&tls, &layers, sources.env)?;
+
         let outside = Outside::of(&layers);
         let (mut credentials, mut refused) = scoped_credentials(&merged, &outside)?;
         if let Some(legacy) =
@@ -411,6 +422,7 @@ impl NpmConfig {
             credentials,
             cafile,
             strict_ssl,
+            proxies,
             files_read,
             http_hosts: outside.http_hosts,
             refused,
@@ -502,6 +514,15 @@ impl NpmConfig {
     /// Whether TLS certificates are verified (`strict-ssl`, default true).
     pub fn strict_ssl(&self) -> bool {
         self.strict_ssl
+    }
+
+    /// The proxies requests go through (`https-proxy`, `proxy`, `noproxy`,
+    /// else `HTTPS_PROXY`, `HTTP_PROXY`, `PROXY`, `NO_PROXY`), from
+    /// configuration outside the repository only. The same for every
+    /// project, so also the ones to hand to lockproof's other HTTP clients
+    /// (TUF, advisories).
+    pub fn proxies(&self) -> &Proxies {
+        &self.proxies
     }
 
     /// The config files that were read, in the order read (project first).
