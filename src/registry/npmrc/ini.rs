@@ -76,7 +76,9 @@ pub(super) fn parse_npmrc(
                 continue;
             }
             let key = ini_unsafe(key_raw);
-            if (key.len() > 2 && key.ends_with("[]")) || key == "__proto__" {
+            // `key[]` lines are kept for the list settings that read them
+            // (`NpmConfig::load` sets them apart).
+            if key == "__proto__" || key == "__proto__[]" {
                 continue;
             }
             let value = value_raw.map_or_else(|| "true".to_string(), ini_unsafe);
