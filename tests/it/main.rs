@@ -23,4 +23,5 @@ mod sigstore_pki;
 mod tarballs;
 mod tgz;
 mod trust;
+mod trust_ladder;
 mod util;
