@@ -35,7 +35,7 @@ pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence, ctx: &Context) {
             f.report(
                 Code::ReleaseTooNew,
                 format!(
-                    "{} {at} ({}), under the minimum release age of {} days{} ({})",
+                    "{} {at} ({}), under the minimum release age of {} days ({}{})",
                     released.verb(),
                     ago(age),
                     gate.days,
@@ -71,7 +71,7 @@ struct Gate {
     seconds: i64,
     /// The days as configured (npm's may be a fraction).
     days: String,
-    /// Where it was set, when not in `lockproof.toml`.
+    /// Where it was set, when not in `lockproof.toml`, with a separator.
     from: String,
 }
 
@@ -92,7 +92,7 @@ fn gate(ctx: &Context, name: &str) -> Option<Gate> {
             .map(|npm| Gate {
                 seconds: npm.seconds(),
                 days: npm.days.to_string(),
-                from: format!(" from npm's min-release-age ({})", npm.origin),
+                from: format!("npm's min-release-age, set in {}; ", npm.origin),
             }),
     }
 }

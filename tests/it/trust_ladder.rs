@@ -361,8 +361,8 @@ fn npms_min_release_age_applies_unless_lockproof_toml_sets_its_own() {
     );
     let msg = &messages(&report, "release-too-new")[0];
     assert!(
-        msg.contains("under the minimum release age of 2 days from npm's min-release-age (")
-            && msg.contains(".npmrc:1)"),
+        msg.contains("under the minimum release age of 2 days (npm's min-release-age, set in ")
+            && msg.contains(".npmrc:1; time as"),
         "{msg}"
     );
     assert_eq!(code, 0, "medium");
