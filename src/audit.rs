@@ -78,7 +78,7 @@ pub fn audit(subject: Subject<'_>, options: &Options<'_>, source: &dyn Source) -
     if let Some(d) = diff.as_mut() {
         trust_change::mark(d, &lockfile, &evidence);
     }
-    let ctx = Context::new(config, options.now);
+    let ctx = Context::new(config, options.now).with_npm(npm);
     let mut findings = checks::run(&lockfile, &ctx, Some(&evidence));
     if let Some(d) = &diff {
         findings.extend(d.findings(&lockfile));
@@ -125,7 +125,7 @@ pub fn audit(subject: Subject<'_>, options: &Options<'_>, source: &dyn Source) -
         ),
         evidence: evidence.summary(&lockfile),
         provenance: evidence.verified_provenance(&lockfile),
-        trust: evidence.trust_levels(&lockfile),
+        trust: evidence.trust_levels(&lockfile, |name| config.trust.ladder_for(name)),
         evidence_notes: evidence.notes,
         lockfile,
         config: config.path.as_ref().map(|p| p.display().to_string()),

@@ -139,6 +139,8 @@ codes! {
         "The registry does not have the locked version (or the package).";
     SecurityPlaceholder => "security-placeholder", Critical,
         "The locked version is npm's security placeholder: the package was removed as malicious.";
+    StagePlaceholder => "stage-placeholder", Critical,
+        "The locked version is npm's staged-publishing placeholder `0.0.0-stage`: the package has no approved release.";
     Deprecated => "deprecated", Low,
         "The locked version is deprecated by its maintainers.";
     SignatureInvalid => "signature-invalid", Critical,
@@ -168,7 +170,7 @@ codes! {
     IntegrityChanged => "integrity-changed", High,
         "Diff mode: the same version now pins other bytes than the base lockfile did, or none.";
     TrustDowngrade => "trust-downgrade", High,
-        "The version has less verified evidence than an earlier release of the package claimed.";
+        "The version has less evidence than an earlier release of the package claimed (verified, or as the registry claims it when nothing can be verified).";
     TrustBelowRequired => "trust-below-required", High,
         "The version's verified trust level is below what the policy requires for the package.";
     ApproverChanged => "approver-changed", Medium,
@@ -178,7 +180,9 @@ codes! {
     IdentityDrift => "identity-drift", Medium,
         "The verified provenance names another source repository, workflow or CI provider than the previous release's.";
     ReleaseTooNew => "release-too-new", Medium,
-        "The version was published more recently than the policy's minimum release age.";
+        "The version was published more recently than the minimum release age (lockproof.toml's, else npm's).";
+    PackageTooNew => "package-too-new", Medium,
+        "The package itself was first published more recently than the minimum package age.";
     TarballIntegrityMismatch => "tarball-integrity-mismatch", Critical,
         "The downloaded tarball's bytes do not match the lockfile's integrity.";
     TarballDownloadFailed => "tarball-download-failed", Medium,

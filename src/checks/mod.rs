@@ -5,6 +5,7 @@
 //! code's default severity, and [`crate::policy`] decides what counts.
 
 mod advisories;
+mod age;
 mod format;
 mod integrity;
 mod names;
@@ -24,6 +25,7 @@ use crate::config::{Config, TrustPolicy};
 use crate::evidence::model::Evidence;
 use crate::finding::{Code, Finding, Location, PackageRef};
 use crate::lockfile::{Entry, Lockfile};
+use crate::registry::npmrc::{NpmConfig, ReleaseAge};
 use crate::registry::{NPM_REGISTRY_HOST, YARN_REGISTRY_HOST};
 
 /// What the checks need to know beyond the lockfile.
@@ -39,6 +41,9 @@ pub struct Context {
     /// Strict: evidence that could not be had, offline included, is a
     /// finding for each entry.
     pub strict: bool,
+    /// npm's release-age gate, which `release-too-new` applies when the
+    /// trust policy sets no minimum of its own.
+    pub npm_release_age: Option<ReleaseAge>,
 }
 
 impl Context {
@@ -56,6 +61,17 @@ impl Context {
             trust: config.trust.clone(),
             now,
             strict: config.strict,
+            npm_release_age: None,
+        }
+    }
+
+    /// The same context, with the release-age gate `npm`'s configuration
+    /// sets (`min-release-age`, `min-release-age-exclude`): the installer's
+    /// own settings are the default for lockproof's.
+    pub fn with_npm(self, npm: &NpmConfig) -> Self {
+        Self {
+            npm_release_age: npm.release_age().cloned(),
+            ..self
         }
     }
 }
@@ -95,6 +111,7 @@ pub fn run(lockfile: &Lockfile, ctx: &Context, evidence: Option<&Evidence>) -> V
                 registry::check(&mut f, ev, ctx);
                 provenance::check(&mut f, ev, ctx);
                 trust::check(&mut f, ev, ctx);
+                age::check(&mut f, ev, ctx);
             }
             if let Some(Some(lookup)) = evidence.and_then(|e| e.advisories.get(i)) {
                 advisories::check(&mut f, lookup);

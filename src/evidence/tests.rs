@@ -260,6 +260,7 @@ fn signed_a(integrity: &str, attested: bool) -> Fake {
     v.attestations = attested.then(|| AttestationsRef {
         url: format!("{REGISTRY}-/npm/v1/attestations/a@1.0.0"),
         provenance_predicate: None,
+        provenance: false,
     });
     Fake {
         packages: BTreeMap::from([("a".to_string(), record(&[("1.0.0", v)]))]),
@@ -452,7 +453,6 @@ fn the_previous_release_is_compared_only_after_the_entrys_own_provenance_verifie
     let lock = lockfile(&[("a", "2.0.0", SHA512_A)]);
     let mut v = version(SHA512_A);
     v.history = History {
-        baseline: None,
         previous: Some(Earlier {
             version: "1.0.0".into(),
             level: TrustLevel::Provenance,
@@ -462,6 +462,7 @@ fn the_previous_release_is_compared_only_after_the_entrys_own_provenance_verifie
                 ..Fields::default()
             },
         }),
+        ..History::default()
     };
     let mut evidence = Evidence {
         entries: vec![Some(super::model::EntryEvidence {

@@ -30,4 +30,5 @@ mod tarballs;
 mod test_tls;
 mod tgz;
 mod trust;
+mod trust_ladder;
 mod util;

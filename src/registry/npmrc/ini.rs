@@ -77,9 +77,9 @@ pub(super) fn parse_npmrc(
             }
             let key = ini_unsafe(key_raw);
             // `key[]=value` lines make a list in npm; they are kept under
-            // their own key (`noproxy[]`), which only the settings that are
-            // lists read.
-            if key == "__proto__" {
+            // their own key (`noproxy[]`, `min-release-age-exclude[]`),
+            // which only the settings that are lists read.
+            if key == "__proto__" || key == "__proto__[]" {
                 continue;
             }
             let value = value_raw.map_or_else(|| "true".to_string(), ini_unsafe);

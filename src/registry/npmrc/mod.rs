@@ -111,9 +111,17 @@
 //! `Sources::env`). A relative path set in a file resolves against that
 //! file's folder; one set in the environment stays relative to the current
 //! folder (npm resolves all of them against the current folder).
+//!
+//! # Release age
+//!
+//! `min-release-age` and `min-release-age-exclude` (with their `key[]`
+//! list lines) are read as npm reads them, except that the project's file
+//! cannot weaken a gate set outside the repository ([`release_age`]).
 
+mod glob;
 mod ini;
 mod proxies;
+mod release_age;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -125,8 +133,10 @@ use url::Url;
 
 use ini::{env_layer, expand, js_trim, parse_npmrc};
 
-use crate::registry::proxy::{Proxies, ProxyUrlError};
 pub use crate::registry::secret::Secret;
+use crate::registry::proxy::{Proxies, ProxyUrlError};
+pub use glob::NameGlob;
+pub use release_age::ReleaseAge;
 
 /// npm's default registry.
 pub const DEFAULT_REGISTRY: &str = "https://registry.npmjs.org/";
@@ -247,6 +257,7 @@ pub struct NpmConfig {
     /// outside the repository names with `http:`.
     http_hosts: Vec<String>,
     refused: Vec<RefusedCredential>,
+    release_age: Option<ReleaseAge>,
 }
 
 /// A nerf dart: the host, port and path prefix a credential belongs to.
@@ -351,6 +362,7 @@ impl NpmConfig {
             files_read.push(path);
         }
 
+        let release_age = release_age::resolve([&user_entries, &project_entries, &env_entries]);
         let layers = [user_entries, project_entries, env_entries, cli_entries];
         let mut merged: BTreeMap<&str, &Entry> = BTreeMap::new();
         for entry in layers.iter().flatten() {
@@ -426,7 +438,15 @@ impl NpmConfig {
             files_read,
             http_hosts: outside.http_hosts,
             refused,
+            release_age,
         })
+    }
+
+    /// npm's release-age gate (`min-release-age`,
+    /// `min-release-age-exclude`), as far as the project's `.npmrc` may
+    /// set it (see [`release_age`]); `None` when none is in force.
+    pub fn release_age(&self) -> Option<&ReleaseAge> {
+        self.release_age.as_ref()
     }
 
     /// The project's credentials that were not honoured, because they

@@ -809,3 +809,42 @@ fn the_project_cannot_send_a_user_token_over_plain_http() {
     let cfg = f.load(&[], None).unwrap();
     assert!(header(&cfg, "http://registry.npmjs.org/lodash").is_some());
 }
+
+#[test]
+fn the_release_age_gate_comes_from_the_files_and_the_environment() {
+    let f = Fixture::new();
+    f.write_project(
+        "min-release-age = 2 ; days\nmin-release-age-exclude[]=@corp/*\nmin-release-age-exclude[]=tool\nregistry[]=https://evil.example/\n",
+    );
+    let cfg = f.load(&[], None).unwrap();
+    let gate = cfg.release_age().expect("a gate");
+    assert_eq!(gate.days, 2.0);
+    assert!(gate.exempts("@corp/ui") && gate.exempts("tool") && !gate.exempts("left-pad"));
+    assert_eq!(
+        gate.origin.to_string(),
+        format!("{}:1", f.project().join(".npmrc").display())
+    );
+    assert_eq!(
+        cfg.default_registry().as_str(),
+        DEFAULT_REGISTRY,
+        "a list line sets nothing else"
+    );
+
+    f.write_user("min-release-age=5\n");
+    let gate = f
+        .load(&[], None)
+        .unwrap()
+        .release_age()
+        .cloned()
+        .expect("a gate");
+    assert_eq!(gate.days, 5.0, "the project cannot lower the user's gate");
+    assert!(!gate.exempts("tool"), "nor exempt packages from it");
+
+    let e = env(&[("NPM_CONFIG_MIN_RELEASE_AGE", "0")]);
+    assert!(
+        f.load(&e, None).unwrap().release_age().is_none(),
+        "0 is off"
+    );
+    let none = Fixture::new();
+    assert!(none.load(&[], None).unwrap().release_age().is_none());
+}
