@@ -117,6 +117,13 @@
 //! `min-release-age` and `min-release-age-exclude` (with their `key[]`
 //! list lines) are read as npm reads them, except that the project's file
 //! cannot weaken a gate set outside the repository ([`release_age`]).
+//!
+//! # What the installer will do
+//!
+//! The settings that decide what npm installs and runs ([`INSTALLER_KEYS`]:
+//! `allow-git`, `ignore-scripts`, …) are kept as npm merges them, the
+//! project's file included: they describe the install, and a project that
+//! loosens them only makes lockproof judge more of it.
 
 mod glob;
 mod ini;
@@ -133,8 +140,8 @@ use url::Url;
 
 use ini::{env_layer, expand, js_trim, parse_npmrc};
 
-pub use crate::registry::secret::Secret;
 use crate::registry::proxy::{Proxies, ProxyUrlError};
+pub use crate::registry::secret::Secret;
 pub use glob::NameGlob;
 pub use release_age::ReleaseAge;
 
@@ -258,6 +265,30 @@ pub struct NpmConfig {
     http_hosts: Vec<String>,
     refused: Vec<RefusedCredential>,
     release_age: Option<ReleaseAge>,
+    installer: BTreeMap<&'static str, Setting>,
+}
+
+/// The settings that decide which sources npm installs from and which
+/// install scripts it runs, as [`NpmConfig::installer_setting`] keeps them.
+pub const INSTALLER_KEYS: [&str; 8] = [
+    "allow-directory",
+    "allow-file",
+    "allow-git",
+    "allow-remote",
+    "allow-scripts",
+    "dangerously-allow-all-scripts",
+    "ignore-scripts",
+    "strict-allow-scripts",
+];
+
+/// One setting as npm reads it, and where it was set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    /// The value after unquoting and `${VAR}` expansion (`""` for a bare
+    /// key).
+    pub value: String,
+    /// The file and line, or the environment variable.
+    pub origin: Origin,
 }
 
 /// A nerf dart: the host, port and path prefix a credential belongs to.
@@ -428,6 +459,20 @@ impl NpmConfig {
             credentials.push(legacy);
         }
 
+        let installer = INSTALLER_KEYS
+            .iter()
+            .filter_map(|&key| {
+                let e = merged.get(key)?;
+                Some((
+                    key,
+                    Setting {
+                        value: e.value.clone(),
+                        origin: e.origin.clone(),
+                    },
+                ))
+            })
+            .collect();
+
         Ok(Self {
             registry,
             scopes,
@@ -439,6 +484,7 @@ impl NpmConfig {
             http_hosts: outside.http_hosts,
             refused,
             release_age,
+            installer,
         })
     }
 
@@ -543,6 +589,13 @@ impl NpmConfig {
     /// (TUF, advisories).
     pub fn proxies(&self) -> &Proxies {
         &self.proxies
+    }
+
+    /// One of [`INSTALLER_KEYS`] as npm's layers merge it (the project's
+    /// file included); `None` when no layer sets it or `key` is not one of
+    /// them.
+    pub fn installer_setting(&self, key: &str) -> Option<&Setting> {
+        self.installer.get(key)
     }
 
     /// The config files that were read, in the order read (project first).
