@@ -16,6 +16,7 @@ use lockproof::checks::{self, Context};
 use lockproof::config::Config;
 use lockproof::evidence::collect::Tarballs;
 use lockproof::fetch::{FetchOptions, RegistrySource};
+use lockproof::installer::Installer;
 use lockproof::lockfile;
 use lockproof::registry::cache::RecordKey;
 use lockproof::registry::client::ClientOptions;
@@ -84,6 +85,8 @@ fn bench(c: &mut Criterion) {
         fail_on: None,
         now,
     };
+    let rules = lockproof::installer::which::flag("12").expect("a version");
+    let installer = Installer::new(rules, None, &npm);
     c.bench_function("full offline audit to JSON report", |b| {
         b.iter(|| {
             let lock = lockfile::parse_bytes(&path, black_box(&bytes)).expect("parses");
@@ -92,6 +95,8 @@ fn bench(c: &mut Criterion) {
                 diff: None,
                 config: &config,
                 npm: &npm,
+                installer: Some(&installer),
+                ignored_shrinkwrap: None,
             };
             let outcome = audit(subject, &options, &source);
             let report = Report::build(vec![outcome.audited], true, Vec::new(), None);

@@ -224,8 +224,9 @@ pub enum CacheAction {
 /// Arguments of `lockproof audit`.
 #[derive(Debug, Clone, Args)]
 pub struct AuditArgs {
-    /// Lockfiles, or folders holding one (npm-shrinkwrap.json wins over
-    /// package-lock.json, as in npm). Default: the current folder.
+    /// Lockfiles, or folders holding one (for npm ≤ 11 npm-shrinkwrap.json
+    /// wins over package-lock.json; npm ≥ 12 reads package-lock.json
+    /// only). Default: the current folder.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -348,6 +349,13 @@ pub struct AuditArgs {
     /// tarball, in bytes; inflating stops there (gzip bombs).
     #[arg(long, value_name = "BYTES", default_value_t = 512 * 1024 * 1024)]
     pub max_unpacked_bytes: u64,
+
+    /// Judge by this npm's rules (`12`, `11.6.2`) [default: what
+    /// package.json's packageManager or devEngines asks for, else the npm
+    /// on PATH, else npm's latest]. `lockproof install` judges by the npm
+    /// it runs; this names its version when lockproof cannot read it.
+    #[arg(long, value_name = "VERSION", env = "LOCKPROOF_NPM_VERSION")]
+    pub npm_version: Option<String>,
 
     /// Evidence that could not be had (a registry answer, a tarball,
     /// claimed attestations; offline misses included) fails the run, one

@@ -201,6 +201,14 @@ codes! {
         "An advisory database lists the locked version as malware (an OpenSSF MAL- record, or an advisory aliased to one).";
     VulnerableVersion => "vulnerable-version", High,
         "A published advisory affects the locked version; the finding has the advisory's severity (high when it states none).";
+    InstallScriptBlocked => "install-script-blocked", Info,
+        "The entry has install scripts that the installer will not run (npm 12's allowScripts, ignore-scripts).";
+    InstallScriptChanged => "install-script-changed", Medium,
+        "Diff mode: an entry whose install scripts will run was added or changed.";
+    SourceRefused => "source-refused", Low,
+        "The installer refuses the entry's source (allow-git, allow-remote, allow-file, allow-directory): the install fails there.";
+    ShrinkwrapIgnored => "shrinkwrap-ignored", Low,
+        "npm 12 does not read npm-shrinkwrap.json: the file is not what installs.";
 }
 
 impl Code {

@@ -13,6 +13,7 @@ pub mod npmrc;
 mod provenance;
 mod registry;
 mod scripts;
+pub mod shrinkwrap;
 mod source;
 mod stripped;
 mod tarball;
@@ -24,6 +25,7 @@ use rayon::prelude::*;
 use crate::config::{Config, TrustPolicy};
 use crate::evidence::model::Evidence;
 use crate::finding::{Code, Finding, Location, PackageRef};
+use crate::installer::Installer;
 use crate::lockfile::{Entry, Lockfile};
 use crate::registry::npmrc::{NpmConfig, ReleaseAge};
 use crate::registry::{NPM_REGISTRY_HOST, YARN_REGISTRY_HOST};
@@ -44,6 +46,8 @@ pub struct Context {
     /// npm's release-age gate, which `release-too-new` applies when the
     /// trust policy sets no minimum of its own.
     pub npm_release_age: Option<ReleaseAge>,
+    /// npm lockfiles: what the npm that installs them will do.
+    pub installer: Option<Installer>,
 }
 
 impl Context {
@@ -62,6 +66,7 @@ impl Context {
             now,
             strict: config.strict,
             npm_release_age: None,
+            installer: None,
         }
     }
 
@@ -73,6 +78,12 @@ impl Context {
             npm_release_age: npm.release_age().cloned(),
             ..self
         }
+    }
+
+    /// The same context, judging install scripts and sources as
+    /// `installer` will act on them.
+    pub fn with_installer(self, installer: Option<Installer>) -> Self {
+        Self { installer, ..self }
     }
 }
 
@@ -102,8 +113,8 @@ pub fn run(lockfile: &Lockfile, ctx: &Context, evidence: Option<&Evidence>) -> V
             names::check(&mut f);
             integrity::check(&mut f);
             url::check(&mut f, ctx);
-            source::check(&mut f);
-            scripts::check(&mut f);
+            source::check(&mut f, ctx);
+            scripts::check(&mut f, ctx);
             if let Some(ev) = evidence
                 .and_then(|e| e.entries.get(i))
                 .and_then(Option::as_ref)

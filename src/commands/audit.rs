@@ -8,7 +8,8 @@ use anyhow::{Context as _, Result};
 
 use std::sync::Arc;
 
-use super::settings::{AuditSettings, Output, Project, advisory_http};
+use super::projects::Project;
+use super::settings::{AuditSettings, Output, advisory_http};
 use super::{ExitStatus, write_stdout};
 use crate::advisories;
 use crate::anchors;
@@ -87,6 +88,8 @@ pub(super) fn audit_all(settings: &AuditSettings) -> Result<Done> {
             diff,
             config: &project.config,
             npm: &project.npm,
+            installer: project.installer.as_ref(),
+            ignored_shrinkwrap: project.ignored_shrinkwrap.as_deref(),
         };
         let outcome = audit(subject, &options, &source);
         verified.push((project.lockfile.clone(), outcome.verified));

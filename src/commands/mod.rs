@@ -8,6 +8,7 @@ mod audit;
 mod cache;
 mod explain;
 mod install;
+mod projects;
 mod settings;
 mod trust;
 mod verify_bundle;

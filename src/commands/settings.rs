@@ -3,7 +3,6 @@
 //! data. Below this module nothing sees a clap type, reads the
 //! environment or the clock.
 
-use std::collections::BTreeSet;
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -11,14 +10,14 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 use jiff::Timestamp;
 
+use super::projects::{self, Judge, Project, Projects};
 use crate::advisories;
 use crate::anchors;
 use crate::cli::{AuditArgs, ExtraReport};
-use crate::config::{self, Config};
+use crate::config;
 use crate::diff::{Base, DiffError};
 use crate::fetch::FetchOptions;
 use crate::finding::Severity;
-use crate::lockfile::{self, Located, PackageManager};
 use crate::registry::cache::{Cache, RecordKey};
 use crate::registry::client::ClientOptions;
 use crate::registry::npmrc::NpmConfig;
@@ -26,19 +25,6 @@ use crate::registry::proxy::Proxies;
 use crate::report::{self, Format};
 use crate::sigstore::trust_root::TrustedRoot;
 use crate::tarball::Limits;
-
-/// One lockfile to audit, with the configuration that applies to it.
-pub(super) struct Project {
-    /// The lockfile, as the user named it (`./` dropped).
-    pub lockfile: PathBuf,
-    /// Whose lockfile it is: the format it is read as.
-    pub manager: PackageManager,
-    /// `--config`, else the `lockproof.toml` beside the lockfile, else the
-    /// defaults.
-    pub config: Config,
-    /// npm's configuration for the lockfile's folder.
-    pub npm: NpmConfig,
-}
 
 /// Where and how the report is written.
 pub(super) struct Output {
@@ -94,23 +80,37 @@ pub(super) struct AuditSettings {
 }
 
 impl AuditSettings {
-    /// Resolves `args`.
+    /// Resolves `args` for `lockproof audit`.
     pub fn resolve(args: &AuditArgs) -> Result<Self> {
+        Self::resolve_judged(
+            args,
+            &Judge::Audit {
+                npm_version: args.npm_version.as_deref(),
+            },
+        )
+    }
+
+    /// Resolves `args`, judging npm lockfiles as `judge` says.
+    pub fn resolve_judged(args: &AuditArgs, judge: &Judge<'_>) -> Result<Self> {
         let now = Timestamp::now();
         let base = args.base.as_deref().map(Base::parse).transpose()?;
-        let (files, notes) = lockfiles(&args.paths)?;
-        if let (Some(Base::File(base)), 2..) = (&base, files.len()) {
+        let explicit = args.config.as_deref().map(config::load).transpose()?;
+        let Projects {
+            mut projects,
+            notes,
+        } = projects::resolve(
+            &args.paths,
+            explicit.as_ref(),
+            args.registry.as_deref(),
+            judge,
+        )?;
+        if let (Some(Base::File(base)), 2..) = (&base, projects.len()) {
             return Err(DiffError::FileForSeveral {
                 path: base.clone(),
-                count: files.len(),
+                count: projects.len(),
             }
             .into());
         }
-        let explicit = args.config.as_deref().map(config::load).transpose()?;
-        let mut projects = files
-            .into_iter()
-            .map(|located| project(located, explicit.as_ref(), args.registry.as_deref()))
-            .collect::<Result<Vec<_>>>()?;
         // `--strict` only tightens: a project file cannot turn it off.
         for p in &mut projects {
             p.config.strict |= args.strict;
@@ -205,77 +205,6 @@ fn report_width(to_stdout: bool) -> usize {
     terminal
         .or_else(columns)
         .map_or(report::DEFAULT_WIDTH, |w| w.clamp(40, 1000))
-}
-
-/// The lockfiles `paths` name (the current folder when none), each once,
-/// in order, with the shrinkwrap npm reads beside a package lock added;
-/// and a note for each shrinkwrap added.
-fn lockfiles(paths: &[PathBuf]) -> Result<(Vec<Located>, Vec<String>)> {
-    let default = [PathBuf::from(".")];
-    let paths = if paths.is_empty() {
-        &default[..]
-    } else {
-        paths
-    };
-    let mut notes = Vec::new();
-    let mut files: Vec<Located> = Vec::with_capacity(paths.len());
-    for path in paths {
-        for found in lockfile::discover(path)? {
-            let located = Located {
-                path: tidy(&found.path),
-                manager: found.manager,
-            };
-            let shadow = (found.manager == PackageManager::Npm)
-                .then(|| lockfile::shadowing_shrinkwrap(&found.path))
-                .flatten();
-            files.push(located);
-            if let Some(shrinkwrap) = shadow {
-                notes.push(format!(
-                    "npm installs from {}, not from {}: both were audited",
-                    tidy(&shrinkwrap).display(),
-                    tidy(&found.path).display()
-                ));
-                files.push(Located {
-                    path: tidy(&shrinkwrap),
-                    manager: PackageManager::Npm,
-                });
-            }
-        }
-    }
-    // Order-preserving: pre-commit passes `npm-shrinkwrap.json` before the
-    // `package-lock.json` that adds it again as its shadow.
-    let mut seen = BTreeSet::new();
-    files.retain(|f| seen.insert(f.path.clone()));
-    Ok((files, notes))
-}
-
-/// The settings of one lockfile.
-fn project(located: Located, explicit: Option<&Config>, registry: Option<&str>) -> Result<Project> {
-    let lockfile = located.path;
-    let config = match explicit {
-        Some(c) => c.clone(),
-        None => match config::find_beside(&lockfile) {
-            Some(p) => config::load(&p)?,
-            None => Config::default(),
-        },
-    };
-    let folder = lockfile
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let npm = NpmConfig::from_process_env(Some(folder), registry)?;
-    Ok(Project {
-        lockfile,
-        manager: located.manager,
-        config,
-        npm,
-    })
-}
-
-/// `./package-lock.json` reads better as `package-lock.json`.
-fn tidy(path: &Path) -> PathBuf {
-    path.strip_prefix(".")
-        .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
 }
 
 /// `--cache-dir`, else the platform's cache folder.

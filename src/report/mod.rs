@@ -26,6 +26,8 @@ use crate::evidence::summary::{
 };
 use crate::evidence::tarball::{SkippedTarball, TarballCounts};
 use crate::finding::{Code, Severity};
+use crate::installer::Installer;
+use crate::installer::which::NpmRules;
 use crate::lockfile::{Gap, Lockfile, LockfileFormat, PackageManager, SourceKind};
 use crate::policy::{IgnoredFinding, Judged, Outcome, PolicyNote};
 
@@ -222,6 +224,34 @@ pub struct LockfileSummary {
     /// Diff mode (`--base`) only: the base and what changed.
     #[serde(flatten)]
     pub diff: Option<LockfileDiffSummary>,
+    /// npm lockfiles: whose rules judged install scripts, sources and
+    /// which file installs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub installer: Option<InstallerSummary>,
+}
+
+/// The npm whose rules judged a lockfile.
+#[derive(Debug, Clone, Serialize)]
+pub struct InstallerSummary {
+    /// The rules: major, version as stated, where that came from.
+    #[serde(flatten)]
+    pub rules: NpmRules,
+    /// The same in words.
+    pub description: String,
+    /// What the project's `package.json` held that npm ignores.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored: Vec<String>,
+}
+
+impl InstallerSummary {
+    /// The summary of `installer`.
+    pub fn of(installer: &Installer) -> Self {
+        Self {
+            rules: installer.rules.clone(),
+            description: installer.rules.to_string(),
+            ignored: installer.ignored.clone(),
+        }
+    }
 }
 
 /// Something a lockfile's format does not record, and why it matters.
@@ -348,6 +378,8 @@ pub struct Audited {
     pub evidence: EvidenceSummary,
     /// Registry-wide facts about its evidence.
     pub evidence_notes: Vec<String>,
+    /// npm lockfiles: whose rules judged them.
+    pub installer: Option<InstallerSummary>,
     /// Its entries whose provenance verified.
     pub provenance: Vec<VerifiedProvenance>,
     /// Its registry entries' trust levels.
@@ -419,6 +451,7 @@ impl LockfileSummary {
             tarballs: a.tarballs,
             tarballs_skipped: a.tarballs_skipped,
             diff: a.diff,
+            installer: a.installer,
             path: a.lockfile.path.display().to_string(),
             lockfile_version: a.lockfile.format,
             package_manager: a.lockfile.format.manager(),
@@ -509,6 +542,11 @@ impl Report {
                     "{}: registry evidence unknown for {unknown} entries{offline}",
                     a.lockfile.path.display(),
                 ));
+            }
+            if let Some(i) = &a.installer {
+                let path = a.lockfile.path.display();
+                notes.push(format!("{path}: judged by {}", i.description));
+                notes.extend(i.ignored.iter().map(|n| format!("{path}: {n}")));
             }
             // npm's old formats have a finding of their own
             // (`lockfile-old-format`); the other formats' gaps are notes.

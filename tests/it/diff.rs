@@ -224,8 +224,8 @@ fn a_base_file_reports_what_changed_and_how() {
     assert_eq!(
         found,
         [
-            ("install-script".to_string(), "fresh".to_string()),
-            ("install-script".to_string(), "scripted".to_string()),
+            ("install-script-changed".to_string(), "fresh".to_string()),
+            ("install-script-changed".to_string(), "scripted".to_string()),
             ("integrity-changed".to_string(), "resigned".to_string()),
         ]
     );

@@ -20,7 +20,8 @@ fn empty_home() -> PathBuf {
 /// The binary, started in the repository root with a clean environment:
 /// offline (tests never touch the network beyond 127.0.0.1), an empty HOME,
 /// no npm_config_* or proxy variables, no COLUMNS (tables are 100 wide),
-/// and a cache folder of its own per run.
+/// npm 11's rules (whatever npm the machine has), and a cache folder of
+/// its own per run.
 pub fn lockproof() -> Command {
     let mut cmd = Command::cargo_bin("lockproof").expect("binary built");
     cmd.current_dir(root())
@@ -28,6 +29,7 @@ pub fn lockproof() -> Command {
         .env_remove("COLUMNS")
         .env("HOME", empty_home())
         .env("LOCKPROOF_OFFLINE", "1")
+        .env("LOCKPROOF_NPM_VERSION", "11")
         // Trust anchors are refreshed from a closed loopback port: tests
         // never reach Sigstore's TUF repository.
         .env("LOCKPROOF_TUF_URL", "http://127.0.0.1:9")
