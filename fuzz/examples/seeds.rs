@@ -1,5 +1,6 @@
 //! Writes the seed corpus of every fuzz target to `fuzz/seeds/<target>/`:
-//! small lockfiles and a config from `fixtures/`, SRI strings from those
+//! small lockfiles and a config from `fixtures/` (the other package
+//! managers' cut to their first entries), SRI strings from those
 //! lockfiles, `.npmrc` inputs in the shapes the npmrc tests use, genuine
 //! bundles and certificates of the test PKI (`tests/it/sigstore_pki`) and
 //! the CA certificates of the embedded public-good root, and tarballs
@@ -58,6 +59,7 @@ fn main() {
         put(&seeds, "config", name, text.as_bytes());
     }
 
+    other_lockfiles(&seeds, &fixtures.join("formats/example"));
     bundles(&seeds);
     certificates(&seeds);
     tarballs(&seeds);
@@ -130,6 +132,76 @@ fn collect_integrity(value: &serde_json::Value, out: &mut BTreeSet<String>) {
     }
 }
 
+/// The other package managers' lockfiles, for `lockfile_formats` (whose
+/// first byte picks the manager: 0 pnpm, 1 Yarn, 2 Bun): the example
+/// fixtures cut after about `MAX_FIXTURE_BYTES / 2` at an entry boundary,
+/// and small hand-written ones with the shapes the fixtures lack.
+fn other_lockfiles(seeds: &Path, formats: &Path) {
+    let fixtures = [
+        ("pnpm10/pnpm-lock.yaml", 0u8),
+        ("pnpm12-env/pnpm-lock.yaml", 0),
+        ("yarn1/yarn.lock", 1),
+        ("berry4/yarn.lock", 1),
+        ("bun/bun.lock", 2),
+    ];
+    for (file, pick) in fixtures {
+        let text = std::fs::read_to_string(formats.join(file)).expect("format fixture");
+        let limit = (MAX_FIXTURE_BYTES / 2) as usize;
+        let cut = match text.get(..limit).and_then(|head| head.rfind("\n\n")) {
+            Some(at) => &text[..at + 1],
+            None => text.as_str(),
+        };
+        let name = file.replace('/', "-");
+        put(
+            seeds,
+            "lockfile_formats",
+            &name,
+            &[&[pick][..], cut.as_bytes()].concat(),
+        );
+    }
+    for (name, pick, text) in OTHER_LOCKFILES {
+        put(
+            seeds,
+            "lockfile_formats",
+            name,
+            &[&[*pick][..], text.as_bytes()].concat(),
+        );
+    }
+}
+
+const OTHER_LOCKFILES: &[(&str, u8, &str)] = &[
+    (
+        "pnpm9-shapes.yaml",
+        0,
+        "lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n\nimporters:\n  .:\n    dependencies:\n      is-number:\n        specifier: ^7.0.0\n        version: 7.0.0\n      alias:\n        specifier: npm:left-pad@1.3.0\n        version: left-pad@1.3.0\n\npackages:\n  is-number@7.0.0:\n    resolution: {integrity: sha512-41Cifkg6e8TylSpdtTpeLVMqvSBEVzTttHvERD741+pnZ8ANv0004MRL43QKPDlK9cGvNp6NZWZUBlbGXYxxng==}\n    engines: {node: '>=0.12.0'}\n  left-pad@1.3.0:\n    resolution: {tarball: https://example.com/left-pad-1.3.0.tgz}\n    hasBin: true\n    os: [linux]\n    cpu: [x64]\n    requiresBuild: true\n\nsnapshots:\n  is-number@7.0.0: {}\n  left-pad@1.3.0:\n    optional: true\n",
+    ),
+    (
+        "pnpm5-shapes.yaml",
+        0,
+        "lockfileVersion: 5.4\nspecifiers:\n  a: ^1.0.0\n  b: github:o/b\ndependencies:\n  a: 1.0.0\n  b: github.com/o/b/0123456789abcdef0123456789abcdef01234567\npackages:\n  /a/1.0.0:\n    resolution: {integrity: sha1-LoWk8c1TjHb0n5gWw5GJTDBB5SA=}\n    dev: false\n  github.com/o/b/0123456789abcdef0123456789abcdef01234567:\n    resolution: {tarball: https://codeload.github.com/o/b/tar.gz/0123456789abcdef0123456789abcdef01234567}\n    name: b\n    version: 2.0.0\n    dev: true\n",
+    ),
+    (
+        "pnpm-anchors.yaml",
+        0,
+        "lockfileVersion: '6.0'\nx: &anchor {a: 1}\ny: *anchor\npackages: !!map\n  /a@1.0.0: \"quoted \\u00e9\"\n",
+    ),
+    (
+        "yarn1-shapes.lock",
+        1,
+        "# yarn lockfile v1\n\n\n\"@scope/a@^1.0.0\", \"@scope/a@^1.1.0\":\n  version \"1.1.0\"\n  resolved \"https://registry.yarnpkg.com/@scope/a/-/a-1.1.0.tgz#0123456789abcdef0123456789abcdef01234567\"\n  integrity sha512-41Cifkg6e8TylSpdtTpeLVMqvSBEVzTttHvERD741+pnZ8ANv0004MRL43QKPDlK9cGvNp6NZWZUBlbGXYxxng==\n  dependencies:\n    b \"^2.0.0\"\n  optionalDependencies:\n    c \"1\"\n\nb@^2.0.0, b@npm:^2:\n  version \"2.0.0\"\n  resolved \"git+https://github.com/o/b.git#abc\"\n",
+    ),
+    (
+        "berry-shapes.lock",
+        1,
+        "__metadata:\n  version: 8\n  cacheKey: 10c0\n\n\"a@npm:^1.0.0, a@npm:^1.1.0\":\n  version: 1.1.0\n  resolution: \"a@npm:1.1.0\"\n  dependencies:\n    b: \"npm:^2.0.0\"\n  checksum: 10c0/00ff\n  languageName: node\n  linkType: hard\n\n\"a@patch:a@npm%3A1.1.0#~/.yarn/patches/a.patch::version=1.1.0&hash=abc\":\n  version: 1.1.0\n  resolution: \"a@patch:a@npm%3A1.1.0#~/.yarn/patches/a.patch::version=1.1.0&hash=abc\"\n  languageName: node\n  linkType: hard\n\n\"root@workspace:.\":\n  version: 0.0.0-use.local\n  resolution: \"root@workspace:.\"\n  languageName: unknown\n  linkType: soft\n",
+    ),
+    (
+        "bun-shapes.lock",
+        2,
+        "// comment\n{\n  \"lockfileVersion\": 1, /* block */\n  \"workspaces\": {\"\": {\"name\": \"root\", \"dependencies\": {\"a\": \"^1.0.0\",},},},\n  \"packages\": {\n    \"a\": [\"a@1.0.0\", \"\", {\"dependencies\": {\"b\": \"2\"}, \"os\": \"linux\"}, \"sha512-41Cifkg6e8TylSpdtTpeLVMqvSBEVzTttHvERD741+pnZ8ANv0004MRL43QKPDlK9cGvNp6NZWZUBlbGXYxxng==\"],\n    \"a/b\": [\"b@2.0.0\", \"https://example.com/b.tgz\", {}, \"sha1-LoWk8c1TjHb0n5gWw5GJTDBB5SA=\"],\n    \"g\": [\"g@github:o/g#abc\", {}, \"o-g-abc\"],\n  },\n}\n",
+    ),
+];
+
 const INTEGRITY: &[(&str, &str)] = &[
     (
         "several-tokens.txt",
@@ -161,6 +233,10 @@ const NPMRC: &[(&str, &str)] = &[
     (
         "environment-only",
         "\0\0npm_config_userconfig=~/alt.npmrc\nnpm_config__auth=dXNlcjpwYXNz\nnpm_config_@s:registry=https://s.example/\nnpm_config_cafile=null\n",
+    ),
+    (
+        "token-from-the-environment",
+        "//npm.example.com/:_authToken=${FUZZ_SECRET}\n@corp:registry=https://npm.example.com/\n\0//registry.npmjs.org/:_authToken=${FUZZ_SECRET}\n",
     ),
     (
         "invalid-registry",

@@ -1,5 +1,5 @@
 //! `lockproof.toml` (`lockproof::config::parse`): no panic, and every error
-//! is one line naming the file.
+//! names the file and prints on one line.
 
 #![no_main]
 
@@ -7,11 +7,12 @@ use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use lockproof::config;
-use lockproof_fuzz::assert_one_line;
+use lockproof_fuzz::{assert_names_file, assert_prints_on_one_line};
 
 fuzz_target!(|text: &str| {
-    if let Err(e) = config::parse(Path::new("fuzz/lockproof.toml"), text) {
-        assert_one_line(&e);
-        assert!(e.to_string().starts_with("fuzz/lockproof.toml: "), "{e}");
+    let path = Path::new("fuzz/lockproof.toml");
+    if let Err(e) = config::parse(path, text) {
+        assert_prints_on_one_line(&e);
+        assert_names_file(&e, path);
     }
 });

@@ -1,5 +1,6 @@
 //! SRI strings (`lockproof::integrity::Integrity::parse`): no panic, errors
-//! one line, and a parsed value written back as SRI parses to itself.
+//! print on one line, and a parsed value written back as SRI parses to
+//! itself.
 
 #![no_main]
 
@@ -7,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use libfuzzer_sys::fuzz_target;
 use lockproof::integrity::Integrity;
-use lockproof_fuzz::assert_one_line;
+use lockproof_fuzz::assert_prints_on_one_line;
 
 fuzz_target!(|text: &str| {
     match Integrity::parse(text) {
@@ -32,6 +33,6 @@ fuzz_target!(|text: &str| {
             );
             let _ = strongest.hex();
         }
-        Err(e) => assert_one_line(&e),
+        Err(e) => assert_prints_on_one_line(&e),
     }
 });

@@ -1,5 +1,5 @@
 //! The JSON reader (`lockproof::json::parse`) on any UTF-8 text: no panic,
-//! errors are one line with a position, and what it reads survives a
+//! errors print on one line with a position, and what it reads survives a
 //! round trip through JSON text (same values, same duplicate keys).
 
 #![no_main]
@@ -8,13 +8,13 @@ use std::fmt::Write as _;
 
 use libfuzzer_sys::fuzz_target;
 use lockproof::json::{self, Value};
-use lockproof_fuzz::assert_one_line;
+use lockproof_fuzz::assert_prints_on_one_line;
 
 fuzz_target!(|text: &str| {
     let doc = match json::parse(text) {
         Ok(doc) => doc,
         Err(e) => {
-            assert_one_line(&e);
+            assert_prints_on_one_line(&e);
             assert!(e.line >= 1 && e.column >= 1, "position {e:?}");
             return;
         }

@@ -1,5 +1,6 @@
 //! The lockfile parser (`lockproof::lockfile::parse_bytes`) on any bytes:
-//! no panic, every error one line, and no more entries than bytes.
+//! no panic, every error names the file and prints on one line, and no
+//! more entries than bytes.
 
 #![no_main]
 
@@ -7,10 +8,11 @@ use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use lockproof::lockfile;
-use lockproof_fuzz::assert_one_line;
+use lockproof_fuzz::{assert_names_file, assert_prints_on_one_line};
 
 fuzz_target!(|data: &[u8]| {
-    match lockfile::parse_bytes(Path::new("fuzz/package-lock.json"), data) {
+    let path = Path::new("fuzz/package-lock.json");
+    match lockfile::parse_bytes(path, data) {
         Ok(lock) => {
             assert!(
                 lock.entries.len() <= data.len(),
@@ -21,6 +23,9 @@ fuzz_target!(|data: &[u8]| {
                 let _ = entry.spec();
             }
         }
-        Err(e) => assert_one_line(&e),
+        Err(e) => {
+            assert_prints_on_one_line(&e);
+            assert_names_file(&e, path);
+        }
     }
 });

@@ -1,9 +1,11 @@
 //! npm configuration (`lockproof::registry::npmrc::NpmConfig::load`), read
 //! as in production from files: the input is the project `.npmrc`, then
 //! after a NUL byte the user `.npmrc`, then `NAME=VALUE` lines of the
-//! environment (nothing of the real one: `HOME` is the test folder), then
-//! `--registry`. No panic, every error one line, a registry URL ends with
-//! `/`, and no credential goes to a URL that carries its own user info.
+//! environment (nothing of the real one: `HOME` is the test folder and
+//! `FUZZ_SECRET` a secret), then `--registry`. No panic, every error prints
+//! on one line, no error and no refused credential (which reports print)
+//! shows the secret expanded, a registry URL ends with `/`, and no
+//! credential goes to a URL that carries its own user info.
 
 #![no_main]
 
@@ -12,11 +14,15 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use lockproof::registry::npmrc::{NpmConfig, Sources};
-use lockproof_fuzz::assert_one_line;
+use lockproof_fuzz::assert_prints_on_one_line;
 use url::Url;
 
 /// Most environment variables one input sets.
 const MAX_VARS: usize = 32;
+
+/// The value of `FUZZ_SECRET`, which `${FUZZ_SECRET}` expands to: it may
+/// be sent, as a credential, but never shown.
+const SECRET: &str = "s3cr3t-f0r-fuzz1ng";
 
 struct Folders {
     project: PathBuf,
@@ -69,7 +75,10 @@ fuzz_target!(|data: &[u8]| {
     let user_npmrc = folders.home.join(".npmrc");
     put(&folders.project.join(".npmrc"), project_text);
     put(&user_npmrc, user_text);
-    let mut env = vec![("HOME".to_string(), folders.home.display().to_string())];
+    let mut env = vec![
+        ("HOME".to_string(), folders.home.display().to_string()),
+        ("FUZZ_SECRET".to_string(), SECRET.to_string()),
+    ];
     env.extend(
         env_text
             .as_deref()
@@ -86,13 +95,22 @@ fuzz_target!(|data: &[u8]| {
         env: &env,
         cli_registry: cli_registry.as_deref(),
     };
+    // Unless the input writes the secret itself, showing it means showing
+    // an expansion.
+    let shown = |text: &str| text.contains(SECRET) && !contains(data, SECRET.as_bytes());
     let config = match NpmConfig::load(&sources) {
         Ok(config) => config,
         Err(e) => {
-            assert_one_line(&e);
+            assert_prints_on_one_line(&e);
+            assert!(!shown(&e.to_string()), "the error shows the secret: {e}");
             return;
         }
     };
+    let refused = format!("{:?}", config.refused());
+    assert!(
+        !shown(&refused),
+        "a refused credential shows the secret: {refused}"
+    );
     let mut urls = vec![config.default_registry().clone()];
     for name in ["@fuzz/pkg", "@a/b", "pkg"] {
         let registry = config.registry_for(name);
@@ -117,3 +135,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = (config.cafile(), config.strict_ssl(), config.files_read());
 });
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}

@@ -1,5 +1,4 @@
-//! What lockproof's fuzz targets share: the invariants every error must
-//! keep, the trust anchors bundles and certificates are verified against
+//! What lockproof's fuzz targets share: what every error must keep, the trust anchors bundles and certificates are verified against
 //! (the embedded public-good root, and the hermetic test PKI of
 //! `tests/it/sigstore_pki`, whose genuine bundles let mutations reach the
 //! deep checks), and the test suite's builders that the seed generator
@@ -8,6 +7,7 @@
 use std::sync::OnceLock;
 
 use jiff::Timestamp;
+use lockproof::report::escape;
 use lockproof::signatures::KeySet;
 use lockproof::sigstore::trust_root::TrustedRoot;
 
@@ -87,17 +87,37 @@ pub fn test_keys() -> &'static KeySet {
     })
 }
 
-/// Every error lockproof prints is one line: a message that spans lines can
-/// forge further lines of output (or a CI workflow command).
-/// Its causes are checked too, as `lockproof: error:` prints the chain.
-pub fn assert_one_line(error: &dyn std::error::Error) {
-    let mut next = Some(error);
-    while let Some(e) = next {
-        let message = e.to_string();
-        assert!(
-            !message.contains(['\n', '\r']),
-            "error message spans lines: {message:?}"
-        );
-        next = e.source();
+/// The longest error line `lockproof` prints (`ERROR_LINE_MAX` in
+/// `src/main.rs`).
+const ERROR_LINE_MAX: usize = 2000;
+
+/// An error as `lockproof: error:` prints it: the message and its causes
+/// (anyhow's `{:#}`), through the escaping `main` applies. Library messages
+/// may hold a line break from the input (a quoted key, a path); what is
+/// printed must be one line of bounded length all the same, or it could
+/// forge further lines of output or a CI workflow command.
+pub fn assert_prints_on_one_line(error: &dyn std::error::Error) {
+    let mut chain = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        chain.push_str(": ");
+        chain.push_str(&e.to_string());
+        cause = e.source();
     }
+    let line = escape::line(&chain, ERROR_LINE_MAX);
+    assert!(
+        !line.contains(['\n', '\r']) && line.chars().count() <= ERROR_LINE_MAX + 40,
+        "printed error is not one bounded line: {line:?}"
+    );
+}
+
+/// A message that must name `path` first, as every error about a file
+/// does (the path as the message shows it).
+pub fn assert_names_file(error: &dyn std::error::Error, path: &std::path::Path) {
+    let message = error.to_string();
+    let prefix = format!("{}: ", path.display());
+    assert!(
+        message.starts_with(&prefix),
+        "error does not name {path:?} first: {message:?}"
+    );
 }
