@@ -28,12 +28,17 @@ pub(super) fn env_layer(vars: &[(String, String)], env: &EnvMap) -> Result<Vec<E
                 .to_lowercase()
         };
         let origin = Origin::Env { name: name.clone() };
+        let written = Written {
+            key: key.clone(),
+            value: js_trim(value).to_string(),
+        };
         let (key, mut expanded) = expand(&key, env);
         let (value, from_value) = expand(js_trim(value), env);
         expanded.extend(from_value);
         out.push(Entry {
             key,
             value,
+            written,
             origin: origin.clone(),
             rank: (Layer::Env, seq),
             expanded,
@@ -87,6 +92,10 @@ pub(super) fn parse_npmrc(
                 path: path.to_path_buf(),
                 line: line_no,
             };
+            let written = Written {
+                key: key.clone(),
+                value: js_trim(&value).to_string(),
+            };
             let (key, mut expanded) = expand(&key, env);
             let (value, from_value) = expand(js_trim(&value), env);
             expanded.extend(from_value);
@@ -94,6 +103,7 @@ pub(super) fn parse_npmrc(
             out.push(Entry {
                 key,
                 value,
+                written,
                 origin,
                 rank,
                 expanded,

@@ -171,12 +171,14 @@ impl fmt::Display for Origin {
 
 /// Why the npm configuration could not be loaded. Messages name the file
 /// and line (or the environment variable, or `--registry`), never a
-/// configured value.
+/// configured value; keys and paths are shown as written, `${VAR}`
+/// unexpanded.
 #[derive(Debug, thiserror::Error)]
 pub enum NpmrcError {
     /// A config file exists but cannot be read.
     #[error("cannot read {}: {source}", path.display())]
     Read {
+        /// The file as configured, before `${VAR}` expansion.
         path: PathBuf,
         #[source]
         source: io::Error,
@@ -222,9 +224,10 @@ pub enum NpmrcError {
 pub struct RefusedCredential {
     /// The file and line.
     pub origin: Origin,
-    /// The key, e.g. `//host/:_authToken` (after expansion).
+    /// The key as written, e.g. `//host/:_authToken` (`${VAR}` unexpanded).
     pub key: String,
-    /// The host it would have been sent to.
+    /// The host it would have been sent to (as written when it expands a
+    /// variable).
     pub host: String,
     /// The environment variables it expands.
     pub vars: Vec<String>,
@@ -325,11 +328,21 @@ enum Layer {
 struct Entry {
     key: String,
     value: String,
+    /// The key and value before expansion: what messages and reports show,
+    /// as an expanded value (a secret) must appear in none.
+    written: Written,
     origin: Origin,
     /// Precedence: layer, then position within the layer.
     rank: (Layer, usize),
     /// The environment variables expanded into the key or value.
     expanded: Vec<String>,
+}
+
+/// A key and value as written, `${VAR}` and all.
+#[derive(Debug, Clone)]
+struct Written {
+    key: String,
+    value: String,
 }
 
 type EnvMap<'a> = BTreeMap<&'a str, &'a str>;
@@ -347,10 +360,15 @@ impl NpmConfig {
         let env_entries = env_layer(sources.env, &env)?;
         let cli_entries = match sources.cli_registry {
             Some(value) => {
+                let written = Written {
+                    key: "registry".to_string(),
+                    value: js_trim(value).to_string(),
+                };
                 let (value, expanded) = expand(js_trim(value), &env);
                 vec![Entry {
                     key: "registry".to_string(),
                     value,
+                    written,
                     origin: Origin::Cli,
                     rank: (Layer::Cli, 0),
                     expanded,
@@ -359,11 +377,16 @@ impl NpmConfig {
             None => Vec::new(),
         };
 
+        let userconfig = |e: &Entry| UserConfig {
+            path: resolve_path(&e.value, &e.origin, home.as_deref()),
+            shown: resolve_path(&e.written.value, &e.origin, home.as_deref()),
+        };
         let env_userconfig = last(&env_entries, "userconfig")
             .filter(|e| !e.value.is_empty())
-            .map(|e| resolve_path(&e.value, &e.origin, home.as_deref()));
+            .map(userconfig);
         let user_before_project = env_userconfig
-            .clone()
+            .as_ref()
+            .map(|u| u.path.clone())
             .or_else(|| sources.user_npmrc.map(Path::to_path_buf));
 
         let mut files_read = Vec::new();
@@ -373,7 +396,7 @@ impl NpmConfig {
             let is_user = user_before_project
                 .as_deref()
                 .is_some_and(|user| same_file(&path, user));
-            if !is_user && let Some(text) = read_optional(&path)? {
+            if !is_user && let Some(text) = read_optional(&path, &path)? {
                 project_entries = parse_npmrc(&text, &path, Layer::Project, &env)?;
                 files_read.push(path);
             }
@@ -381,13 +404,16 @@ impl NpmConfig {
 
         let project_userconfig = last(&project_entries, "userconfig")
             .filter(|e| !e.value.is_empty())
-            .map(|e| resolve_path(&e.value, &e.origin, home.as_deref()));
-        let user_path = env_userconfig
-            .or(project_userconfig)
-            .or_else(|| sources.user_npmrc.map(Path::to_path_buf));
+            .map(userconfig);
+        let user_config = env_userconfig.or(project_userconfig).or_else(|| {
+            sources.user_npmrc.map(|p| UserConfig {
+                path: p.to_path_buf(),
+                shown: p.to_path_buf(),
+            })
+        });
         let mut user_entries = Vec::new();
-        if let Some(path) = user_path
-            && let Some(text) = read_optional(&path)?
+        if let Some(UserConfig { path, shown }) = user_config
+            && let Some(text) = read_optional(&path, &shown)?
         {
             user_entries = parse_npmrc(&text, &path, Layer::User, &env)?;
             files_read.push(path);
@@ -437,7 +463,7 @@ impl NpmConfig {
                 _ => {
                     return Err(NpmrcError::InvalidBool {
                         origin: e.origin.clone(),
-                        key: e.key.clone(),
+                        key: e.written.key.clone(),
                     });
                 }
             },
@@ -691,14 +717,22 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// The user config file: where it is, and where messages say it is (the
+/// path before `${VAR}` expansion).
+struct UserConfig {
+    path: PathBuf,
+    shown: PathBuf,
+}
+
 /// The file's text, or `None` when it does not exist. Invalid UTF-8 is
-/// replaced, as Node's `readFile(…, 'utf8')` does.
-fn read_optional(path: &Path) -> Result<Option<String>, NpmrcError> {
+/// replaced, as Node's `readFile(…, 'utf8')` does. An error names the file
+/// as `shown`.
+fn read_optional(path: &Path, shown: &Path) -> Result<Option<String>, NpmrcError> {
     match std::fs::read(path) {
         Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(NpmrcError::Read {
-            path: path.to_path_buf(),
+            path: shown.to_path_buf(),
             source,
         }),
     }
@@ -723,13 +757,13 @@ fn parse_registry(entry: &Entry) -> Result<Url, NpmrcError> {
     if let Some(var) = entry.expanded.first() {
         return Err(NpmrcError::ExpandedRegistry {
             origin: entry.origin.clone(),
-            key: entry.key.clone(),
+            key: entry.written.key.clone(),
             var: var.clone(),
         });
     }
     let invalid = |reason| NpmrcError::InvalidRegistry {
         origin: entry.origin.clone(),
-        key: entry.key.clone(),
+        key: entry.written.key.clone(),
         reason,
     };
     if entry.value.is_empty() {
@@ -841,8 +875,8 @@ fn scoped_credentials(
         {
             refused.push(RefusedCredential {
                 origin: entry.origin.clone(),
-                key: entry.key.clone(),
-                host: prefix.host.clone(),
+                key: entry.written.key.clone(),
+                host: shown_host(entry, &prefix),
                 vars: entry.expanded.clone(),
             });
             continue;
@@ -927,7 +961,7 @@ fn legacy_credential(
         {
             refused.push(RefusedCredential {
                 origin: entry.origin.clone(),
-                key: entry.key.clone(),
+                key: entry.written.key.clone(),
                 host: prefix.host.clone(),
                 vars: entry.expanded.clone(),
             });
@@ -947,11 +981,21 @@ fn legacy_credential(
     Ok(None)
 }
 
+/// The host of a `//host/…:field` key as a report shows it: as written
+/// when the host itself expanded a variable.
+fn shown_host(entry: &Entry, prefix: &Prefix) -> String {
+    let authority = |key: &str| key.split('/').nth(2).map(str::to_owned);
+    match authority(&entry.written.key) {
+        Some(written) if authority(&entry.key).as_ref() != Some(&written) => written,
+        _ => prefix.host.clone(),
+    }
+}
+
 fn check_header_safe(entry: &Entry) -> Result<(), NpmrcError> {
     if entry.value.chars().any(char::is_control) {
         return Err(NpmrcError::InvalidCredential {
             origin: entry.origin.clone(),
-            key: entry.key.clone(),
+            key: entry.written.key.clone(),
         });
     }
     Ok(())

@@ -190,6 +190,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
+    use crate::registry::npmrc::Written;
 
     fn entry(layer: Layer, line: usize, key: &str, value: &str) -> Entry {
         let origin = match layer {
@@ -208,6 +209,10 @@ mod tests {
         Entry {
             key: key.into(),
             value: value.into(),
+            written: Written {
+                key: key.into(),
+                value: value.into(),
+            },
             origin,
             rank: (layer, line),
             expanded: Vec::new(),

@@ -767,6 +767,52 @@ fn project_credentials_with_secrets_go_only_to_hosts_named_outside_the_repositor
     );
 }
 
+/// Found by fuzzing (`fuzz/regressions/npmrc/`): a key or a `userconfig`
+/// path that expands a variable showed its value, in the refused
+/// credential every report prints and in error messages.
+#[test]
+fn keys_and_paths_are_shown_as_written_never_expanded() {
+    let secret = "s3cr3t-value";
+    let e = env(&[("CI_SECRET", secret)]);
+    let f = Fixture::new();
+    f.write_project(concat!(
+        "//${CI_SECRET}.leak.example/:_authToken=${CI_SECRET}\n",
+        "//npm.example.com/:_authToken-${CI_SECRET}=x\n",
+    ));
+    let cfg = f.load(&e, None).unwrap();
+    let mut refused: Vec<(&str, &str)> = cfg
+        .refused()
+        .iter()
+        .map(|r| (r.key.as_str(), r.host.as_str()))
+        .collect();
+    refused.sort();
+    assert_eq!(
+        refused,
+        [
+            (
+                "//${CI_SECRET}.leak.example/:_authToken",
+                "${CI_SECRET}.leak.example"
+            ),
+            (
+                "//npm.example.com/:_authToken-${CI_SECRET}",
+                "npm.example.com"
+            ),
+        ]
+    );
+    for project in [
+        "@${CI_SECRET}:registry=https://x.example/\n",
+        "userconfig=.npmrc/${CI_SECRET}\n",
+    ] {
+        let f = Fixture::new();
+        f.write_project(project);
+        let text = f.load(&e, None).unwrap_err().to_string();
+        assert!(
+            text.contains("${CI_SECRET}") && !text.contains(secret),
+            "{text}"
+        );
+    }
+}
+
 #[test]
 fn the_standard_token_patterns_keep_working() {
     // `//<public registry>/:_authToken=${NPM_TOKEN}` in the project file.
