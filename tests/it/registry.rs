@@ -132,6 +132,26 @@ fn a_clean_lockfile_passes_with_every_signature_verified() {
 }
 
 #[test]
+fn an_unreachable_advisory_api_is_unknown_and_says_why() {
+    let key = TestKey::new(1);
+    let reg = signed_registry(&key);
+    let project = Project::new(&clean_lock());
+    // The harness points the OSV API at a closed port.
+    let (code, report, out) = project.audit(&reg, &[]);
+    assert_eq!(code, 0, "unknown advisories do not fail without --strict");
+    assert_eq!(report["summary"]["advisories"]["unknown"], 2);
+    assert_eq!(report["summary"]["advisories"]["absent"], 0);
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("advisories unknown for 2 entries: http://127.0.0.1:9/v1/querybatch"),
+        "{notes}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, _, _) = project.audit(&reg, &["--strict"]);
+    assert_eq!(code, 1, "--strict fails on unknown advisories");
+}
+
+#[test]
 fn each_registry_check_fires_on_its_case_only() {
     let key = TestKey::new(1);
     let stranger = TestKey::new(2);
