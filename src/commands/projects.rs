@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
+use crate::checks::shrinkwrap::IgnoredShrinkwrap;
 use crate::config::{self, Config};
 use crate::installer::package_json::{self, PackageJson};
 use crate::installer::which::{self, FoundNpm, NpmRules};
@@ -36,7 +37,7 @@ pub(super) struct Project {
     pub installer: Option<Installer>,
     /// A shrinkwrap the installer will not read (npm ≥ 12): the lockfile
     /// itself when it is one.
-    pub ignored_shrinkwrap: Option<PathBuf>,
+    pub ignored_shrinkwrap: Option<IgnoredShrinkwrap>,
 }
 
 /// Whose rules judge the npm lockfiles.
@@ -63,7 +64,7 @@ pub(super) struct Projects {
 /// A lockfile found, before its configuration is read.
 struct Found {
     located: Located,
-    ignored_shrinkwrap: Option<PathBuf>,
+    ignored_shrinkwrap: Option<IgnoredShrinkwrap>,
 }
 
 /// Finds the lockfiles `paths` name (the current folder when none) and
@@ -195,7 +196,7 @@ fn lockfiles(paths: &[PathBuf], rules: &mut Rules) -> Result<(Vec<Found>, Vec<St
     for f in &mut found {
         if f.ignored_shrinkwrap
             .as_ref()
-            .is_some_and(|s| *s != f.located.path && seen.contains(s))
+            .is_some_and(|s| s.shrinkwrap != f.located.path && seen.contains(&s.shrinkwrap))
         {
             f.ignored_shrinkwrap = None;
         }
@@ -234,23 +235,33 @@ fn npm_ignoring_shrinkwraps(located: Located, named_file: bool) -> Found {
     if !is_shrinkwrap {
         let sibling = located.path.with_file_name(LOCKFILE_NAMES[0]);
         return Found {
-            ignored_shrinkwrap: sibling.is_file().then_some(sibling),
+            ignored_shrinkwrap: sibling.is_file().then(|| IgnoredShrinkwrap {
+                shrinkwrap: sibling,
+                installed: Some(located.path.clone()),
+            }),
             located,
         };
     }
     let package_lock = located.path.with_file_name(LOCKFILE_NAMES[1]);
-    if !named_file && package_lock.is_file() {
-        return Found {
-            ignored_shrinkwrap: Some(located.path),
+    let package_lock = package_lock.is_file().then_some(package_lock);
+    let ignored = IgnoredShrinkwrap {
+        shrinkwrap: located.path.clone(),
+        installed: package_lock.clone(),
+    };
+    match package_lock {
+        Some(path) if !named_file => Found {
+            ignored_shrinkwrap: Some(ignored),
             located: Located {
-                path: package_lock,
+                path,
                 manager: PackageManager::Npm,
             },
-        };
-    }
-    Found {
-        ignored_shrinkwrap: Some(located.path.clone()),
-        located,
+        },
+        // Named, the shrinkwrap is audited, its finding naming the
+        // package lock npm installs from when there is one.
+        _ => Found {
+            ignored_shrinkwrap: Some(ignored),
+            located,
+        },
     }
 }
 

@@ -17,6 +17,8 @@ mod fake_registry;
 mod formats;
 mod grouping;
 mod install;
+mod installer;
+mod installer_real_npm;
 mod lockfile_formats;
 mod nested_v1;
 mod npm_cache;
