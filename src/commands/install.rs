@@ -23,7 +23,7 @@ use super::settings::{AuditSettings, cache_dir};
 use crate::cacache::{NpmCache, PackumentVersion, minimal_packument, packument_url};
 use crate::cli::InstallArgs;
 use crate::evidence::tarball::{Skip, VerifiedTarball};
-use crate::lockfile::PackageManager;
+use crate::lockfile::{LOCKFILE_NAMES, PackageManager};
 use crate::registry::npmrc::NpmConfig;
 
 /// Runs `lockproof install`.
@@ -59,6 +59,23 @@ pub(super) fn run(args: &InstallArgs) -> Result<ExitStatus> {
             other.lockfile.display(),
             other.manager.as_str(),
             other.manager.as_str()
+        );
+    }
+    // npm ≥ 12 never reads a shrinkwrap: filling its cache from one would
+    // leave npm ci to install another lockfile's packages, or none.
+    if let Some(p) = settings.projects.iter().find(|p| {
+        p.lockfile.file_name() == Some(LOCKFILE_NAMES[0].as_ref())
+            && p.installer
+                .as_ref()
+                .is_some_and(|i| !i.rules.reads_shrinkwrap())
+    }) {
+        bail!(
+            "{}: {} does not read npm-shrinkwrap.json, so npm ci would not install what lockproof \
+             verified; name the folder or its package-lock.json",
+            p.lockfile.display(),
+            p.installer
+                .as_ref()
+                .map_or_else(|| "npm".to_owned(), |i| format!("npm {}", i.rules.major))
         );
     }
     let done = audit_all(&settings)?;

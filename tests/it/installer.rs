@@ -327,6 +327,38 @@ fn a_shrinkwrap_named_under_npm_12_is_audited_and_names_the_package_lock_npm_ins
 }
 
 #[test]
+fn install_refuses_a_named_shrinkwrap_that_npm_12_would_not_read() {
+    let p = two_lockfiles();
+    let out = lockproof()
+        .current_dir(p.path())
+        .env_remove("LOCKPROOF_OFFLINE")
+        .args([
+            "install",
+            "--cache-dir",
+            "cache",
+            "--registry",
+            "http://127.0.0.1:9/",
+        ])
+        .args(["--npm", "/nonexistent/npm", "--npm-version", "12"])
+        .arg("npm-shrinkwrap.json")
+        .output()
+        .expect("lockproof runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "npm-shrinkwrap.json: npm 12 does not read npm-shrinkwrap.json, so npm ci would not \
+             install what lockproof verified"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        !p.path().join("cache").exists(),
+        "nothing was fetched or cached"
+    );
+}
+
+#[test]
 fn package_manager_npm_12_against_an_npm_11_on_path_judges_by_npm_11() {
     let p = two_lockfiles();
     p.package_json(&json!({"name": "app", "packageManager": "npm@12.2.3+sha512.abcd"}));
