@@ -17,6 +17,7 @@ mod fake_registry;
 mod formats;
 mod grouping;
 mod install;
+mod installer_attacks;
 mod lockfile_formats;
 mod nested_v1;
 mod npm_cache;
