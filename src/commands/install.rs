@@ -61,8 +61,9 @@ pub(super) fn run(args: &InstallArgs) -> Result<ExitStatus> {
             other.manager.as_str()
         );
     }
-    // npm ≥ 12 never reads a shrinkwrap: filling its cache from one would
-    // leave npm ci to install another lockfile's packages, or none.
+    // npm ≥ 12 never reads a shrinkwrap (a package lock beside one is
+    // what the projects hold then): with a shrinkwrap alone, npm ci has no
+    // lockfile to install from.
     if let Some(p) = settings.projects.iter().find(|p| {
         p.lockfile.file_name() == Some(LOCKFILE_NAMES[0].as_ref())
             && p.installer
@@ -70,8 +71,8 @@ pub(super) fn run(args: &InstallArgs) -> Result<ExitStatus> {
                 .is_some_and(|i| !i.rules.reads_shrinkwrap())
     }) {
         bail!(
-            "{}: {} does not read npm-shrinkwrap.json, so npm ci would not install what lockproof \
-             verified; name the folder or its package-lock.json",
+            "{}: {} does not read npm-shrinkwrap.json and finds no package-lock.json beside it, so \
+             npm ci has nothing lockproof verified to install",
             p.lockfile.display(),
             p.installer
                 .as_ref()

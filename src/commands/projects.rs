@@ -184,7 +184,10 @@ fn lockfiles(paths: &[PathBuf], rules: &mut Rules) -> Result<(Vec<Found>, Vec<St
             if npm_rules.reads_shrinkwrap() {
                 npm_reading_shrinkwraps(located, &mut found, &mut notes);
             } else {
-                found.push(npm_ignoring_shrinkwraps(located, named_file));
+                // `lockproof install` installs what npm reads, whichever
+                // file was named.
+                let named = named_file && !rules.install;
+                found.push(npm_ignoring_shrinkwraps(located, named));
             }
         }
     }

@@ -327,8 +327,9 @@ fn a_shrinkwrap_named_under_npm_12_is_audited_and_names_the_package_lock_npm_ins
 }
 
 #[test]
-fn install_refuses_a_named_shrinkwrap_that_npm_12_would_not_read() {
+fn install_refuses_a_shrinkwrap_alone_that_npm_12_would_not_read() {
     let p = two_lockfiles();
+    std::fs::remove_file(p.path().join("package-lock.json")).expect("rm");
     let out = lockproof()
         .current_dir(p.path())
         .env_remove("LOCKPROOF_OFFLINE")
@@ -347,8 +348,8 @@ fn install_refuses_a_named_shrinkwrap_that_npm_12_would_not_read() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains(
-            "npm-shrinkwrap.json: npm 12 does not read npm-shrinkwrap.json, so npm ci would not \
-             install what lockproof verified"
+            "npm-shrinkwrap.json: npm 12 does not read npm-shrinkwrap.json and finds no \
+             package-lock.json beside it"
         ),
         "{stderr}"
     );
@@ -696,14 +697,50 @@ fn without_allow_scripts_npm_12_reads_npmrc_else_blocks_every_script() {
         "{}",
         a.message("install-script-blocked", "other")
     );
+    // ignore-scripts in the project's own .npmrc, which the pull request
+    // writes and an install elsewhere may not read, is set aside.
     p.write(".npmrc", "ignore-scripts=true\n");
     for major in ["11", "12"] {
         let a = audit(p.path(), Npm::Env(major), &[]);
-        assert_eq!(a.codes_of("native"), ["install-script-blocked"], "{major}");
+        let expected = if major == "11" {
+            "install-script"
+        } else {
+            "install-script-blocked"
+        };
+        assert_eq!(a.codes_of("native"), [expected], "{major}");
         assert!(
-            a.message("install-script-blocked", "native")
+            a.installer()["ignored"]
+                .to_string()
+                .contains("ignore-scripts"),
+            "{major}: {}",
+            a.installer()
+        );
+    }
+    // Set outside the repository, it holds.
+    std::fs::remove_file(p.path().join(".npmrc")).expect("rm");
+    for major in ["11", "12"] {
+        let out = command(p.path(), Npm::Env(major))
+            .env("npm_config_ignore_scripts", "true")
+            .args(["audit", "--format", "json"])
+            .output()
+            .expect("lockproof runs");
+        let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let native: Vec<_> = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["package"]["name"] == "native")
+            .map(|f| (f["code"].clone(), f["message"].clone()))
+            .collect();
+        assert_eq!(native.len(), 1, "{major}: {native:?}");
+        assert_eq!(native[0].0, "install-script-blocked", "{major}");
+        assert!(
+            native[0]
+                .1
+                .as_str()
+                .unwrap_or_default()
                 .contains("ignore-scripts is set"),
-            "{major}"
+            "{major}: {native:?}"
         );
     }
 }
@@ -811,15 +848,17 @@ fn allow_git_and_allow_remote_in_npmrc_let_sources_through() {
         "{}",
         a.message("source-refused", "deep")
     );
-    // npm 11 with the gates closed in .npmrc refuses too.
+    // A project .npmrc cannot close a gate npm 11 leaves open: the
+    // refusal would hide the source's own finding.
     p.write(".npmrc", "allow-remote=none\n");
     let a = audit(p.path(), Npm::Env("11"), &[]);
-    assert_eq!(a.codes_of("remote"), ["source-refused"]);
+    assert_eq!(a.codes_of("remote"), ["remote-tarball-source"]);
     assert_eq!(a.codes_of("direct"), ["git-source"]);
-    // A value npm does not accept leaves the default.
+    // npm reads any value but `all` and `none` as `root`.
     p.write(".npmrc", "allow-git=yes\n");
     let a = audit(p.path(), Npm::Env("12"), &[]);
-    assert_eq!(a.codes_of("direct"), ["source-refused"]);
+    assert_eq!(a.codes_of("direct"), ["git-source"]);
+    assert_eq!(a.codes_of("deep"), ["source-refused"]);
 }
 
 #[test]
@@ -956,14 +995,14 @@ fn a_hostile_package_json_never_panics_and_its_names_are_escaped() {
     let a = audit(p.path(), Npm::Path(empty.path()), &[]);
     assert_eq!(a.code, 1, "{}\n{:#?}", a.stderr, a.findings());
     assert_eq!(a.installer()["major"], 12);
-    // npm matches a registry key against the name in the tarball URL,
-    // which a URL cannot spell with a newline: the key allows nothing.
+    // npm names a registry entry by its tarball URL, which cannot spell
+    // this name: what npm decides cannot be told, so it is judged to run.
     assert_eq!(
         a.codes_of(hostile_key),
         [
             "tarball-name-mismatch",
             "invalid-package-name",
-            "install-script-blocked"
+            "install-script"
         ]
     );
     assert_eq!(a.codes_of("plain"), ["install-script-blocked"]);

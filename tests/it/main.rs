@@ -18,6 +18,7 @@ mod formats;
 mod grouping;
 mod install;
 mod installer;
+mod installer_attacks;
 mod installer_real_npm;
 mod lockfile_formats;
 mod nested_v1;

@@ -102,13 +102,15 @@
 //! # What the installer will do
 //!
 //! The settings that decide what npm installs and runs ([`INSTALLER_KEYS`]:
-//! `allow-git`, `ignore-scripts`, …) are kept as npm merges them, the
-//! project's file included: they describe the install, and a project that
-//! loosens them only makes lockproof judge more of it.
+//! `allow-git`, `ignore-scripts`, …) are kept as npm's layers and types
+//! read them, `key[]` lists included (`installer.rs`). The project's file
+//! is kept and marked: what loosens npm only makes lockproof judge more,
+//! and the caller sets aside what would make it judge less.
 
 mod credentials;
 mod glob;
 mod ini;
+mod installer;
 mod proxies;
 mod release_age;
 
@@ -126,6 +128,7 @@ use crate::registry::proxy::{Proxies, ProxyUrlError};
 pub use crate::registry::secret::Secret;
 pub use credentials::RefusedCredential;
 pub use glob::NameGlob;
+pub use installer::{INSTALLER_KEYS, Setting, flag as installer_flag};
 pub use release_age::ReleaseAge;
 
 /// npm's default registry.
@@ -235,30 +238,7 @@ pub struct NpmConfig {
     http_hosts: Vec<String>,
     refused: Vec<RefusedCredential>,
     release_age: Option<ReleaseAge>,
-    installer: BTreeMap<&'static str, Setting>,
-}
-
-/// The settings that decide which sources npm installs from and which
-/// install scripts it runs, as [`NpmConfig::installer_setting`] keeps them.
-pub const INSTALLER_KEYS: [&str; 8] = [
-    "allow-directory",
-    "allow-file",
-    "allow-git",
-    "allow-remote",
-    "allow-scripts",
-    "dangerously-allow-all-scripts",
-    "ignore-scripts",
-    "strict-allow-scripts",
-];
-
-/// One setting as npm reads it, and where it was set.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Setting {
-    /// The value after unquoting and `${VAR}` expansion (`""` for a bare
-    /// key).
-    pub value: String,
-    /// The file and line, or the environment variable.
-    pub origin: Origin,
+    installer: BTreeMap<&'static str, Vec<Setting>>,
 }
 
 /// Config layers, lowest precedence first.
@@ -428,16 +408,8 @@ impl NpmConfig {
 
         let installer = INSTALLER_KEYS
             .iter()
-            .filter_map(|&key| {
-                let e = merged.get(key)?;
-                Some((
-                    key,
-                    Setting {
-                        value: e.value.clone(),
-                        origin: e.origin.clone(),
-                    },
-                ))
-            })
+            .map(|&key| (key, installer::lines(&layers, key)))
+            .filter(|(_, lines)| !lines.is_empty())
             .collect();
 
         Ok(Self {
@@ -534,11 +506,11 @@ impl NpmConfig {
         &self.proxies
     }
 
-    /// One of [`INSTALLER_KEYS`] as npm's layers merge it (the project's
-    /// file included); `None` when no layer sets it or `key` is not one of
-    /// them.
-    pub fn installer_setting(&self, key: &str) -> Option<&Setting> {
-        self.installer.get(key)
+    /// Every line of the highest layer that sets one of
+    /// [`INSTALLER_KEYS`] (`key` or `key[]`), the project's file included;
+    /// empty when no layer sets it or `key` is not one of them.
+    pub fn installer_lines(&self, key: &str) -> &[Setting] {
+        self.installer.get(key).map_or(&[], Vec::as_slice)
     }
 
     /// The config files that were read, in the order read (project first).
