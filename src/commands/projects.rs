@@ -131,7 +131,8 @@ impl Rules {
     fn of(&mut self, folder: &Path) -> Result<&(Option<PackageJson>, NpmRules)> {
         if !self.folders.contains_key(folder) {
             let package = package_json::read(folder)?;
-            let rules = match (&self.flag, &self.installed) {
+            let installed = self.installed.as_ref().map(|i| untrusted_inside(i, folder));
+            let rules = match (&self.flag, &installed) {
                 // What runs is what counts; a version lockproof cannot
                 // read is what the flag says, else the older rules.
                 (Some(f), Some(i)) if self.install && i.version.is_none() => f.clone(),
@@ -139,12 +140,28 @@ impl Rules {
                 (Some(f), _) => f.clone(),
                 _ => which::resolve(
                     package.as_ref().and_then(which::declared),
-                    self.installed.as_ref(),
+                    installed.as_ref(),
                 ),
             };
             self.folders.insert(folder.to_path_buf(), (package, rules));
         }
         Ok(&self.folders[folder])
+    }
+}
+
+/// `npm` as the rules for `folder` may take it: an npm whose files lie
+/// inside the project (`node_modules/.bin` first on `PATH`, as under `npm
+/// run`) has a version the pull request can write, so it counts as
+/// unreadable, and the older rules, under which more runs, apply.
+fn untrusted_inside(npm: &FoundNpm, folder: &Path) -> FoundNpm {
+    let inside = match (npm.program.canonicalize(), folder.canonicalize()) {
+        (Ok(program), Ok(folder)) => program.starts_with(folder),
+        // Unresolvable: nothing says it is outside.
+        _ => true,
+    };
+    FoundNpm {
+        program: npm.program.clone(),
+        version: npm.version.clone().filter(|_| !inside),
     }
 }
 

@@ -437,6 +437,23 @@ fn agreeing_sources_keep_the_declaration_and_set_nothing_aside() {
 }
 
 #[test]
+fn an_npm_inside_the_project_is_not_taken_at_its_word() {
+    // Under `npm run`, node_modules/.bin comes first on PATH: an npm there
+    // is the pull request's to write, version and all.
+    let p = two_lockfiles();
+    let bin = fake_npm(&p.path().join("node_modules"), Some("12.2.3"));
+    let a = audit(p.path(), Npm::Path(&bin), &[]);
+    assert_eq!(a.installer()["major"], 11, "{}", a.installer());
+    assert_eq!(a.installer()["version"], Value::Null);
+    assert_eq!(a.lockfiles(), ["npm-shrinkwrap.json"]);
+    // The same npm outside the project is read.
+    let tools = tempfile::tempdir().expect("temp dir");
+    let bin = fake_npm(tools.path(), Some("12.2.3"));
+    let a = audit(p.path(), Npm::Path(&bin), &[]);
+    assert_eq!(a.installer()["major"], 12);
+}
+
+#[test]
 fn the_npm_on_path_else_npms_latest_when_nothing_is_declared() {
     let p = two_lockfiles();
     let tools = tempfile::tempdir().expect("temp dir");
