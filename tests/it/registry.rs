@@ -545,11 +545,25 @@ fn cache_info_and_clean() {
         text.contains("files: 3"),
         "two packuments and one key set: {text}"
     );
+    assert!(text.contains("registry metadata: "), "{text}");
+    assert!(text.contains("advisories: "), "{text}");
+    // Every store goes, an older layout too, and nothing that is not
+    // lockproof's: --cache-dir may name a folder holding other things.
+    let cache_dir = std::path::Path::new(&cache);
+    std::fs::create_dir_all(cache_dir.join("v2/keys")).unwrap();
+    std::fs::create_dir_all(cache_dir.join("advisories/v1")).unwrap();
+    std::fs::write(cache_dir.join("advisories/v1/x.idx"), "x").unwrap();
+    std::fs::write(cache_dir.join("mine.txt"), "keep").unwrap();
+    std::fs::create_dir_all(cache_dir.join("vendor")).unwrap();
     let clean = lockproof()
         .args(["cache", "clean", "--cache-dir", &cache])
         .output()
         .unwrap();
     assert_eq!(clean.status.code(), Some(0));
+    let said = String::from_utf8_lossy(&clean.stdout);
+    assert!(said.contains("(an older lockproof's layout)"), "{said}");
+    assert!(!cache_dir.join("v2").exists() && !cache_dir.join("advisories").exists());
+    assert!(cache_dir.join("mine.txt").exists() && cache_dir.join("vendor").exists());
     let info = lockproof()
         .args(["cache", "info", "--cache-dir", &cache])
         .output()
