@@ -168,7 +168,87 @@ impl RegistrySource<'_> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
+    use crate::advisories::source::Database;
+    use crate::registry::cache::{Cache, RecordKey};
+    use crate::registry::packument::VersionRecord;
+
+    /// An offline source over `cache`: it answers from the cache only.
+    fn offline<'a>(cache: Cache, advisories: &'a Database) -> RegistrySource<'a> {
+        RegistrySource {
+            advisories,
+            client: None,
+            cache: Some(cache),
+            store: None,
+            jobs: 1,
+            progress: false,
+            limits: crate::tarball::Limits::default(),
+            now: 0,
+        }
+    }
+
+    /// A cached record of `name@1.0.0`, as fetched from `url`.
+    fn cached(url: &Url, name: &str) -> Cached<PackageRecord> {
+        Cached {
+            url: url.to_string(),
+            etag: None,
+            last_modified: None,
+            fetched_at: 0,
+            max_age: None,
+            value: PackageRecord {
+                name: name.to_string(),
+                versions: BTreeMap::from([("1.0.0".to_string(), VersionRecord::default())]),
+                missing: BTreeSet::new(),
+                has_time: true,
+            },
+        }
+    }
+
+    #[test]
+    fn a_record_that_does_not_answer_its_request_is_not_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path(), RecordKey::ephemeral());
+        let registry = Url::parse("https://registry.example.com/").unwrap();
+        let other = Url::parse("https://other.example.com/").unwrap();
+        let key = PackageKey {
+            registry: registry.clone(),
+            name: "alpha".into(),
+        };
+        let cache_key = format!("{}\n{}", key.registry, key.name);
+        let versions = BTreeSet::from(["1.0.0".to_string()]);
+        let db = Database::Missing {
+            reason: "none".into(),
+        };
+        // Authentic records (written with the cache's own key) under
+        // alpha's key, each answering another request: another package,
+        // the same name from another registry.
+        for (url, name) in [
+            (packument_url(&registry, "beta").unwrap(), "beta"),
+            (packument_url(&other, "alpha").unwrap(), "alpha"),
+        ] {
+            cache
+                .write(PACKUMENTS, &cache_key, &cached(&url, name))
+                .unwrap();
+            let source = offline(cache.clone(), &db);
+            assert_eq!(
+                source.package(&key, &versions),
+                PackageOutcome::NotCached,
+                "{url} {name}"
+            );
+        }
+        // The record of the request itself is used.
+        let url = packument_url(&registry, "alpha").unwrap();
+        cache
+            .write(PACKUMENTS, &cache_key, &cached(&url, "alpha"))
+            .unwrap();
+        let source = offline(cache, &db);
+        assert!(matches!(
+            source.package(&key, &versions),
+            PackageOutcome::Record(r) if r.name == "alpha"
+        ));
+    }
 
     #[test]
     fn packument_urls_encode_the_scope_slash() {

@@ -196,3 +196,35 @@ fn unwritable_output_is_an_error() {
         "{e}"
     );
 }
+
+/// A path or value in an error line is the input's to choose (issue 13): a
+/// folder named with a newline and `::add-mask::` must not start a second
+/// line that GitHub Actions runs as a workflow command, an escape code must
+/// not reach the terminal, and a 100,000-digit `lockfileVersion` must not
+/// flood the log. The error is one escaped line of bounded length.
+#[test]
+fn error_lines_are_one_escaped_line_of_bounded_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("x\n::add-mask::secret\u{1b}[31m");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("package-lock.json"), b"{").unwrap();
+    let e = fails(&["audit", folder.to_str().unwrap()]);
+    assert_eq!(e.lines().count(), 1, "{e:?}");
+    assert!(!e.contains('\u{1b}'), "{e:?}");
+    assert!(
+        e.contains("x\\u{a}::add-mask::secret\\u{1b}[31m/package-lock.json: "),
+        "{e:?}"
+    );
+
+    let e = fails_on(format!("{{\"lockfileVersion\": {}}}", "9".repeat(100_000)).as_bytes());
+    let start: String = e.chars().take(300).collect();
+    assert_eq!(e.lines().count(), 1, "{start}");
+    assert!(e.len() < 1000, "{} bytes: {start}", e.len());
+    assert!(
+        e.contains(&format!(
+            "line 1: unknown lockfileVersion {}… (lockproof reads",
+            "9".repeat(20)
+        )),
+        "{start}"
+    );
+}

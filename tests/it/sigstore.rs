@@ -579,6 +579,54 @@ fn unreachable_attestations_are_unknown_never_verified_and_cached_bodies_are_rev
     assert_eq!(code, 0, "fetch-failed warns by default");
 }
 
+#[test]
+fn strict_mode_fails_offline_when_claimed_attestations_were_never_had() {
+    let pki = Pki::new();
+    let body = attestations(
+        &pki,
+        "pkg",
+        "1.0.0",
+        &sha512_hex("pkg@1.0.0"),
+        Identity::default(),
+    );
+    let att = attested(&pki, &[("pkg", Some(body), json!({}))]);
+    // Online once: the packument and keys are cached, the attestations it
+    // points to fail and are not.
+    att.reg
+        .route("/-/npm/v1/attestations/pkg@1.0.0", Route::Status(500));
+    let project = Project::new(&lockfile(&[("pkg", "1.0.0", &sri("pkg@1.0.0"))]));
+    let root = path_str(att.root.path());
+    // An advisory database is at hand (it lists no package), so that only
+    // the attestations are unknown offline.
+    let db = path_str(&crate::advisory_findings::export(project.path()));
+    let (code, _, _) = project.audit(&att.reg, &["--trusted-root", &root, "--advisory-db", &db]);
+    assert_eq!(code, 0, "fetch-failed warns by default");
+    // Offline, the claimed attestations cannot be had: strict fails the
+    // run on the entry, without --strict it is counted, not reported.
+    let offline = ["--trusted-root", &root, "--advisory-db", &db, "--offline"];
+    let (code, report, _) = project.audit(&att.reg, &offline);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["summary"]["evidence"]["provenance"]["unknown"], 1);
+    let mut strict = offline.to_vec();
+    strict.push("--strict");
+    let (code, report, _) = project.audit(&att.reg, &strict);
+    assert_eq!(code, 1, "{report:#}");
+    let failed: Vec<&Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "fetch-failed" && f["fails"] == true)
+        .collect();
+    assert_eq!(failed.len(), 1, "{report:#}");
+    assert_eq!(failed[0]["package"]["name"], "pkg");
+    assert!(
+        failed[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("provenance evidence unknown: offline")),
+        "{report:#}"
+    );
+}
+
 // ---- Rekor v2 entries and RFC 3161 signed timestamps ----
 
 /// A Rekor v2 `dsse` 0.0.2 bundle (v0.3, Ed25519 checkpoint, no SET, no
