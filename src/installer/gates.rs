@@ -259,7 +259,6 @@ mod tests {
 
     use super::*;
     use crate::installer::which::RulesFrom;
-    use crate::registry::npmrc::Sources;
 
     const LOCK: &str = r#"{
       "name": "p", "lockfileVersion": 3,
@@ -276,17 +275,7 @@ mod tests {
 
     /// The project's `.npmrc` and the user's.
     fn npm(npmrc: &str, user: &str) -> NpmConfig {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(".npmrc"), npmrc).unwrap();
-        let user_file = dir.path().join("user-npmrc");
-        std::fs::write(&user_file, user).unwrap();
-        NpmConfig::load(&Sources {
-            project_dir: Some(dir.path()),
-            user_npmrc: Some(&user_file),
-            env: &[],
-            cli_registry: None,
-        })
-        .unwrap()
+        crate::installer::test_npm_config(npmrc, user)
     }
 
     fn refused(major: u64, npmrc: &str) -> Vec<(String, &'static str)> {

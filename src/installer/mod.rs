@@ -116,3 +116,20 @@ pub enum InstallerError {
     #[error("--npm-version {0:?}: not an npm version (12, or 12.2.3)")]
     BadVersion(String),
 }
+
+/// npm's configuration from a project `.npmrc` and a user one, for tests.
+#[cfg(test)]
+fn test_npm_config(project: &str, user: &str) -> NpmConfig {
+    use crate::registry::npmrc::Sources;
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join(".npmrc"), project).expect("write");
+    let user_file = dir.path().join("user-npmrc");
+    std::fs::write(&user_file, user).expect("write");
+    NpmConfig::load(&Sources {
+        project_dir: Some(dir.path()),
+        user_npmrc: Some(&user_file),
+        env: &[],
+        cli_registry: None,
+    })
+    .expect("a valid configuration")
+}

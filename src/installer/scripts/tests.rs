@@ -3,7 +3,6 @@ use std::path::Path;
 use super::*;
 use crate::installer::which::{NpmRules, RulesFrom};
 use crate::lockfile::Lockfile;
-use crate::registry::npmrc::Sources;
 
 const LOCK: &str = r#"{
   "name": "p", "lockfileVersion": 3,
@@ -32,17 +31,7 @@ fn npm(npmrc: &str) -> NpmConfig {
 
 /// The project's `.npmrc` and the user's.
 fn npm_with_user(project: &str, user: &str) -> NpmConfig {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join(".npmrc"), project).unwrap();
-    let user_file = dir.path().join("user-npmrc");
-    std::fs::write(&user_file, user).unwrap();
-    NpmConfig::load(&Sources {
-        project_dir: Some(dir.path()),
-        user_npmrc: Some(&user_file),
-        env: &[],
-        cli_registry: None,
-    })
-    .unwrap()
+    crate::installer::test_npm_config(project, user)
 }
 
 fn rules(major: u64) -> NpmRules {

@@ -272,16 +272,8 @@ fn scoped_credentials(
         let Some(prefix) = Prefix::parse(nerf) else {
             continue;
         };
-        if entry.rank.0 == Layer::Project
-            && !entry.expanded.is_empty()
-            && !outside.names(&prefix.host)
-        {
-            refused.push(RefusedCredential {
-                origin: entry.origin.clone(),
-                key: entry.written.key.clone(),
-                host: shown_host(entry, &prefix),
-                vars: entry.expanded.clone(),
-            });
+        if let Some(refusal) = refusal(entry, &prefix, outside, shown_host(entry, &prefix)) {
+            refused.push(refusal);
             continue;
         }
         let fields = by_prefix.entry(prefix).or_default();
@@ -358,16 +350,8 @@ fn legacy_credential(
         if own_registry.as_ref() != Some(registry) {
             continue;
         }
-        if entry.rank.0 == Layer::Project
-            && !entry.expanded.is_empty()
-            && !outside.names(&prefix.host)
-        {
-            refused.push(RefusedCredential {
-                origin: entry.origin.clone(),
-                key: entry.written.key.clone(),
-                host: prefix.host.clone(),
-                vars: entry.expanded.clone(),
-            });
+        if let Some(refusal) = refusal(entry, &prefix, outside, prefix.host.clone()) {
+            refused.push(refusal);
             continue;
         }
         let header = if is_token {
@@ -382,6 +366,24 @@ fn legacy_credential(
         }));
     }
     Ok(None)
+}
+
+/// The refusal of a project credential that expands the environment for
+/// `prefix`'s host when nothing outside the repository names that host;
+/// `shown` is the host as the report gives it.
+fn refusal(
+    entry: &Entry,
+    prefix: &Prefix,
+    outside: &Outside,
+    shown: String,
+) -> Option<RefusedCredential> {
+    (entry.rank.0 == Layer::Project && !entry.expanded.is_empty() && !outside.names(&prefix.host))
+        .then(|| RefusedCredential {
+            origin: entry.origin.clone(),
+            key: entry.written.key.clone(),
+            host: shown,
+            vars: entry.expanded.clone(),
+        })
 }
 
 /// The host of a `//host/…:field` key as a report shows it: as written
