@@ -21,7 +21,13 @@
 //!   the index. Only when that read fails does it fetch the URL through
 //!   make-fetch-happen, which with `--offline` answers from the index entry
 //!   for the key or fails with `ENOTCACHED`. [`NpmCache::put`] writes both,
-//!   so either lookup finds the bytes.
+//!   so either lookup finds the bytes. [`NpmCache::put_file`] does the same
+//!   from a file of lockproof's tarball store, hard-linked where it can be:
+//!   cacache never writes to a content file in place (it writes a
+//!   temporary file, `wx`, and renames it over nothing: `moveFile` with
+//!   `overwrite: false`), and deletes one by unlinking it.
+//!   [`NpmCache::put_content`] writes the content alone, which is all such
+//!   an entry needs.
 //!
 //! A lockfile entry without `resolved` (npm's
 //! `omit-lockfile-registry-resolved`) takes another path, read from pacote
@@ -47,9 +53,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::integrity::{Algorithm, Hash, Integrity, IntegrityError};
+use crate::store::{self, PlaceError, Placed};
 
 /// The prefix make-fetch-happen puts before a URL to make its cache key.
 const KEY_PREFIX: &str = "make-fetch-happen:request-cache:";
@@ -111,6 +119,14 @@ pub enum CacheError {
         /// The error.
         source: io::Error,
     },
+    /// Reading the file to put failed.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: io::Error,
+    },
 }
 
 impl NpmCache {
@@ -154,25 +170,98 @@ impl NpmCache {
     /// of one bucket at once may lose one of the two lines, never corrupt
     /// the bucket.
     pub fn put(&self, url: &str, integrity: &str, bytes: &[u8]) -> Result<(), CacheError> {
-        let parsed = Integrity::parse(integrity).map_err(|source| CacheError::Integrity {
-            integrity: integrity.to_owned(),
-            source,
-        })?;
-        let algorithm = parsed.strongest().algorithm;
-        let actual = Hash::of(algorithm, bytes);
-        // A string may hold several digests of one algorithm; cacache
-        // looks under each, so the matching one is the one to use.
-        let hash = parsed
-            .hashes()
-            .iter()
-            .find(|h| **h == actual)
-            .ok_or_else(|| CacheError::Mismatch {
-                integrity: integrity.to_owned(),
-            })?;
+        let parsed = parse_integrity(integrity)?;
+        let actual = Hash::of(parsed.strongest().algorithm, bytes);
+        let hash = matching(&parsed, &actual, integrity)?;
         let key = request_key(url)?;
         self.write_atomically(&self.content_path(hash), bytes)?;
+        self.index_tarball(&key, url, hash, bytes.len() as u64)
+    }
+
+    /// [`NpmCache::put`] for the bytes of the file at `path`, a file of
+    /// lockproof's tarball store: hashed through the handle that is then
+    /// hard-linked into the cache (read-only, the very file hashed) where
+    /// the filesystem allows, else copied from that handle and hashed again
+    /// ([`store::Opened::place`]). Returns which. Bytes that do not match
+    /// `integrity`, or that change while being copied, are refused
+    /// ([`CacheError::Mismatch`]) and nothing is left at the content path.
+    /// The content is placed at its path directly (a link appears whole; a
+    /// copy is npm's to read only once every put is done, as for the fresh
+    /// folder of `lockproof install`); content already there is replaced
+    /// atomically.
+    pub fn put_file(&self, url: &str, integrity: &str, path: &Path) -> Result<Placed, CacheError> {
+        let key = request_key(url)?;
+        let (placed, hash, size) = self.place_content(integrity, path)?;
+        self.index_tarball(&key, url, &hash, size)?;
+        Ok(placed)
+    }
+
+    /// [`NpmCache::put_file`] without the index entry: enough for a
+    /// lockfile entry with both `resolved` and `integrity`, which pacote
+    /// reads by digest alone (see the module's documentation).
+    pub fn put_content(&self, integrity: &str, path: &Path) -> Result<Placed, CacheError> {
+        self.place_content(integrity, path)
+            .map(|(placed, _, _)| placed)
+    }
+
+    /// Places the content of `path` as [`NpmCache::put_file`] says; returns
+    /// how, the digest it is under and its size.
+    fn place_content(
+        &self,
+        integrity: &str,
+        path: &Path,
+    ) -> Result<(Placed, Hash, u64), CacheError> {
+        let parsed = parse_integrity(integrity)?;
+        let mut opened =
+            store::open_hashed(path, parsed.strongest().algorithm).map_err(|source| {
+                CacheError::Read {
+                    path: path.to_owned(),
+                    source,
+                }
+            })?;
+        let hash = matching(&parsed, opened.hash(), integrity)?.clone();
+        let dest = self.content_path(&hash);
+        let placed = match place_making_dirs(&mut opened, &dest) {
+            Err(PlaceError::Exists) => self.replace(&mut opened, &dest, integrity)?,
+            other => other.map_err(|e| placing_failed(e, &dest, integrity))?,
+        };
+        Ok((placed, hash, opened.size()))
+    }
+
+    /// Replaces the file at `dest` with the bytes of `opened`, atomically:
+    /// placed under a new name in the cache's `tmp` folder, then renamed.
+    fn replace(
+        &self,
+        opened: &mut store::Opened,
+        dest: &Path,
+        integrity: &str,
+    ) -> Result<Placed, CacheError> {
+        let tmp_dir = self.tmp_dir()?;
+        loop {
+            let tmp = temp_path(&tmp_dir);
+            match opened.place(&tmp) {
+                Ok(placed) => {
+                    move_into_place(&tmp, dest)?;
+                    return Ok(placed);
+                }
+                // Left by an earlier process with the same id.
+                Err(PlaceError::Exists) => {}
+                Err(e) => return Err(placing_failed(e, &tmp, integrity)),
+            }
+        }
+    }
+
+    /// Adds the index entry for a tarball fetched from `url`, whose
+    /// content is in place.
+    fn index_tarball(
+        &self,
+        key: &str,
+        url: &str,
+        hash: &Hash,
+        size: u64,
+    ) -> Result<(), CacheError> {
         let metadata = Metadata::new(url, now_ms(), &[], &[]);
-        self.append_index(&key, &[index_line(&key, hash, bytes.len(), &metadata)])
+        self.append_index(key, &[index_line(key, hash, size, &metadata)])
     }
 
     /// Stores `body`, a packument served at `url` (see [`packument_url`]),
@@ -212,7 +301,7 @@ impl NpmCache {
                 &[("accept", accept)],
                 &[("content-type", content_type)],
             );
-            index_line(&key, &hash, body.len(), &metadata)
+            index_line(&key, &hash, body.len() as u64, &metadata)
         });
         self.append_index(&key, &lines)
     }
@@ -237,31 +326,158 @@ impl NpmCache {
         self.write_atomically(&bucket, &contents)
     }
 
-    /// Writes `bytes` to a new file in the cache's `tmp` folder (as cacache
-    /// does, so the rename stays on one filesystem) and renames it to `dest`.
-    fn write_atomically(&self, dest: &Path, bytes: &[u8]) -> Result<(), CacheError> {
-        let io_err = |path: &Path| {
-            let path = path.to_owned();
-            move |source| CacheError::Io { path, source }
+    /// Makes the folders the content with each of `hashes` goes in, empty,
+    /// ahead of the puts (each folder takes a round trip to the disk; made
+    /// while something else waits, they cost nothing). Stops at the first
+    /// error; a put makes whatever folder is missing.
+    pub fn make_content_dirs(&self, hashes: &[Hash]) -> io::Result<()> {
+        let dirs: std::collections::BTreeSet<PathBuf> = hashes
+            .iter()
+            .filter_map(|h| self.content_path(h).parent().map(Path::to_path_buf))
+            .collect();
+        dirs.iter().try_for_each(fs::create_dir_all)
+    }
+
+    /// Removes the cache folder and everything in it. cacache fans files
+    /// out into two levels of small folders, and on some disks removing a
+    /// folder waits on the device (ext4 with online discard: milliseconds
+    /// each, seconds for one install's cache): the fan-out folders are
+    /// removed by several threads at once, then the rest.
+    pub fn remove(&self) -> io::Result<()> {
+        let cacache = self.cacache();
+        let mut fans = subfolders(&cacache.join("index-v5"));
+        for algorithm in subfolders(&cacache.join("content-v2")) {
+            fans.extend(subfolders(&algorithm));
+        }
+        let remove = || {
+            fans.par_iter().for_each(|fan| {
+                // Whatever is left, the last call below reports.
+                let _ = fs::remove_dir_all(fan);
+            });
         };
-        let tmp_dir = self.cacache().join("tmp");
-        fs::create_dir_all(&tmp_dir).map_err(io_err(&tmp_dir))?;
-        let (tmp, mut file) = new_temp_file(&tmp_dir).map_err(io_err(&tmp_dir))?;
+        match rayon::ThreadPoolBuilder::new().num_threads(8).build() {
+            Ok(pool) => pool.install(remove),
+            Err(_) => remove(),
+        }
+        fs::remove_dir_all(&self.root)
+    }
+
+    /// The cache's `tmp` folder (cacache's own, so that renames from it
+    /// stay on one filesystem), created.
+    fn tmp_dir(&self) -> Result<PathBuf, CacheError> {
+        let dir = self.cacache().join("tmp");
+        fs::create_dir_all(&dir).map_err(|source| CacheError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        Ok(dir)
+    }
+
+    /// Writes `bytes` to a new file in the cache's `tmp` folder and renames
+    /// it to `dest`.
+    fn write_atomically(&self, dest: &Path, bytes: &[u8]) -> Result<(), CacheError> {
+        let tmp_dir = self.tmp_dir()?;
+        let (tmp, mut file) = new_temp_file(&tmp_dir).map_err(|source| CacheError::Io {
+            path: tmp_dir.clone(),
+            source,
+        })?;
         // No fsync: the folder is rebuilt for each install, and npm checks
         // every byte it reads against the digest anyway.
         let written = file.write_all(bytes);
         drop(file);
-        let moved = written.and_then(|()| {
-            let parent = dest.parent().unwrap_or(dest);
-            fs::create_dir_all(parent)?;
-            fs::rename(&tmp, dest)
-        });
-        if moved.is_err() {
-            // Best effort: a stray temporary file is harmless to npm.
-            let _ = fs::remove_file(&tmp);
+        match written {
+            Ok(()) => move_into_place(&tmp, dest),
+            Err(source) => {
+                let _ = fs::remove_file(&tmp);
+                Err(CacheError::Io {
+                    path: dest.to_owned(),
+                    source,
+                })
+            }
         }
-        moved.map_err(io_err(dest))
     }
+}
+
+/// Places `opened` at `dest`, making its folders when they are missing
+/// (see [`NpmCache::make_content_dirs`]: usually they are not).
+fn place_making_dirs(opened: &mut store::Opened, dest: &Path) -> Result<Placed, PlaceError> {
+    match opened.place(dest) {
+        Err(PlaceError::Io(e)) if e.kind() == io::ErrorKind::NotFound => {
+            fs::create_dir_all(dest.parent().unwrap_or(dest))?;
+            opened.place(dest)
+        }
+        placed => placed,
+    }
+}
+
+/// The error for placing the bytes pinned by `integrity` at `at`.
+fn placing_failed(e: PlaceError, at: &Path, integrity: &str) -> CacheError {
+    match e {
+        PlaceError::Changed => CacheError::Mismatch {
+            integrity: integrity.to_owned(),
+        },
+        PlaceError::Exists => CacheError::Io {
+            path: at.to_owned(),
+            source: io::ErrorKind::AlreadyExists.into(),
+        },
+        PlaceError::Io(source) => CacheError::Io {
+            path: at.to_owned(),
+            source,
+        },
+    }
+}
+
+/// The folders in `dir` (not links to folders); none when it cannot be
+/// read.
+fn subfolders(dir: &Path) -> Vec<PathBuf> {
+    fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect()
+}
+
+/// Renames the temporary file `tmp` to `dest`; removes it if that fails
+/// (best effort: a stray temporary file is harmless to npm), or if `dest`
+/// was a link to the same file already (then renaming does nothing).
+fn move_into_place(tmp: &Path, dest: &Path) -> Result<(), CacheError> {
+    let moved =
+        fs::create_dir_all(dest.parent().unwrap_or(dest)).and_then(|()| fs::rename(tmp, dest));
+    if moved.is_err() || fs::symlink_metadata(tmp).is_ok() {
+        let _ = fs::remove_file(tmp);
+    }
+    moved.map_err(|source| CacheError::Io {
+        path: dest.to_owned(),
+        source,
+    })
+}
+
+/// `integrity`, parsed.
+fn parse_integrity(integrity: &str) -> Result<Integrity, CacheError> {
+    Integrity::parse(integrity).map_err(|source| CacheError::Integrity {
+        integrity: integrity.to_owned(),
+        source,
+    })
+}
+
+/// The digest of `parsed` that `actual` (of its strongest algorithm, the
+/// one npm checks) matches. A string may hold several digests of one
+/// algorithm; cacache looks under each, so the matching one is the one to
+/// use.
+fn matching<'a>(
+    parsed: &'a Integrity,
+    actual: &Hash,
+    integrity: &str,
+) -> Result<&'a Hash, CacheError> {
+    parsed
+        .hashes()
+        .iter()
+        .find(|h| *h == actual)
+        .ok_or_else(|| CacheError::Mismatch {
+            integrity: integrity.to_owned(),
+        })
 }
 
 /// make-fetch-happen's cache key for a request to `url`.
@@ -406,13 +622,13 @@ impl<'a> Metadata<'a> {
 /// is the content `hash`. For a tarball no header is needed: npm sends no
 /// `Accept` for one (so none is stored), and needs no response header to
 /// answer offline.
-fn index_line(key: &str, hash: &Hash, size: usize, metadata: &Metadata<'_>) -> String {
+fn index_line(key: &str, hash: &Hash, size: u64, metadata: &Metadata<'_>) -> String {
     #[derive(Serialize)]
     struct Entry<'a> {
         key: &'a str,
         integrity: String,
         time: u64,
-        size: usize,
+        size: u64,
         metadata: &'a Metadata<'a>,
     }
     let entry = Entry {
@@ -442,12 +658,18 @@ fn now_ms() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
+/// A name in `dir` unique to this process (an earlier process with the
+/// same id may have left it).
+fn temp_path(dir: &Path) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    dir.join(format!("lockproof-{}-{n}", std::process::id()))
+}
+
 /// Creates a file that did not exist, under a name unique to this process.
 fn new_temp_file(dir: &Path) -> io::Result<(PathBuf, File)> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
     loop {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = dir.join(format!("lockproof-{}-{n}", std::process::id()));
+        let path = temp_path(dir);
         match OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(file) => return Ok((path, file)),
             // Left by an earlier process with the same id.

@@ -291,3 +291,124 @@ fn put_packument_refuses_what_is_not_a_json_object() {
     ));
     assert!(!dir.path().join("_cacache").exists());
 }
+
+/// A file of a tarball store holding `bytes`.
+fn stored(dir: &Path, bytes: &[u8]) -> PathBuf {
+    let store = store::Store::new(dir);
+    let mut staged = store.stage().unwrap();
+    let (hash, _) =
+        store::copy_hashing(&mut &bytes[..], &mut staged.file, Algorithm::Sha512).unwrap();
+    store.commit(staged, &hash).unwrap()
+}
+
+#[test]
+fn put_file_places_the_stored_file_and_indexes_it_as_put_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = b"pretend tarball";
+    let file = stored(&dir.path().join("store"), bytes);
+    let integrity = format!(
+        "{} {}",
+        sri(Algorithm::Sha1, bytes),
+        sri(Algorithm::Sha512, bytes)
+    );
+    let by_file = NpmCache::new(dir.path().join("linked"));
+    let placed = by_file.put_file(MS_URL, &integrity, &file).unwrap();
+    let by_bytes = NpmCache::new(dir.path().join("written"));
+    by_bytes.put(MS_URL, &integrity, bytes).unwrap();
+
+    let hash = Integrity::parse(&integrity).unwrap().strongest().clone();
+    let content = by_file.content_path(&hash);
+    assert_eq!(fs::read(&content).unwrap(), bytes);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        assert_eq!(placed, Placed::Linked);
+        let (a, b) = (
+            fs::metadata(&content).unwrap(),
+            fs::metadata(&file).unwrap(),
+        );
+        assert_eq!((a.dev(), a.ino()), (b.dev(), b.ino()), "a link, not a copy");
+    }
+    #[cfg(not(unix))]
+    assert_eq!(placed, Placed::Copied);
+    // The same index entry as for the bytes themselves, but for its time.
+    let key = request_key(MS_URL).unwrap();
+    let entry = |cache: &NpmCache| {
+        let bucket = fs::read_to_string(cache.index_path(&key)).unwrap();
+        let (_, json) = bucket.trim_start().split_once('\t').unwrap();
+        let mut entry: serde_json::Value = serde_json::from_str(json).unwrap();
+        entry["time"] = 0.into();
+        entry["metadata"]["time"] = 0.into();
+        entry
+    };
+    assert_eq!(entry(&by_file), entry(&by_bytes));
+    assert_eq!(
+        fs::read_dir(dir.path().join("linked/_cacache/tmp"))
+            .unwrap()
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn put_file_refuses_a_file_that_does_not_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = stored(&dir.path().join("store"), b"an impostor");
+    let cache = NpmCache::new(dir.path().join("cache"));
+    let integrity = sri(Algorithm::Sha512, b"the real thing");
+    let err = cache.put_file(MS_URL, &integrity, &file).unwrap_err();
+    assert!(matches!(err, CacheError::Mismatch { .. }), "{err}");
+    let missing = dir.path().join("missing.tgz");
+    let err = cache.put_file(MS_URL, &integrity, &missing).unwrap_err();
+    assert!(matches!(err, CacheError::Read { .. }), "{err}");
+    assert!(!dir.path().join("cache/_cacache").exists());
+}
+
+#[test]
+fn remove_takes_the_whole_folder_and_nothing_it_links_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = stored(&dir.path().join("store"), b"kept in the store");
+    let cache = NpmCache::new(dir.path().join("cache"));
+    let integrity = sri(Algorithm::Sha512, b"kept in the store");
+    cache.put_file(MS_URL, &integrity, &file).unwrap();
+    cache.put_packument("http://127.0.0.1:9/a", b"{}").unwrap();
+    // A link to a folder outside is removed, not followed.
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        dir.path().join("store"),
+        dir.path().join("cache/_cacache/index-v5/ln"),
+    )
+    .unwrap();
+    cache.remove().unwrap();
+    assert!(!cache.root().exists());
+    assert_eq!(fs::read(&file).unwrap(), b"kept in the store");
+}
+
+#[test]
+fn put_content_writes_no_index_and_puts_again_without_leftovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = stored(&dir.path().join("store"), b"by digest");
+    let cache = NpmCache::new(dir.path().join("cache"));
+    let integrity = sri(Algorithm::Sha512, b"by digest");
+    cache.put_content(&integrity, &file).unwrap();
+    // Again (another entry with the same tarball), and over a copy.
+    cache.put_content(&integrity, &file).unwrap();
+    let hash = Integrity::parse(&integrity).unwrap().strongest().clone();
+    let content = cache.content_path(&hash);
+    fs::remove_file(&content).unwrap();
+    fs::write(&content, b"by digest").unwrap();
+    cache.put_content(&integrity, &file).unwrap();
+    assert_eq!(fs::read(&content).unwrap(), b"by digest");
+    assert!(!dir.path().join("cache/_cacache/index-v5").exists());
+    let leftovers = fs::read_dir(dir.path().join("cache/_cacache/tmp")).map_or(0, |d| d.count());
+    assert_eq!(leftovers, 0);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        assert_eq!(
+            fs::metadata(&content).unwrap().ino(),
+            fs::metadata(&file).unwrap().ino(),
+            "what was there is replaced by the stored file"
+        );
+    }
+}

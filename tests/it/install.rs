@@ -238,6 +238,10 @@ fn a_tarball_that_differs_from_the_lockfile_installs_nothing() {
     assert!(stderr.contains("nothing was installed"), "{stderr}");
     assert!(!dir.path().join("npm-ran").exists(), "npm never ran");
     assert!(!dir.path().join("node_modules").exists());
+    assert!(
+        !dir.path().join("cache/install").exists(),
+        "the npm cache folder made for the install is gone"
+    );
 }
 
 #[test]
@@ -374,6 +378,14 @@ fn real_npm_installs_the_verified_tarballs_fully_offline_with_and_without_resolv
         .expect("lockproof runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // The two downloads are linked into npm's cache, not copied (the
+    // vendored tarball npm reads from the project).
+    let placed = if cfg!(unix) {
+        "(2 linked, 0 copied)"
+    } else {
+        "(0 linked, 2 copied)"
+    };
+    assert!(stderr.contains(placed), "{stderr}");
     for name in pkgs.iter().map(|p| p.name).chain(["vendored"]) {
         let manifest = dir
             .path()
