@@ -61,6 +61,9 @@ pub struct RegistrySource {
     store: Option<Store>,
     jobs: usize,
     progress: bool,
+    /// Where the bars draw: package records and tarballs are fetched at
+    /// the same time, each with its bar.
+    bars: indicatif::MultiProgress,
     limits: Limits,
     now: i64,
 }
@@ -82,6 +85,7 @@ impl RegistrySource {
             store: options.cache_dir.as_deref().map(Store::new),
             jobs: options.jobs.max(1),
             progress: options.progress,
+            bars: indicatif::MultiProgress::new(),
             limits: options.limits,
             now: options.now,
         })
@@ -122,7 +126,7 @@ impl RegistrySource {
     /// A progress bar for `total` items, when bars are shown and the
     /// network is used (offline runs are over before a bar would help).
     fn bar(&self, total: usize, kind: progress::Kind) -> Option<indicatif::ProgressBar> {
-        (self.progress && self.client.is_some()).then(|| progress::bar(total, kind))
+        (self.progress && self.client.is_some()).then(|| self.bars.add(progress::bar(total, kind)))
     }
 }
 
