@@ -406,6 +406,28 @@ mod tests {
         );
     }
 
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn another_filesystem_gets_a_copy() {
+        use std::os::unix::fs::MetadataExt as _;
+        let dir = tempfile::tempdir().expect("dir");
+        let Ok(other) = tempfile::tempdir_in("/dev/shm") else {
+            eprintln!("SKIPPED: no /dev/shm");
+            return;
+        };
+        let device = |p: &Path| fs::metadata(p).expect("metadata").dev();
+        if device(dir.path()) == device(other.path()) {
+            eprintln!("SKIPPED: /dev/shm is on the temporary folder's filesystem");
+            return;
+        }
+        let store = Store::new(dir.path());
+        let (path, _) = stored(&store, b"tarball");
+        let mut opened = open_hashed(&path, Algorithm::Sha512).expect("open");
+        let dest = other.path().join("placed");
+        assert_eq!(opened.place(&dest).expect("place"), Placed::Copied);
+        assert_eq!(fs::read(&dest).expect("read"), b"tarball");
+    }
+
     #[test]
     fn a_copy_of_bytes_changed_after_hashing_is_refused() {
         let dir = tempfile::tempdir().expect("dir");
