@@ -9,12 +9,14 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use lockproof::advisories::source::Database;
 use lockproof::anchors;
 use lockproof::audit::{Options, Subject, audit};
 use lockproof::checks::{self, Context};
 use lockproof::config::Config;
 use lockproof::evidence::collect::Tarballs;
 use lockproof::fetch::{FetchOptions, RegistrySource};
+use lockproof::installer::Installer;
 use lockproof::lockfile;
 use lockproof::registry::cache::RecordKey;
 use lockproof::registry::client::ClientOptions;
@@ -68,16 +70,23 @@ fn bench(c: &mut Criterion) {
         limits: Limits::default(),
         now: now.as_second(),
     };
-    let source = RegistrySource::new(&fetch, &npm).expect("offline source");
+    let database = Database::Missing {
+        reason: "benchmark".to_owned(),
+    };
+    let advisory_database = database.info();
+    let source = RegistrySource::new(&fetch, &npm, &database).expect("offline source");
     let mut anchor_settings = anchors::Settings::new(None, now);
     anchor_settings.offline = true;
     let anchors = anchors::load(&anchor_settings);
     let options = Options {
         tarballs: Tarballs::Skip,
         anchors: &anchors,
+        advisory_database: &advisory_database,
         fail_on: None,
         now,
     };
+    let rules = lockproof::installer::which::flag("12").expect("a version");
+    let installer = Installer::new(rules, None, &npm);
     c.bench_function("full offline audit to JSON report", |b| {
         b.iter(|| {
             let lock = lockfile::parse_bytes(&path, black_box(&bytes)).expect("parses");
@@ -86,6 +95,8 @@ fn bench(c: &mut Criterion) {
                 diff: None,
                 config: &config,
                 npm: &npm,
+                installer: Some(&installer),
+                ignored_shrinkwrap: None,
             };
             let outcome = audit(subject, &options, &source);
             let report = Report::build(vec![outcome.audited], true, Vec::new(), None);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Validate SARIF 2.1.0 files with Microsoft's SARIF Multitool (`sarif validate`).
 #
-# Usage: scripts/validate-sarif.sh [--notes] FILE...
+# Usage: scripts/validate-sarif.sh [--notes] [--strict] FILE...
 #
 #   --notes   also print note-level findings (never fail the run)
+#   --strict  warnings fail the run too
 #
 # The validator is installed on first use into <repo>/.tools/ (gitignored) from
 # the npm registry, at the pinned version below. It is a self-contained .NET
@@ -19,8 +20,8 @@
 # contain spaces or semicolons.
 #
 # Exit status: 0 if every file has no error-level finding (warnings are
-# printed but allowed), 1 if any file has errors or could not be validated,
-# 2 on usage errors.
+# printed but allowed, unless --strict), 1 if any file has errors (or, with
+# --strict, warnings) or could not be validated, 2 on usage errors.
 set -euo pipefail
 
 SARIF_MULTITOOL_VERSION=5.7.0
@@ -34,15 +35,17 @@ die() {
 }
 
 usage() {
-    sed -n '2,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
 levels="Error;Warning"
+strict=0
 files=()
 while (($#)); do
     case "$1" in
         --notes) levels="Error;Warning;Note" ;;
+        --strict) strict=1 ;;
         -h | --help) usage ;;
         --) shift; files+=("$@"); break ;;
         -*) die "unknown option: $1" ;;
@@ -118,6 +121,9 @@ for arg in "${files[@]}"; do
         failed=1
         continue
     elif ((errors > 0)); then
+        printf 'FAIL  %s: %s\n' "$arg" "$summary"
+        failed=1
+    elif ((warnings > 0 && strict)); then
         printf 'FAIL  %s: %s\n' "$arg" "$summary"
         failed=1
     elif ((warnings > 0)); then

@@ -2,8 +2,11 @@
 //! evidence collected from a source, the checks, the diff-mode filter and
 //! the project's policy. Rendering and exit codes belong to the caller.
 
+use std::path::Path;
+
 use jiff::Timestamp;
 
+use crate::advisories::{self, evidence::DbInfo};
 use crate::anchors::Anchors;
 use crate::checks::{self, Context};
 use crate::config::{Config, Date};
@@ -12,10 +15,11 @@ use crate::evidence::collect::{Request, Tarballs, collect};
 use crate::evidence::source::Source;
 use crate::evidence::tarball::{self, TarballCounts, VerifiedTarball};
 use crate::finding::Severity;
+use crate::installer::Installer;
 use crate::lockfile::Lockfile;
 use crate::policy::{self, NoteKind, Policy};
 use crate::registry::npmrc::NpmConfig;
-use crate::report::{Audited, LockfileDiffSummary};
+use crate::report::{Audited, InstallerSummary, LockfileDiffSummary};
 
 /// What every lockfile of a run is audited with.
 pub struct Options<'a> {
@@ -23,6 +27,8 @@ pub struct Options<'a> {
     pub tarballs: Tarballs<'a>,
     /// The trust anchors.
     pub anchors: &'a Anchors,
+    /// The advisory database consulted, as reports describe it.
+    pub advisory_database: &'a DbInfo,
     /// `--fail-on`, overriding the configuration's.
     pub fail_on: Option<Severity>,
     /// The time everything is judged at.
@@ -39,6 +45,10 @@ pub struct Subject<'a> {
     pub config: &'a Config,
     /// The project's npm configuration.
     pub npm: &'a NpmConfig,
+    /// npm lockfiles: what the npm that installs it will do.
+    pub installer: Option<&'a Installer>,
+    /// A shrinkwrap that npm will not read (npm ≥ 12).
+    pub ignored_shrinkwrap: Option<&'a Path>,
 }
 
 /// An audited lockfile, and the tarballs whose bytes verified (with
@@ -57,6 +67,8 @@ pub fn audit(subject: Subject<'_>, options: &Options<'_>, source: &dyn Source) -
         mut diff,
         config,
         npm,
+        installer,
+        ignored_shrinkwrap,
     } = subject;
     let scope = diff.as_ref().map(|d| d.scope(&lockfile));
     let base_versions = diff
@@ -75,10 +87,20 @@ pub fn audit(subject: Subject<'_>, options: &Options<'_>, source: &dyn Source) -
     if let Some(d) = diff.as_mut() {
         trust_change::mark(d, &lockfile, &evidence);
     }
-    let ctx = Context::new(config, options.now);
+    let ctx = Context::new(config, options.now)
+        .with_npm(npm)
+        .with_installer(installer.cloned());
     let mut findings = checks::run(&lockfile, &ctx, Some(&evidence));
     if let Some(d) = &diff {
         findings.extend(d.findings(&lockfile));
+        d.raise_install_scripts(&mut findings);
+    }
+    if let (Some(shrinkwrap), Some(i)) = (ignored_shrinkwrap, installer) {
+        findings.push(checks::shrinkwrap::check(
+            shrinkwrap,
+            &lockfile.path,
+            &i.rules,
+        ));
     }
     findings.extend(checks::npmrc::check(npm.refused()));
     let lockfile_path = lockfile.path.display().to_string();
@@ -111,10 +133,20 @@ pub fn audit(subject: Subject<'_>, options: &Options<'_>, source: &dyn Source) -
         tarballs: matches!(options.tarballs, Tarballs::Verify { .. })
             .then(|| TarballCounts::of(&evidence.tarballs)),
         tarballs_skipped: tarball::skipped(&lockfile, &evidence.tarballs),
+        advisories: advisories::evidence::summarize(
+            options.advisory_database.clone(),
+            &evidence
+                .advisories
+                .iter()
+                .flatten()
+                .cloned()
+                .collect::<Vec<_>>(),
+        ),
         evidence: evidence.summary(&lockfile),
         provenance: evidence.verified_provenance(&lockfile),
-        trust: evidence.trust_levels(&lockfile),
+        trust: evidence.trust_levels(&lockfile, |name| config.trust.ladder_for(name)),
         evidence_notes: evidence.notes,
+        installer: installer.map(InstallerSummary::of),
         lockfile,
         config: config.path.as_ref().map(|p| p.display().to_string()),
         fail_on: policy.fail_on,

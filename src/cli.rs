@@ -39,6 +39,46 @@ pub enum Command {
     /// Show or refresh the trust anchors: npm's registry keys and the
     /// Sigstore trusted root, from Sigstore's TUF repository.
     Trust(TrustArgs),
+    /// Download and index the OSV advisory database for offline audits.
+    Advisories(AdvisoriesArgs),
+}
+
+/// Arguments of `lockproof advisories`.
+#[derive(Debug, Args)]
+pub struct AdvisoriesArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: AdvisoriesAction,
+
+    /// Cache folder [default: the platform cache folder]/lockproof.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "LOCKPROOF_CACHE_DIR",
+        hide_env_values = true,
+        global = true
+    )]
+    pub cache_dir: Option<PathBuf>,
+
+    /// The OSV export (a zip of OSV records for npm) to download.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "LOCKPROOF_OSV_EXPORT_URL",
+        default_value = crate::advisories::update::DEFAULT_EXPORT_URL,
+        global = true
+    )]
+    pub osv_export_url: String,
+}
+
+/// `lockproof advisories` actions.
+#[derive(Debug, Subcommand)]
+pub enum AdvisoriesAction {
+    /// Download the export when it changed (one conditional request when
+    /// not) and index it by package name.
+    Update,
+    /// Say which database an audit would use, and how old it is.
+    Show,
 }
 
 /// Arguments of `lockproof trust`.
@@ -184,8 +224,9 @@ pub enum CacheAction {
 /// Arguments of `lockproof audit`.
 #[derive(Debug, Clone, Args)]
 pub struct AuditArgs {
-    /// Lockfiles, or folders holding one (npm-shrinkwrap.json wins over
-    /// package-lock.json, as in npm). Default: the current folder.
+    /// Lockfiles, or folders holding one (for npm ≤ 11 npm-shrinkwrap.json
+    /// wins over package-lock.json; npm ≥ 12 reads package-lock.json
+    /// only). Default: the current folder.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -252,6 +293,30 @@ pub struct AuditArgs {
     )]
     pub tuf_url: String,
 
+    /// A local OSV export zip to take advisories from (air-gapped machines,
+    /// mirrors) instead of the downloaded export or the OSV API.
+    #[arg(long, value_name = "FILE")]
+    pub advisory_db: Option<PathBuf>,
+
+    /// The OSV-compatible API asked for advisories when no export was
+    /// downloaded (`lockproof advisories update`).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "LOCKPROOF_OSV_URL",
+        default_value = crate::advisories::api::DEFAULT_API_URL
+    )]
+    pub osv_url: String,
+
+    /// The OSV export an earlier `lockproof advisories update` downloaded.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "LOCKPROOF_OSV_EXPORT_URL",
+        default_value = crate::advisories::update::DEFAULT_EXPORT_URL
+    )]
+    pub osv_export_url: String,
+
     /// Parallel requests to the registry.
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub jobs: u16,
@@ -285,6 +350,13 @@ pub struct AuditArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 512 * 1024 * 1024)]
     pub max_unpacked_bytes: u64,
 
+    /// Judge by this npm's rules (`12`, `11.6.2`) [default: what
+    /// package.json's packageManager or devEngines asks for, else the npm
+    /// on PATH, else npm's latest]. `lockproof install` judges by the npm
+    /// it runs; this names its version when lockproof cannot read it.
+    #[arg(long, value_name = "VERSION", env = "LOCKPROOF_NPM_VERSION")]
+    pub npm_version: Option<String>,
+
     /// Evidence that could not be had (a registry answer, a tarball,
     /// claimed attestations; offline misses included) fails the run, one
     /// finding per entry naming the fault. Evidence a registry does not
@@ -296,6 +368,14 @@ pub struct AuditArgs {
     /// (a report is still written to --output).
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// List every finding on its own row (table, Markdown) and annotate
+    /// each one (github). By default a code with more than 5 findings is
+    /// one row with the count and 3 examples, and a kind of annotation
+    /// GitHub would cut (over 10 errors, warnings or notices) stops at 3
+    /// per code and file. JSON and SARIF always list every finding.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 /// Arguments of `lockproof explain`.

@@ -10,6 +10,7 @@ use thiserror::Error;
 use toml::Spanned;
 
 use crate::finding::{Code, Severity};
+use crate::trust::{Equivalence, HistoryScope, Ladder, TrustLevel};
 
 /// The file name looked for beside the lockfile.
 pub const CONFIG_NAME: &str = "lockproof.toml";
@@ -132,13 +133,44 @@ impl PackageMatcher {
     }
 }
 
+/// What one `[[ignore]]` covers.
+#[derive(Debug, Clone)]
+pub enum IgnoreTarget {
+    /// Findings of `code` about `package`.
+    Code {
+        /// Packages covered.
+        package: PackageMatcher,
+        /// The code ignored.
+        code: Code,
+    },
+    /// Findings reporting advisory `id` (or an advisory aliased to it),
+    /// about `package` when one is given.
+    Advisory {
+        /// The advisory id (`GHSA-…`, `CVE-…`, `MAL-…`).
+        id: String,
+        /// Packages covered; `None`: any package.
+        package: Option<PackageMatcher>,
+    },
+}
+
+impl fmt::Display for IgnoreTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Code { package, code } => write!(f, "{code} for {}", package.spec),
+            Self::Advisory { id, package: None } => write!(f, "advisory {id}"),
+            Self::Advisory {
+                id,
+                package: Some(p),
+            } => write!(f, "advisory {id} for {}", p.spec),
+        }
+    }
+}
+
 /// One `[[ignore]]` entry.
 #[derive(Debug, Clone)]
 pub struct Ignore {
-    /// Packages covered.
-    pub package: PackageMatcher,
-    /// The code ignored.
-    pub code: Code,
+    /// What it covers.
+    pub target: IgnoreTarget,
     /// Why (required).
     pub reason: String,
     /// After this date the ignore stops applying.
@@ -167,8 +199,13 @@ pub struct Config {
     pub strict: bool,
 }
 
+/// The minimum package age when `[trust]` sets none: new names are how
+/// typosquats and invented names arrive, and a week lets the registry's
+/// and researchers' scanners see them first.
+pub const DEFAULT_MIN_PACKAGE_AGE_DAYS: u32 = 7;
+
 /// `[trust]`: the trust ladder's options (as pnpm's `trustPolicy` has them).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TrustPolicy {
     /// `exclude`: packages whose trust downgrades are not reported.
     pub exclude: Vec<NamePattern>,
@@ -176,11 +213,71 @@ pub struct TrustPolicy {
     /// than this is not reported (it has been in use long enough).
     pub ignore_after_days: Option<u32>,
     /// `min-release-age`: versions younger than this many days are
-    /// reported (`release-too-new`). Off unless set; 3 is a sound value.
+    /// reported (`release-too-new`). Unset, npm's own `min-release-age`
+    /// applies when it sets one (see `checks::Context::with_npm`); 0
+    /// turns the check off.
     pub min_release_age_days: Option<u32>,
+    /// `min-package-age`: packages first published fewer than this many
+    /// days ago are reported (`package-too-new`); 0 turns it off.
+    pub min_package_age_days: u32,
     /// `require`: the level matching packages must reach; the most
     /// specific pattern applies (a name, then `@scope/*`, then `*`).
-    pub require: Vec<(NamePattern, crate::trust::TrustLevel)>,
+    pub require: Vec<(NamePattern, TrustLevel)>,
+    /// `history` and `equivalent`: how versions are compared with their
+    /// package's earlier releases.
+    pub ladder: Ladder,
+    /// `[trust.package."PATTERN"]`: per-package `history` and
+    /// `equivalent`, each replacing the table's; of the tables that match
+    /// a name and set a key, the most specific pattern's applies.
+    pub packages: Vec<(NamePattern, LadderOverride)>,
+}
+
+impl Default for TrustPolicy {
+    fn default() -> Self {
+        Self {
+            exclude: Vec::new(),
+            ignore_after_days: None,
+            min_release_age_days: None,
+            min_package_age_days: DEFAULT_MIN_PACKAGE_AGE_DAYS,
+            require: Vec::new(),
+            ladder: Ladder::default(),
+            packages: Vec::new(),
+        }
+    }
+}
+
+impl TrustPolicy {
+    /// The ladder `name`'s versions are judged on: each setting from the
+    /// most specific `[trust.package]` table that matches and sets it,
+    /// else the `[trust]` table's.
+    pub fn ladder_for(&self, name: &str) -> Ladder {
+        let mut matching: Vec<&(NamePattern, LadderOverride)> = self
+            .packages
+            .iter()
+            .filter(|(p, _)| p.matches(name))
+            .collect();
+        matching.sort_by_key(|(p, _)| std::cmp::Reverse(p.specificity()));
+        Ladder {
+            scope: matching
+                .iter()
+                .find_map(|(_, o)| o.scope)
+                .unwrap_or(self.ladder.scope),
+            equivalence: matching
+                .iter()
+                .find_map(|(_, o)| o.equivalence)
+                .unwrap_or(self.ladder.equivalence),
+        }
+    }
+}
+
+/// One `[trust.package."PATTERN"]` table: what it sets, `None` where the
+/// `[trust]` table's setting stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LadderOverride {
+    /// `history`.
+    pub scope: Option<HistoryScope>,
+    /// `equivalent`.
+    pub equivalence: Option<Equivalence>,
 }
 
 /// A package-name pattern: an exact name, `@scope/*`, or `*`.
@@ -199,6 +296,18 @@ impl NamePattern {
     /// Whether this is a `@scope/*` pattern.
     pub fn matches_any_in_scope(&self) -> bool {
         self.0.starts_with('@') && self.0.ends_with("/*")
+    }
+
+    /// How specific the pattern is, for the most specific to win: `*` 0,
+    /// `@scope/*` 1, a name 2.
+    pub fn specificity(&self) -> u8 {
+        if self.0 == "*" {
+            0
+        } else if self.matches_any_in_scope() {
+            1
+        } else {
+            2
+        }
     }
 
     fn parse(text: &str) -> Result<NamePattern, String> {
@@ -259,15 +368,29 @@ struct RawTrust {
     exclude: Vec<Spanned<String>>,
     ignore_after_days: Option<u32>,
     min_release_age: Option<u32>,
+    min_package_age: Option<u32>,
     #[serde(default)]
     require: toml::value::Table,
+    history: Option<Spanned<String>>,
+    equivalent: Option<Spanned<Vec<Vec<String>>>>,
+    #[serde(default)]
+    package: BTreeMap<Spanned<String>, RawLadder>,
+}
+
+/// A `[trust.package."PATTERN"]` table.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLadder {
+    history: Option<Spanned<String>>,
+    equivalent: Option<Spanned<Vec<Vec<String>>>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawIgnore {
-    package: Spanned<String>,
-    code: Spanned<String>,
+    package: Option<Spanned<String>>,
+    code: Option<Spanned<String>>,
+    advisory: Option<Spanned<String>>,
     reason: Spanned<String>,
     expires: Option<Spanned<toml::Value>>,
 }
@@ -336,10 +459,43 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     for item in raw.ignore {
         let start = item.span().start;
         let item = item.into_inner();
-        let package = PackageMatcher::parse(item.package.get_ref())
-            .map_err(|m| invalid(item.package.span().start, m))?;
-        let code =
-            parse_code(item.code.get_ref()).map_err(|m| invalid(item.code.span().start, m))?;
+        let package = item
+            .package
+            .as_ref()
+            .map(|p| PackageMatcher::parse(p.get_ref()).map_err(|m| invalid(p.span().start, m)))
+            .transpose()?;
+        let target = match (&item.code, &item.advisory, package) {
+            (Some(code), None, Some(package)) => IgnoreTarget::Code {
+                package,
+                code: parse_code(code.get_ref()).map_err(|m| invalid(code.span().start, m))?,
+            },
+            (None, Some(id), package) => {
+                crate::advisories::ignore::check_id(id.get_ref())
+                    .map_err(|e| invalid(id.span().start, format!("advisory: {e}")))?;
+                IgnoreTarget::Advisory {
+                    id: id.get_ref().trim().to_owned(),
+                    package,
+                }
+            }
+            (Some(_), Some(id), _) => {
+                return Err(invalid(
+                    id.span().start,
+                    "an ignore names a code or an advisory, not both".into(),
+                ));
+            }
+            (Some(code), None, None) => {
+                return Err(invalid(
+                    code.span().start,
+                    "an ignore of a code needs the package it covers".into(),
+                ));
+            }
+            (None, None, _) => {
+                return Err(invalid(
+                    start,
+                    "an ignore needs a code (with a package) or an advisory".into(),
+                ));
+            }
+        };
         if item.reason.get_ref().trim().is_empty() {
             return Err(invalid(
                 item.reason.span().start,
@@ -356,8 +512,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             })?),
         };
         ignores.push(Ignore {
-            package,
-            code,
+            target,
             reason: item.reason.into_inner(),
             expires,
             line: line_of(text, start),
@@ -373,23 +528,44 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
                 .collect::<Result<_, _>>()?,
             ignore_after_days: t.ignore_after_days,
             min_release_age_days: t.min_release_age,
+            min_package_age_days: t.min_package_age.unwrap_or(DEFAULT_MIN_PACKAGE_AGE_DAYS),
+            ladder: {
+                let set = ladder_override(t.history.as_ref(), t.equivalent.as_ref())
+                    .map_err(|(at, m)| invalid(at, m))?;
+                Ladder {
+                    scope: set.scope.unwrap_or_default(),
+                    equivalence: set.equivalence.unwrap_or_default(),
+                }
+            },
+            packages: t
+                .package
+                .iter()
+                .map(|(pattern, l)| {
+                    let p = NamePattern::parse(pattern.get_ref())
+                        .map_err(|m| invalid(pattern.span().start, m))?;
+                    let o = ladder_override(l.history.as_ref(), l.equivalent.as_ref())
+                        .map_err(|(at, m)| invalid(at, m))?;
+                    Ok((p, o))
+                })
+                .collect::<Result<_, ConfigError>>()?,
             require: t
                 .require
                 .iter()
                 .map(|(pattern, level)| {
                     let at = text.find("[trust").unwrap_or(0);
                     let pattern = NamePattern::parse(pattern).map_err(|m| invalid(at, m))?;
-                    let level = level
-                        .as_str()
-                        .and_then(crate::trust::TrustLevel::from_name)
-                        .ok_or_else(|| {
-                            invalid(
-                                at,
-                                "trust.require: expected a level: none, signed, provenance, \
+                    let level =
+                        level
+                            .as_str()
+                            .and_then(TrustLevel::from_name)
+                            .ok_or_else(|| {
+                                invalid(
+                                    at,
+                                    "trust.require: expected a level: none, signed, provenance, \
                                  trusted-publisher or staged"
-                                    .into(),
-                            )
-                        })?;
+                                        .into(),
+                                )
+                            })?;
                     Ok((pattern, level))
                 })
                 .collect::<Result<_, ConfigError>>()?,
@@ -404,6 +580,51 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         trust,
         strict: raw.strict,
     })
+}
+
+/// What `history` and `equivalent` set, or the offset and message of the
+/// first bad value.
+fn ladder_override(
+    history: Option<&Spanned<String>>,
+    equivalent: Option<&Spanned<Vec<Vec<String>>>>,
+) -> Result<LadderOverride, (usize, String)> {
+    let scope = history
+        .map(|h| {
+            HistoryScope::from_name(h.get_ref()).ok_or_else(|| {
+                (
+                    h.span().start,
+                    format!("history {:?}: expected \"major\" or \"all\"", h.get_ref()),
+                )
+            })
+        })
+        .transpose()?;
+    let equivalence = equivalent
+        .map(|e| {
+            let groups = e
+                .get_ref()
+                .iter()
+                .map(|group| {
+                    let levels = group
+                        .iter()
+                        .map(|name| TrustLevel::from_name(name).ok_or(name))
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|name| {
+                            format!(
+                                "equivalent: {name:?} is not a level: expected none, signed, \
+                                 provenance, trusted-publisher or staged"
+                            )
+                        })?;
+                    if levels.len() < 2 {
+                        return Err("equivalent: each group lists at least two levels".to_string());
+                    }
+                    Ok(levels)
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|m| (e.span().start, m))?;
+            Ok(Equivalence::of(&groups))
+        })
+        .transpose()?;
+    Ok(LadderOverride { scope, equivalence })
 }
 
 fn parse_code(name: &str) -> Result<Code, String> {
@@ -481,7 +702,31 @@ expires = "2000-01-01"
         assert_eq!(c.ignores[0].line, 6);
         assert_eq!(c.ignores[0].expires.unwrap().to_string(), "2027-06-30");
         assert_eq!(c.ignores[1].expires.unwrap().to_string(), "2000-01-01");
-        assert_eq!(c.ignores[0].package.name, "@s/p");
+        assert!(matches!(
+            &c.ignores[0].target,
+            IgnoreTarget::Code { package, .. } if package.name == "@s/p"
+        ));
+    }
+
+    #[test]
+    fn ignores_name_a_code_with_a_package_or_an_advisory() {
+        let c = parse(
+            Path::new("lockproof.toml"),
+            "[[ignore]]\nadvisory = \"GHSA-aaaa-bbbb-cccc\"\nreason = \"r\"\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            &c.ignores[0].target,
+            IgnoreTarget::Advisory { id, package: None } if id == "GHSA-aaaa-bbbb-cccc"
+        ));
+        for bad in [
+            "[[ignore]]\ncode = \"git-source\"\nreason = \"r\"\n",
+            "[[ignore]]\npackage = \"a\"\nreason = \"r\"\n",
+            "[[ignore]]\ncode = \"git-source\"\nadvisory = \"GHSA-x\"\npackage = \"a\"\nreason = \"r\"\n",
+            "[[ignore]]\nadvisory = \"\"\nreason = \"r\"\n",
+        ] {
+            assert!(parse(Path::new("lockproof.toml"), bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -527,6 +772,63 @@ expires = "2000-01-01"
         assert!(any.matches("@s/p", None));
         assert!(PackageMatcher::parse("x@>=1 <2 || 3.x").is_ok());
         assert!(PackageMatcher::parse("@").is_err());
+    }
+
+    #[test]
+    fn reads_the_trust_ladder_and_its_per_package_tables() {
+        let c = parse_str(
+            r#"[trust]
+history = "all"
+equivalent = [["staged", "trusted-publisher"]]
+min-package-age = 0
+
+[trust.package."@crowdin/*"]
+history = "major"
+
+[trust.package."@crowdin/cli"]
+equivalent = []
+"#,
+        )
+        .unwrap();
+        let t = &c.trust;
+        assert_eq!(t.min_package_age_days, 0);
+        let plain = t.ladder_for("left-pad");
+        assert_eq!(plain.scope, HistoryScope::All);
+        assert!(!plain.below(TrustLevel::TrustedPublisher, TrustLevel::Staged));
+        let scoped = t.ladder_for("@crowdin/other");
+        assert_eq!(scoped.scope, HistoryScope::Major);
+        assert_eq!(scoped.equivalence, plain.equivalence, "not overridden");
+        let cli = t.ladder_for("@crowdin/cli");
+        assert_eq!(cli.scope, HistoryScope::Major, "from @crowdin/*");
+        assert!(cli.below(TrustLevel::TrustedPublisher, TrustLevel::Staged));
+        let defaults = TrustPolicy::default();
+        assert_eq!(defaults.min_package_age_days, DEFAULT_MIN_PACKAGE_AGE_DAYS);
+        assert_eq!(defaults.ladder_for("x"), Ladder::default());
+        assert_eq!(
+            parse_str("[trust]\n").unwrap().trust.min_package_age_days,
+            7
+        );
+    }
+
+    #[test]
+    fn bad_trust_ladder_values_name_their_line() {
+        let (line, msg) = error_line("[trust]\n\nhistory = \"semver\"\n");
+        assert_eq!(line, 3);
+        assert!(msg.contains("\"major\" or \"all\""), "{msg}");
+        let (line, msg) = error_line("[trust]\nequivalent = [[\"staged\", \"gold\"]]\n");
+        assert_eq!(line, 2);
+        assert!(msg.contains("\"gold\" is not a level"), "{msg}");
+        let (line, msg) = error_line("[trust]\nequivalent = [[\"staged\"]]\n");
+        assert_eq!(line, 2);
+        assert!(msg.contains("at least two"), "{msg}");
+        let (line, msg) = error_line("[trust]\n[trust.package.\"a*b\"]\nhistory = \"all\"\n");
+        assert_eq!(line, 2);
+        assert!(msg.contains("expected a name"), "{msg}");
+        let (line, msg) = error_line("[trust.package.\"x\"]\nhistory = \"all\"\nbogus = 1\n");
+        assert_eq!(line, 3);
+        assert!(msg.contains("unknown field"), "{msg}");
+        let (line, _) = error_line("[trust.package.\"x\"]\n\nhistory = \"some\"\n");
+        assert_eq!(line, 3);
     }
 
     #[test]

@@ -139,6 +139,8 @@ codes! {
         "The registry does not have the locked version (or the package).";
     SecurityPlaceholder => "security-placeholder", Critical,
         "The locked version is npm's security placeholder: the package was removed as malicious.";
+    StagePlaceholder => "stage-placeholder", Critical,
+        "The locked version is npm's staged-publishing placeholder `0.0.0-stage`: the package has no approved release.";
     Deprecated => "deprecated", Low,
         "The locked version is deprecated by its maintainers.";
     SignatureInvalid => "signature-invalid", Critical,
@@ -168,7 +170,7 @@ codes! {
     IntegrityChanged => "integrity-changed", High,
         "Diff mode: the same version now pins other bytes than the base lockfile did, or none.";
     TrustDowngrade => "trust-downgrade", High,
-        "The version has less verified evidence than an earlier release of the package claimed.";
+        "The version has less evidence than an earlier release of the package claimed (verified, or as the registry claims it when nothing can be verified).";
     TrustBelowRequired => "trust-below-required", High,
         "The version's verified trust level is below what the policy requires for the package.";
     ApproverChanged => "approver-changed", Medium,
@@ -178,7 +180,9 @@ codes! {
     IdentityDrift => "identity-drift", Medium,
         "The verified provenance names another source repository, workflow or CI provider than the previous release's.";
     ReleaseTooNew => "release-too-new", Medium,
-        "The version was published more recently than the policy's minimum release age.";
+        "The version was published more recently than the minimum release age (lockproof.toml's, else npm's).";
+    PackageTooNew => "package-too-new", Medium,
+        "The package itself was first published more recently than the minimum package age.";
     TarballIntegrityMismatch => "tarball-integrity-mismatch", Critical,
         "The downloaded tarball's bytes do not match the lockfile's integrity.";
     TarballDownloadFailed => "tarball-download-failed", Medium,
@@ -197,6 +201,14 @@ codes! {
         "An advisory database lists the locked version as malware (an OpenSSF MAL- record, or an advisory aliased to one).";
     VulnerableVersion => "vulnerable-version", High,
         "A published advisory affects the locked version; the finding has the advisory's severity (high when it states none).";
+    InstallScriptBlocked => "install-script-blocked", Info,
+        "The entry has install scripts that the installer will not run (npm 12's allowScripts, ignore-scripts).";
+    InstallScriptChanged => "install-script-changed", Medium,
+        "Diff mode: an entry whose install scripts will run was added or changed.";
+    SourceRefused => "source-refused", Low,
+        "The installer refuses the entry's source (allow-git, allow-remote, allow-file, allow-directory): the install fails there.";
+    ShrinkwrapIgnored => "shrinkwrap-ignored", Low,
+        "npm 12 does not read npm-shrinkwrap.json: the file is not what installs.";
 }
 
 impl Code {
@@ -262,6 +274,19 @@ pub struct Finding {
     pub message: String,
     /// Where.
     pub location: Location,
+    /// The advisory the finding reports, for ignores by advisory id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advisory: Option<AdvisoryIds>,
+}
+
+/// The ids an advisory finding answers to: the one it is reported under,
+/// and its aliases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdvisoryIds {
+    /// The id reported (`MAL-…`, `GHSA-…`, …).
+    pub id: String,
+    /// Its other ids (a GHSA's CVE, …).
+    pub aliases: Vec<String>,
 }
 
 impl Finding {
@@ -278,6 +303,7 @@ impl Finding {
             package,
             message,
             location,
+            advisory: None,
         }
     }
 

@@ -22,6 +22,7 @@ pub mod diff;
 pub mod evidence;
 pub mod fetch;
 pub mod finding;
+pub mod installer;
 pub mod integrity;
 pub mod json;
 pub mod jsonc;

@@ -8,8 +8,9 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-use crate::config::{Config, Date, Ignore, LintLevel};
-use crate::finding::{Code, Finding, Severity};
+use crate::advisories::ignore;
+use crate::config::{Config, Date, Ignore, IgnoreTarget, LintLevel};
+use crate::finding::{Code, Finding, PackageRef, Severity};
 use crate::lockfile::name::installed_as_itself;
 
 /// The rules findings are judged by.
@@ -166,11 +167,11 @@ pub fn apply(policy: &Policy, mut findings: Vec<Finding>) -> Outcome {
             .as_ref()
             .filter(|p| installed_as_itself(&p.path, &p.name))
             .and_then(|p| {
-                policy.ignores.iter().enumerate().find(|(i, ig)| {
-                    active[*i]
-                        && ig.code == finding.code
-                        && ig.package.matches(&p.name, p.version.as_deref())
-                })
+                policy
+                    .ignores
+                    .iter()
+                    .enumerate()
+                    .find(|(i, ig)| active[*i] && covers(&ig.target, &finding, p))
             });
         if let Some((i, ig)) = ignore {
             used[i] = true;
@@ -209,21 +210,36 @@ pub fn apply(policy: &Policy, mut findings: Vec<Finding>) -> Outcome {
             out.notes.push(note(
                 NoteKind::ExpiredIgnore,
                 format!(
-                    "the ignore of {} for {} expired on {expires} and no longer applies",
-                    ig.code, ig.package.spec
+                    "the ignore of {} expired on {expires} and no longer applies",
+                    ig.target
                 ),
             ));
         } else if !used[i] {
             out.notes.push(note(
                 NoteKind::UnusedIgnore,
-                format!(
-                    "the ignore of {} for {} matched no finding; remove it",
-                    ig.code, ig.package.spec
-                ),
+                format!("the ignore of {} matched no finding; remove it", ig.target),
             ));
         }
     }
     out
+}
+
+/// Whether an ignore's target covers `finding` about `package`.
+fn covers(target: &IgnoreTarget, finding: &Finding, package: &PackageRef) -> bool {
+    let version = package.version.as_deref();
+    match target {
+        IgnoreTarget::Code { package: p, code } => {
+            *code == finding.code && p.matches(&package.name, version)
+        }
+        IgnoreTarget::Advisory { id, package: p } => {
+            finding.advisory.as_ref().is_some_and(|a| {
+                ignore::covers(
+                    id,
+                    std::iter::once(a.id.as_str()).chain(a.aliases.iter().map(String::as_str)),
+                )
+            }) && p.as_ref().is_none_or(|p| p.matches(&package.name, version))
+        }
+    }
 }
 
 #[cfg(test)]

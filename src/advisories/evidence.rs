@@ -224,6 +224,18 @@ pub struct Summary {
     pub incomplete: u64,
 }
 
+impl Summary {
+    /// Adds `other`'s counts (the database is the same for a whole run).
+    pub fn add_counts(&mut self, other: &Summary) {
+        self.present += other.present;
+        self.absent += other.absent;
+        self.unknown += other.unknown;
+        self.known_malicious += other.known_malicious;
+        self.vulnerable += other.vulnerable;
+        self.incomplete += other.incomplete;
+    }
+}
+
 /// Counts `lookups`.
 pub fn summarize(database: DbInfo, lookups: &[Lookup]) -> Summary {
     let mut s = Summary {

@@ -5,14 +5,18 @@
 //! headers; an API record) and a POST of JSON (the API's batch query).
 //! Bodies stream: the caller reads, counts and limits them. The ureq
 //! implementation retries connection failures, 429 and 5xx a few times
-//! with growing pauses, verifies TLS with the platform's verifier and reads
-//! proxies from the environment, like the registry client.
+//! with growing pauses, verifies TLS with ureq's default roots, and goes
+//! through the proxies npm's settings name, like every request lockproof
+//! makes ([`crate::registry::proxy`]).
 
 use std::io::Read;
 use std::time::Duration;
 
 use thiserror::Error;
 use url::Url;
+
+use crate::registry::agents::Agents;
+use crate::registry::proxy::Proxies;
 
 /// GET or POST.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,48 +105,51 @@ const MAX_PAUSE: Duration = Duration::from_secs(30);
 
 /// [`Http`] over ureq.
 pub struct UreqHttp {
-    agent: ureq::Agent,
+    agents: Agents,
     opts: HttpOptions,
 }
 
 impl UreqHttp {
-    /// A client with `opts`.
-    pub fn new(opts: HttpOptions) -> Self {
-        let config = ureq::config::Config::builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(opts.timeout))
-            .user_agent(concat!(
-                "lockproof/",
-                env!("CARGO_PKG_VERSION"),
-                " (+npm lockfile verifier)"
-            ))
-            .max_redirects(5)
-            .build();
+    /// A client with `opts`, going through `proxies`.
+    pub fn new(opts: HttpOptions, proxies: &Proxies) -> Self {
+        let config = || {
+            ureq::config::Config::builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(opts.timeout))
+                .user_agent(concat!(
+                    "lockproof/",
+                    env!("CARGO_PKG_VERSION"),
+                    " (+npm lockfile verifier)"
+                ))
+                .max_redirects(5)
+        };
         Self {
-            agent: ureq::Agent::new_with_config(config),
+            agents: Agents::new(proxies, config),
             opts,
         }
     }
 
     fn attempt(&self, request: &Request<'_>) -> Result<Response, HttpError> {
         let url = request.url.as_str();
+        let agent = self.agents.for_url(request.url);
         let failed = |e: ureq::Error| HttpError {
             url: url.to_string(),
-            reason: e.to_string(),
+            // The proxy prints without its credentials.
+            reason: match self.agents.proxy_for(request.url) {
+                Some(proxy) => format!("{e} (through proxy {proxy})"),
+                None => e.to_string(),
+            },
         };
         let response = match (request.method, request.body) {
             (Method::Get, _) => {
-                let mut r = self.agent.get(url);
+                let mut r = agent.get(url);
                 for (name, value) in &request.headers {
                     r = r.header(*name, value);
                 }
                 r.call().map_err(failed)?
             }
             (Method::Post, body) => {
-                let mut r = self
-                    .agent
-                    .post(url)
-                    .header("Content-Type", "application/json");
+                let mut r = agent.post(url).header("Content-Type", "application/json");
                 for (name, value) in &request.headers {
                     r = r.header(*name, value);
                 }

@@ -14,7 +14,7 @@ use super::evidence::Lookup;
 use super::matching;
 use super::merge::Advisory;
 use super::osv::Reference;
-use crate::finding::{Code, Finding, Location, PackageRef, Severity};
+use crate::finding::{AdvisoryIds, Code, Finding, Location, PackageRef, Severity};
 
 /// A finding about one advisory, before it is placed in a lockfile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -35,6 +35,10 @@ impl AdvisoryFinding {
     pub fn into_finding(self, package: PackageRef, location: Location) -> Finding {
         Finding {
             severity: self.severity,
+            advisory: Some(AdvisoryIds {
+                id: self.advisory.id.clone(),
+                aliases: self.advisory.aliases.clone(),
+            }),
             ..Finding::new(self.code, Some(package), self.message, location)
         }
     }

@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::registry::proxy::Proxies;
 use crate::signatures::KeySet;
 use crate::sigstore::trust_root::{PUBLIC_GOOD, TrustedRoot};
 
@@ -59,6 +60,9 @@ pub struct Settings {
     pub max_age: SignedDuration,
     /// How long one request to the repository may take.
     pub timeout: Duration,
+    /// The proxies requests go through (`NpmConfig::proxies`); none by
+    /// default.
+    pub proxies: Proxies,
 }
 
 impl Settings {
@@ -73,6 +77,7 @@ impl Settings {
             now,
             max_age: DEFAULT_MAX_AGE,
             timeout: Duration::from_secs(10),
+            proxies: Proxies::default(),
         }
     }
 

@@ -37,7 +37,7 @@ pub enum UpdateError {
 /// older than `max_age` or expired (unless offline), else the verified
 /// cache, else the embedded copies. Never fails.
 pub fn load(settings: &Settings) -> Anchors {
-    let remote = HttpRemote::new(&settings.tuf_url, settings.timeout);
+    let remote = HttpRemote::new(&settings.tuf_url, settings.timeout, &settings.proxies);
     choose(settings, &remote, false)
 }
 
@@ -48,7 +48,7 @@ pub fn update(settings: &Settings) -> Result<Anchors, UpdateError> {
     if settings.offline {
         return Err(UpdateError::Offline);
     }
-    let remote = HttpRemote::new(&settings.tuf_url, settings.timeout);
+    let remote = HttpRemote::new(&settings.tuf_url, settings.timeout, &settings.proxies);
     let anchors = choose(settings, &remote, true);
     match anchors.refresh_error.clone() {
         Some(why) => Err(UpdateError::Failed {

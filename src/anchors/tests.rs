@@ -135,7 +135,7 @@ fn an_unreachable_repository_falls_back_to_the_embedded_anchors() {
     drop(server);
     let mut settings = settings(cache.path(), &spec);
     settings.tuf_url = url.clone();
-    let remote = HttpRemote::new(&url, std::time::Duration::from_secs(5));
+    let remote = HttpRemote::new(&url, std::time::Duration::from_secs(5), &Default::default());
     let anchors = refresh::choose(&settings, &remote, false);
     assert_eq!(anchors.npm_keys_source, Source::Embedded);
     assert_eq!(anchors.trusted_root_source, Source::Embedded);

@@ -4,6 +4,8 @@
 //! I/O and never apply policy; they report everything they see with the
 //! code's default severity, and [`crate::policy`] decides what counts.
 
+mod advisories;
+mod age;
 mod format;
 mod integrity;
 mod names;
@@ -11,6 +13,7 @@ pub mod npmrc;
 mod provenance;
 mod registry;
 mod scripts;
+pub mod shrinkwrap;
 mod source;
 mod stripped;
 mod tarball;
@@ -22,7 +25,9 @@ use rayon::prelude::*;
 use crate::config::{Config, TrustPolicy};
 use crate::evidence::model::Evidence;
 use crate::finding::{Code, Finding, Location, PackageRef};
+use crate::installer::Installer;
 use crate::lockfile::{Entry, Lockfile};
+use crate::registry::npmrc::{NpmConfig, ReleaseAge};
 use crate::registry::{NPM_REGISTRY_HOST, YARN_REGISTRY_HOST};
 
 /// What the checks need to know beyond the lockfile.
@@ -38,6 +43,11 @@ pub struct Context {
     /// Strict: evidence that could not be had, offline included, is a
     /// finding for each entry.
     pub strict: bool,
+    /// npm's release-age gate, which `release-too-new` applies when the
+    /// trust policy sets no minimum of its own.
+    pub npm_release_age: Option<ReleaseAge>,
+    /// npm lockfiles: what the npm that installs them will do.
+    pub installer: Option<Installer>,
 }
 
 impl Context {
@@ -55,7 +65,25 @@ impl Context {
             trust: config.trust.clone(),
             now,
             strict: config.strict,
+            npm_release_age: None,
+            installer: None,
         }
+    }
+
+    /// The same context, with the release-age gate `npm`'s configuration
+    /// sets (`min-release-age`, `min-release-age-exclude`): the installer's
+    /// own settings are the default for lockproof's.
+    pub fn with_npm(self, npm: &NpmConfig) -> Self {
+        Self {
+            npm_release_age: npm.release_age().cloned(),
+            ..self
+        }
+    }
+
+    /// The same context, judging install scripts and sources as
+    /// `installer` will act on them.
+    pub fn with_installer(self, installer: Option<Installer>) -> Self {
+        Self { installer, ..self }
     }
 }
 
@@ -68,6 +96,7 @@ pub fn run(lockfile: &Lockfile, ctx: &Context, evidence: Option<&Evidence>) -> V
     format::check(lockfile, &mut out);
     if let Some(evidence) = evidence {
         stripped::check(lockfile, evidence, &mut out);
+        advisories::check_unknown(lockfile, evidence, ctx, &mut out);
     }
     let per_entry: Vec<Vec<Finding>> = lockfile
         .entries
@@ -84,8 +113,8 @@ pub fn run(lockfile: &Lockfile, ctx: &Context, evidence: Option<&Evidence>) -> V
             names::check(&mut f);
             integrity::check(&mut f);
             url::check(&mut f, ctx);
-            source::check(&mut f);
-            scripts::check(&mut f);
+            source::check(&mut f, ctx);
+            scripts::check(&mut f, ctx);
             if let Some(ev) = evidence
                 .and_then(|e| e.entries.get(i))
                 .and_then(Option::as_ref)
@@ -93,6 +122,10 @@ pub fn run(lockfile: &Lockfile, ctx: &Context, evidence: Option<&Evidence>) -> V
                 registry::check(&mut f, ev, ctx);
                 provenance::check(&mut f, ev, ctx);
                 trust::check(&mut f, ev, ctx);
+                age::check(&mut f, ev, ctx);
+            }
+            if let Some(Some(lookup)) = evidence.and_then(|e| e.advisories.get(i)) {
+                advisories::check(&mut f, lookup);
             }
             if let Some(evidence) = evidence
                 && let Some(Some(tarball)) = evidence.tarballs.get(i)

@@ -1,8 +1,8 @@
 //! What the registry says against what the lockfile says: integrity,
-//! existence, deprecation, npm's security placeholder, and registry
-//! signatures. Reads evidence only; an entry whose evidence is unknown
-//! gets `fetch-failed` (fetch errors) or nothing (offline: the report
-//! counts it), never a verdict.
+//! existence, deprecation, npm's security and staged-publishing
+//! placeholders, and registry signatures. Reads evidence only; an entry
+//! whose evidence is unknown gets `fetch-failed` (fetch errors) or nothing
+//! (offline: the report counts it), never a verdict.
 
 use super::{Context, EntryFindings};
 use crate::evidence::model::{EntryEvidence, Metadata, Signatures};
@@ -14,6 +14,9 @@ use crate::signatures::Verdict;
 
 /// The version npm publishes in place of a package removed as malware.
 const SECURITY_PLACEHOLDER: &str = "0.0.1-security";
+/// The public version npm publishes when a package that does not exist
+/// yet is staged; the staged release stays hidden until approved.
+const STAGE_PLACEHOLDER: &str = "0.0.0-stage";
 
 pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence, ctx: &Context) {
     let record = match &ev.metadata {
@@ -46,6 +49,12 @@ pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence, ctx: &Context) {
         f.report(
             Code::SecurityPlaceholder,
             "npm replaced this package with a security placeholder: it was malware".to_string(),
+        );
+    }
+    if f.entry.version.as_deref() == Some(STAGE_PLACEHOLDER) {
+        f.report(
+            Code::StagePlaceholder,
+            "the locked version is npm's staged-publishing placeholder: the package has no approved release, and whoever staged it holds the name".to_string(),
         );
     }
     if let Some(message) = &record.deprecated {

@@ -1,11 +1,35 @@
 //! Sources outside the registry: git, remote tarballs, local tarballs.
 
-use super::EntryFindings;
+use super::{Context, EntryFindings};
 use crate::finding::Code;
 use crate::lockfile::SourceKind;
 
-pub(super) fn check(f: &mut EntryFindings) {
+pub(super) fn check(f: &mut EntryFindings, ctx: &Context) {
     let resolved = f.resolved_shown();
+    if let Some(installer) = &ctx.installer
+        && let Some(refusal) = installer.refusal(f.entry)
+    {
+        // What npm will not fetch is not a risk of this install; that the
+        // install fails there is the news.
+        let because = refusal
+            .because
+            .map_or_else(String::new, |b| format!(": {b}"));
+        let optional = if f.entry.flags.optional {
+            " (an optional dependency: npm leaves it out instead)"
+        } else {
+            ""
+        };
+        f.report(
+            Code::SourceRefused,
+            format!(
+                "npm {} refuses {resolved} ({}={}){because}: the install fails here{optional}",
+                installer.rules.major,
+                refusal.gated.setting(),
+                refusal.gate,
+            ),
+        );
+        return;
+    }
     match f.entry.source {
         SourceKind::Git => {
             // npm treats only a full lower-case commit id as pinned; any

@@ -1,13 +1,21 @@
-//! The trust ladder: each registry entry's verified trust level against the
-//! level its package's earlier releases claimed (downgrades), the policy's
-//! required level, who published and approved it compared with the
-//! previous release, and its age. Reads evidence only.
+//! The trust ladder: each registry entry's trust level against the level
+//! its package's earlier releases claimed (downgrades, on the package's
+//! ladder), the policy's required level, and who published and approved
+//! it compared with the previous release. Reads evidence only.
+//!
+//! The entry's level is what lockproof verified. When nothing could be
+//! verified (a registry that serves no signatures or attestations, such
+//! as a caching proxy), the level the entry's own version document claims
+//! is compared instead, and the finding says so: a registry that claims
+//! less for this version than for earlier ones needs no proof to be
+//! believed, and unknown evidence must not hide what it claims.
 
 use super::{Context, EntryFindings};
-use crate::config::{NamePattern, TrustPolicy};
-use crate::evidence::model::{EntryEvidence, Metadata};
+use crate::config::TrustPolicy;
+use crate::evidence::model::{EntryEvidence, Metadata, Signatures};
 use crate::evidence::provenance::{Provenance, ProvenanceFacts};
 use crate::finding::Code;
+use crate::registry::packument::VersionRecord;
 use crate::trust::TrustLevel;
 
 pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence, ctx: &Context) {
@@ -22,24 +30,46 @@ pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence, ctx: &Context) {
     let level = ev.trust_level();
     let name = f.entry.name.clone();
     let policy = &ctx.trust;
+    let ladder = policy.ladder_for(&name);
 
-    if let (Some(level), Some(baseline)) = (level, &record.history.baseline)
-        && baseline.level > level
+    if let Some(baseline) = record.history.baseline(&ladder)
         && !policy.exclude.iter().any(|p| p.matches(&name))
         && policy
             .ignore_after_days
             .is_none_or(|days| age_days.is_none_or(|age| age <= i64::from(days)))
     {
-        f.report(
-            Code::TrustDowngrade,
-            format!(
-                "verified trust level {}, but {} (published earlier) claims {}{}",
-                level.as_str(),
-                baseline.version,
-                baseline.level.as_str(),
-                unverified_claim(record, level)
+        match level {
+            Some(level) if ladder.below(level, baseline.level) => f.report(
+                Code::TrustDowngrade,
+                format!(
+                    "verified trust level {}, but {} (published earlier) claims {}{}",
+                    level.as_str(),
+                    baseline.version,
+                    baseline.level.as_str(),
+                    unverified_claim(record, level)
+                ),
             ),
-        );
+            Some(_) => {}
+            None => {
+                let claimed = TrustLevel::claimed(&record.trust_fields());
+                if ladder.below(claimed, baseline.level) {
+                    // The level is unknown only when the signatures are.
+                    let why = match &ev.signatures {
+                        Signatures::Unknown(why) => format!(" ({why})"),
+                        Signatures::Judged(_) => String::new(),
+                    };
+                    f.report(
+                        Code::TrustDowngrade,
+                        format!(
+                            "claimed, unverified: this version's document claims {}, but {} (published earlier) claims {}; neither could be verified{why}",
+                            claimed.as_str(),
+                            baseline.version,
+                            baseline.level.as_str(),
+                        ),
+                    );
+                }
+            }
+        }
     }
     if let Some(required) = required(policy, &name).filter(|r| *r > TrustLevel::None) {
         match level {
@@ -98,19 +128,6 @@ pub(super) fn check(f: &mut EntryFindings, ev: &EntryEvidence, ctx: &Context) {
             &previous.version,
         );
     }
-    if let (Some(min), Some(published)) = (policy.min_release_age_days, published) {
-        let age = ctx.now.as_second() - published.as_second();
-        if age < i64::from(min) * 86_400 {
-            f.report(
-                Code::ReleaseTooNew,
-                format!(
-                    "published {published} ({} hours ago), under the minimum release age of {min} days (time as {} states it; a mirror may rewrite it)",
-                    age.max(0) / 3600,
-                    ev.registry
-                ),
-            );
-        }
-    }
 }
 
 /// The level the most specific matching `require` pattern asks for.
@@ -119,27 +136,14 @@ fn required(policy: &TrustPolicy, name: &str) -> Option<TrustLevel> {
         .require
         .iter()
         .filter(|(p, _)| p.matches(name))
-        .max_by_key(|(p, _)| specificity(p))
+        .max_by_key(|(p, _)| p.specificity())
         .map(|(_, level)| *level)
-}
-
-fn specificity(p: &NamePattern) -> u8 {
-    if p.matches("") {
-        0
-    } else if p.matches_any_in_scope() {
-        1
-    } else {
-        2
-    }
 }
 
 /// "; this version's fields claim X but only Y was verified" when the
 /// fields claim more than was verified (an attestation that could not be
 /// had or did not verify).
-fn unverified_claim(
-    record: &crate::registry::packument::VersionRecord,
-    level: TrustLevel,
-) -> String {
+fn unverified_claim(record: &VersionRecord, level: TrustLevel) -> String {
     let claimed = TrustLevel::claimed(&record.trust_fields());
     if claimed > level {
         format!(

@@ -6,8 +6,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
-use super::settings::{AuditSettings, Output, Project};
+use std::sync::Arc;
+
+use super::projects::Project;
+use super::settings::{AuditSettings, Output, advisory_http};
 use super::{ExitStatus, write_stdout};
+use crate::advisories;
 use crate::anchors;
 use crate::audit::{Options, Subject, audit};
 use crate::cli::AuditArgs;
@@ -39,6 +43,13 @@ pub(super) struct Done {
 /// Audits every lockfile of `settings` into one report.
 pub(super) fn audit_all(settings: &AuditSettings) -> Result<Done> {
     let anchors = anchors::load(&settings.anchors);
+    let http = advisory_http(
+        settings.fetch.client.timeout,
+        settings.fetch.client.retries,
+        &settings.proxies,
+    );
+    let database = advisories::source::open(&settings.advisories, Arc::new(http), &mut |_| {});
+    let advisory_info = database.info();
     let machine = Machine::current();
     let options = Options {
         tarballs: if settings.tarballs {
@@ -49,11 +60,15 @@ pub(super) fn audit_all(settings: &AuditSettings) -> Result<Done> {
             Tarballs::Skip
         },
         anchors: &anchors,
+        advisory_database: &advisory_info,
         fail_on: settings.fail_on,
         now: settings.now,
     };
     // Every verdict rests on the anchors: every report says which.
-    let mut notes = vec![anchors.describe()];
+    let mut notes = vec![
+        anchors.describe(),
+        format!("advisories: {}", advisory_info.line(settings.now)),
+    ];
     notes.extend(settings.notes.iter().cloned());
     let mut audited = Vec::with_capacity(settings.projects.len());
     let mut verified = Vec::with_capacity(settings.projects.len());
@@ -67,12 +82,14 @@ pub(super) fn audit_all(settings: &AuditSettings) -> Result<Done> {
                 lockfile.path.display()
             ));
         }
-        let source = RegistrySource::new(&settings.fetch, &project.npm)?;
+        let source = RegistrySource::new(&settings.fetch, &project.npm, &database)?;
         let subject = Subject {
             lockfile,
             diff,
             config: &project.config,
             npm: &project.npm,
+            installer: project.installer.as_ref(),
+            ignored_shrinkwrap: project.ignored_shrinkwrap.as_deref(),
         };
         let outcome = audit(subject, &options, &source);
         verified.push((project.lockfile.clone(), outcome.verified));
@@ -112,13 +129,13 @@ fn load(project: &Project, base: Option<&Base>) -> Result<(Lockfile, Option<Lock
 
 /// Writes `report` where `output` says, in its formats.
 pub(super) fn render(report: &Report, output: &Output) -> Result<()> {
-    let rendered = report::render(
-        report,
-        output.format,
-        RenderOptions {
-            color: output.color,
-        },
-    );
+    let opts = RenderOptions {
+        color: output.color,
+        verbose: output.verbose,
+        width: output.width,
+        working_folder: output.working_folder.clone(),
+    };
+    let rendered = report::render(report, output.format, opts.clone());
     match &output.file {
         Some(file) => write(file, &rendered)?,
         None if !output.quiet => write_stdout(&rendered)?,
@@ -130,7 +147,15 @@ pub(super) fn render(report: &Report, output: &Output) -> Result<()> {
     for extra in &output.extra {
         write(
             &extra.path,
-            &report::render(report, extra.format, RenderOptions::default()),
+            &report::render(
+                report,
+                extra.format,
+                RenderOptions {
+                    color: false,
+                    width: output.file_width,
+                    ..opts.clone()
+                },
+            ),
         )?;
     }
     Ok(())

@@ -19,6 +19,7 @@ use rayon::prelude::*;
 
 use super::ExitStatus;
 use super::audit::{audit_all, render};
+use super::projects::Judge;
 use super::settings::{AuditSettings, cache_dir};
 use crate::cacache::{NpmCache, PackumentVersion, minimal_packument, packument_url};
 use crate::cli::InstallArgs;
@@ -40,7 +41,14 @@ pub(super) fn run(args: &InstallArgs) -> Result<ExitStatus> {
     }
     let mut audit_args = args.audit.clone();
     audit_args.tarballs = true;
-    let settings = AuditSettings::resolve(&audit_args)?;
+    // npm's rules are those of the npm that runs.
+    let settings = AuditSettings::resolve_judged(
+        &audit_args,
+        &Judge::Install {
+            program: &args.npm,
+            npm_version: args.audit.npm_version.as_deref(),
+        },
+    )?;
     // `npm ci` installs npm's lockfile only: another package manager's
     // would be audited and then not be what is installed.
     if let Some(other) = settings

@@ -3,10 +3,12 @@
 //! the library on them. The only layer that knows clap, prints to the
 //! terminal or decides the exit status; nothing below imports it.
 
+mod advisories;
 mod audit;
 mod cache;
 mod explain;
 mod install;
+mod projects;
 mod settings;
 mod trust;
 mod verify_bundle;
@@ -59,6 +61,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Some(Command::VerifyBundle(args)) => verify_bundle::run(&args),
         Some(Command::Install(args)) => install::run(&args),
         Some(Command::Trust(args)) => trust::run(&args),
+        Some(Command::Advisories(args)) => advisories::run(&args),
         None => audit::run(&cli.audit),
     }
 }

@@ -3,7 +3,6 @@
 //! data. Below this module nothing sees a clap type, reads the
 //! environment or the clock.
 
-use std::collections::BTreeSet;
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -11,32 +10,21 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 use jiff::Timestamp;
 
+use super::projects::{self, Judge, Project, Projects};
+use crate::advisories;
 use crate::anchors;
 use crate::cli::{AuditArgs, ExtraReport};
-use crate::config::{self, Config};
+use crate::config;
 use crate::diff::{Base, DiffError};
 use crate::fetch::FetchOptions;
 use crate::finding::Severity;
-use crate::lockfile::{self, Located, PackageManager};
 use crate::registry::cache::{Cache, RecordKey};
 use crate::registry::client::ClientOptions;
 use crate::registry::npmrc::NpmConfig;
-use crate::report::Format;
+use crate::registry::proxy::Proxies;
+use crate::report::{self, Format};
 use crate::sigstore::trust_root::TrustedRoot;
 use crate::tarball::Limits;
-
-/// One lockfile to audit, with the configuration that applies to it.
-pub(super) struct Project {
-    /// The lockfile, as the user named it (`./` dropped).
-    pub lockfile: PathBuf,
-    /// Whose lockfile it is: the format it is read as.
-    pub manager: PackageManager,
-    /// `--config`, else the `lockproof.toml` beside the lockfile, else the
-    /// defaults.
-    pub config: Config,
-    /// npm's configuration for the lockfile's folder.
-    pub npm: NpmConfig,
-}
 
 /// Where and how the report is written.
 pub(super) struct Output {
@@ -50,6 +38,17 @@ pub(super) struct Output {
     pub quiet: bool,
     /// ANSI colour in the table.
     pub color: bool,
+    /// `--verbose`: every finding listed, every annotation written.
+    pub verbose: bool,
+    /// Columns the main report's table fits in: the terminal's when it
+    /// goes to one, else [`report_width`] without a terminal.
+    pub width: usize,
+    /// Columns of a table written to a file (`--write table=FILE`).
+    pub file_width: usize,
+    /// The working folder, absolute: the human formats show lockfile
+    /// paths relative to it, and SARIF locates lockfiles inside it
+    /// relative to it; `None` when it cannot be read.
+    pub working_folder: Option<PathBuf>,
 }
 
 /// Everything an audit run needs, resolved.
@@ -68,6 +67,10 @@ pub(super) struct AuditSettings {
     pub all_platforms: bool,
     /// Where the trust anchors come from.
     pub anchors: anchors::Settings,
+    /// Where advisories come from.
+    pub advisories: advisories::source::Settings,
+    /// The proxies every request goes through.
+    pub proxies: Proxies,
     /// `--fail-on`, overriding each configuration's.
     pub fail_on: Option<Severity>,
     /// The report's destination.
@@ -77,23 +80,37 @@ pub(super) struct AuditSettings {
 }
 
 impl AuditSettings {
-    /// Resolves `args`.
+    /// Resolves `args` for `lockproof audit`.
     pub fn resolve(args: &AuditArgs) -> Result<Self> {
+        Self::resolve_judged(
+            args,
+            &Judge::Audit {
+                npm_version: args.npm_version.as_deref(),
+            },
+        )
+    }
+
+    /// Resolves `args`, judging npm lockfiles as `judge` says.
+    pub fn resolve_judged(args: &AuditArgs, judge: &Judge<'_>) -> Result<Self> {
         let now = Timestamp::now();
         let base = args.base.as_deref().map(Base::parse).transpose()?;
-        let (files, notes) = lockfiles(&args.paths)?;
-        if let (Some(Base::File(base)), 2..) = (&base, files.len()) {
+        let explicit = args.config.as_deref().map(config::load).transpose()?;
+        let Projects {
+            mut projects,
+            notes,
+        } = projects::resolve(
+            &args.paths,
+            explicit.as_ref(),
+            args.registry.as_deref(),
+            judge,
+        )?;
+        if let (Some(Base::File(base)), 2..) = (&base, projects.len()) {
             return Err(DiffError::FileForSeveral {
                 path: base.clone(),
-                count: files.len(),
+                count: projects.len(),
             }
             .into());
         }
-        let explicit = args.config.as_deref().map(config::load).transpose()?;
-        let mut projects = files
-            .into_iter()
-            .map(|located| project(located, explicit.as_ref(), args.registry.as_deref()))
-            .collect::<Result<Vec<_>>>()?;
         // `--strict` only tightens: a project file cannot turn it off.
         for p in &mut projects {
             p.config.strict |= args.strict;
@@ -105,6 +122,7 @@ impl AuditSettings {
         }
         let cache_dir = cache_dir(args.cache_dir.as_deref());
         let cache_dir_for_anchors = cache_dir.clone();
+        let proxies = proxies()?;
         if args.tarballs && cache_dir.is_none() {
             bail!("--tarballs needs a folder for the tarball store: set --cache-dir or HOME");
         }
@@ -135,8 +153,22 @@ impl AuditSettings {
             },
             tarballs: args.tarballs,
             all_platforms: args.all_platforms,
-            anchors: anchor_settings(cache_dir_for_anchors, args.offline, &args.tuf_url, now)
-                .with_trusted_root(args.trusted_root.clone()),
+            proxies: proxies.clone(),
+            anchors: anchor_settings(
+                cache_dir_for_anchors.clone(),
+                args.offline,
+                &args.tuf_url,
+                &proxies,
+                now,
+            )
+            .with_trusted_root(args.trusted_root.clone()),
+            advisories: advisory_settings(
+                cache_dir_for_anchors,
+                args.offline,
+                args.advisory_db.clone(),
+                &args.osv_url,
+                &args.osv_export_url,
+            )?,
             fail_on: args.fail_on,
             output: Output {
                 format,
@@ -147,81 +179,32 @@ impl AuditSettings {
                     && args.output.is_none()
                     && std::io::stdout().is_terminal()
                     && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+                verbose: args.verbose,
+                width: report_width(args.output.is_none()),
+                file_width: report_width(false),
+                working_folder: std::env::current_dir().ok(),
             },
             now,
         })
     }
 }
 
-/// The lockfiles `paths` name (the current folder when none), each once,
-/// in order, with the shrinkwrap npm reads beside a package lock added;
-/// and a note for each shrinkwrap added.
-fn lockfiles(paths: &[PathBuf]) -> Result<(Vec<Located>, Vec<String>)> {
-    let default = [PathBuf::from(".")];
-    let paths = if paths.is_empty() {
-        &default[..]
-    } else {
-        paths
+/// The columns a table fits in: the terminal's when `to_stdout` and
+/// standard output is one, otherwise `COLUMNS` when it holds a number
+/// (either clamped to 40..=1000), else [`report::DEFAULT_WIDTH`].
+fn report_width(to_stdout: bool) -> usize {
+    let terminal = to_stdout
+        .then(|| terminal_size::terminal_size_of(std::io::stdout()))
+        .flatten()
+        .map(|(w, _)| usize::from(w.0));
+    let columns = || {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
     };
-    let mut notes = Vec::new();
-    let mut files: Vec<Located> = Vec::with_capacity(paths.len());
-    for path in paths {
-        for found in lockfile::discover(path)? {
-            let located = Located {
-                path: tidy(&found.path),
-                manager: found.manager,
-            };
-            let shadow = (found.manager == PackageManager::Npm)
-                .then(|| lockfile::shadowing_shrinkwrap(&found.path))
-                .flatten();
-            files.push(located);
-            if let Some(shrinkwrap) = shadow {
-                notes.push(format!(
-                    "npm installs from {}, not from {}: both were audited",
-                    tidy(&shrinkwrap).display(),
-                    tidy(&found.path).display()
-                ));
-                files.push(Located {
-                    path: tidy(&shrinkwrap),
-                    manager: PackageManager::Npm,
-                });
-            }
-        }
-    }
-    // Order-preserving: pre-commit passes `npm-shrinkwrap.json` before the
-    // `package-lock.json` that adds it again as its shadow.
-    let mut seen = BTreeSet::new();
-    files.retain(|f| seen.insert(f.path.clone()));
-    Ok((files, notes))
-}
-
-/// The settings of one lockfile.
-fn project(located: Located, explicit: Option<&Config>, registry: Option<&str>) -> Result<Project> {
-    let lockfile = located.path;
-    let config = match explicit {
-        Some(c) => c.clone(),
-        None => match config::find_beside(&lockfile) {
-            Some(p) => config::load(&p)?,
-            None => Config::default(),
-        },
-    };
-    let folder = lockfile
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let npm = NpmConfig::from_process_env(Some(folder), registry)?;
-    Ok(Project {
-        lockfile,
-        manager: located.manager,
-        config,
-        npm,
-    })
-}
-
-/// `./package-lock.json` reads better as `package-lock.json`.
-fn tidy(path: &Path) -> PathBuf {
-    path.strip_prefix(".")
-        .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
+    terminal
+        .or_else(columns)
+        .map_or(report::DEFAULT_WIDTH, |w| w.clamp(40, 1000))
 }
 
 /// `--cache-dir`, else the platform's cache folder.
@@ -254,12 +237,60 @@ pub(super) fn anchor_settings(
     cache_dir: Option<PathBuf>,
     offline: bool,
     tuf_url: &str,
+    proxies: &Proxies,
     now: Timestamp,
 ) -> anchors::Settings {
     let mut settings = anchors::Settings::new(cache_dir, now);
     settings.offline = offline;
     settings.tuf_url = tuf_url.to_owned();
+    settings.proxies = proxies.clone();
     settings
+}
+
+/// Where advisories come from: `--advisory-db`, else the export
+/// `lockproof advisories update` downloaded, else (online) the API.
+pub(super) fn advisory_settings(
+    cache_dir: Option<PathBuf>,
+    offline: bool,
+    advisory_db: Option<PathBuf>,
+    api_url: &str,
+    export_url: &str,
+) -> Result<advisories::source::Settings> {
+    let url = |what: &str, text: &str| {
+        url::Url::parse(text).with_context(|| format!("{what} {text:?} is not a URL"))
+    };
+    Ok(advisories::source::Settings {
+        cache_dir,
+        advisory_db,
+        export_url: url("--osv-export-url", export_url)?,
+        api: advisories::api::ApiSettings::new(url("--osv-url", api_url)?),
+        offline,
+        limits: advisories::export::Limits::default(),
+    })
+}
+
+/// The HTTP client advisories are fetched with: the audit's timeout and
+/// retries, through the proxies npm's configuration names.
+pub(super) fn advisory_http(
+    timeout: Duration,
+    retries: u32,
+    proxies: &Proxies,
+) -> advisories::http::UreqHttp {
+    advisories::http::UreqHttp::new(
+        advisories::http::HttpOptions {
+            timeout,
+            retries,
+            ..advisories::http::HttpOptions::default()
+        },
+        proxies,
+    )
+}
+
+/// The proxies npm's configuration outside the repository names (the
+/// user's `.npmrc`, `npm_config_*`, the standard environment variables):
+/// the same for every project of a run.
+pub(super) fn proxies() -> Result<Proxies> {
+    Ok(NpmConfig::from_process_env(None, None)?.proxies().clone())
 }
 
 /// A Sigstore trusted root the user named, read and checked at `now`.

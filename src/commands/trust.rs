@@ -4,7 +4,7 @@
 use anyhow::Result;
 use jiff::Timestamp;
 
-use super::settings::{anchor_settings, cache_dir};
+use super::settings::{anchor_settings, cache_dir, proxies};
 use super::{ExitStatus, write_stdout};
 use crate::anchors;
 use crate::cli::{TrustAction, TrustArgs};
@@ -16,6 +16,7 @@ pub(super) fn run(args: &TrustArgs) -> Result<ExitStatus> {
         cache_dir(args.cache_dir.as_deref()),
         args.offline,
         &args.tuf_url,
+        &proxies()?,
         Timestamp::now(),
     );
     match args.action {

@@ -334,6 +334,27 @@ impl LockfileDiff {
     }
 }
 
+impl LockfileDiff {
+    /// Raises each `install-script` finding on an added or changed entry
+    /// to `install-script-changed`: a script that will run and is new to
+    /// the review is the one to read.
+    pub fn raise_install_scripts(&self, findings: &mut [Finding]) {
+        for f in findings
+            .iter_mut()
+            .filter(|f| f.code == Code::InstallScript)
+        {
+            if f.package.as_ref().is_some_and(|p| self.is_changed(&p.path)) {
+                *f = Finding::new(
+                    Code::InstallScriptChanged,
+                    f.package.take(),
+                    format!("added or changed in this change: {}", f.message),
+                    f.location.clone(),
+                );
+            }
+        }
+    }
+}
+
 /// Reads the base of `current` (read from `path`, whose bytes are
 /// `current_bytes`) and compares the two.
 pub fn against(

@@ -21,6 +21,8 @@ use super::source::{
     AttestationKey, AttestationsOutcome, PackageKey, PackageOutcome, Source, TarballKey,
 };
 use super::tarball::{self, RegistryDist};
+use crate::advisories::api::Query;
+use crate::advisories::evidence::Lookup;
 use crate::anchors::Anchors;
 use crate::lockfile::Lockfile;
 use crate::platform::Machine;
@@ -120,6 +122,7 @@ pub fn collect(lockfile: &Lockfile, request: &Request<'_>, source: &dyn Source) 
         let fetched = source.attestations(&earlier);
         previous::add(lockfile, &mut evidence, judging(&fetched, &keys, request));
     }
+    evidence.advisories = advisories(lockfile, &packages, source);
     if let Tarballs::Verify { machine } = request.tarballs {
         let dists: Vec<RegistryDist<'_>> = evidence
             .entries
@@ -157,6 +160,38 @@ pub fn collect(lockfile: &Lockfile, request: &Request<'_>, source: &dyn Source) 
         evidence.tarballs = tarball::gather(&plan, &fetched);
     }
     evidence
+}
+
+/// What the advisory database says of each registry entry in scope: one
+/// question per distinct `name@version`.
+fn advisories(
+    lockfile: &Lockfile,
+    packages: &Packages<'_>,
+    source: &dyn Source,
+) -> Vec<Option<Lookup>> {
+    let mut index: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    let mut queries: Vec<Query> = Vec::new();
+    let per_entry: Vec<Option<usize>> = lockfile
+        .entries
+        .iter()
+        .zip(&packages.per_entry)
+        .map(|(entry, wanted)| {
+            let (_, version) = (*wanted)?;
+            let at = *index.entry((&entry.name, version)).or_insert_with(|| {
+                queries.push(Query {
+                    name: entry.name.clone(),
+                    version: version.to_owned(),
+                });
+                queries.len() - 1
+            });
+            Some(at)
+        })
+        .collect();
+    let answers = source.advisories(&queries);
+    per_entry
+        .into_iter()
+        .map(|at| answers.get(at?).cloned())
+        .collect()
 }
 
 /// What judging the attestations `fetched` needs.

@@ -10,6 +10,7 @@ use url::Url;
 use super::provenance::Provenance;
 use super::tarball::TarballEvidence;
 use super::unknown::Unknown;
+use crate::advisories::evidence::Lookup;
 use crate::registry::packument::VersionRecord;
 use crate::signatures::Verdict;
 use crate::trust::TrustLevel;
@@ -143,6 +144,10 @@ pub struct Evidence {
     /// Per entry, what verifying its tarball found (`--tarballs`); empty
     /// when tarballs were not verified.
     pub tarballs: Vec<Option<TarballEvidence>>,
+    /// Per entry, what the advisory database says of its version; `None`
+    /// for entries no advisory speaks for (not from a registry, or out of
+    /// scope in diff mode).
+    pub advisories: Vec<Option<Lookup>>,
     /// npm's public registry, when its responses carried no signatures at
     /// all: per registry URL, the entries affected.
     pub stripped: BTreeMap<Url, usize>,

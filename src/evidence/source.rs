@@ -11,6 +11,8 @@ use std::path::PathBuf;
 
 use url::Url;
 
+use crate::advisories::api::Query;
+use crate::advisories::evidence::Lookup;
 use crate::integrity::Hash;
 use crate::registry::packument::PackageRecord;
 use crate::signatures::KeySet;
@@ -144,4 +146,8 @@ pub trait Source: Sync {
 
     /// Every tarball of `wanted`, verified against its hash and inspected.
     fn tarballs(&self, wanted: &[TarballKey]) -> BTreeMap<TarballKey, FetchedTarball>;
+
+    /// What the advisory database says of each `name@version`, one lookup
+    /// per query, in order.
+    fn advisories(&self, queries: &[Query]) -> Vec<Lookup>;
 }

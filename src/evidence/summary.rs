@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::model::{Evidence, Metadata, Signatures, State};
 use super::provenance::{Provenance, ProvenanceFacts};
 use crate::lockfile::Lockfile;
-use crate::trust::TrustLevel;
+use crate::trust::{Ladder, TrustLevel};
 
 /// Entries per trust level (verified evidence only).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -84,8 +84,13 @@ pub struct VerifiedProvenance {
 }
 
 impl Evidence {
-    /// Every registry entry's trust level, in lockfile order.
-    pub fn trust_levels(&self, lockfile: &Lockfile) -> Vec<EntryTrust> {
+    /// Every registry entry's trust level, in lockfile order, with its
+    /// baseline on the ladder `ladder` gives for its package.
+    pub fn trust_levels(
+        &self,
+        lockfile: &Lockfile,
+        ladder: impl Fn(&str) -> Ladder,
+    ) -> Vec<EntryTrust> {
         lockfile
             .entries
             .iter()
@@ -104,8 +109,7 @@ impl Evidence {
                     claimed: record.map(|r| TrustLevel::claimed(&r.trust_fields())),
                     baseline: record.and_then(|r| {
                         r.history
-                            .baseline
-                            .as_ref()
+                            .baseline(&ladder(&entry.name))
                             .map(|b| format!("{} ({})", b.version, b.level.as_str()))
                     }),
                 })

@@ -24,6 +24,8 @@ use super::source::{
 use super::summary::EvidenceKind;
 use super::tarball::{Skip, TarballEvidence};
 use super::unknown::Unknown;
+use crate::advisories::api::Query;
+use crate::advisories::evidence::Lookup;
 use crate::anchors::{self, Anchors};
 use crate::integrity::Integrity;
 use crate::lockfile::{self, Lockfile};
@@ -120,6 +122,16 @@ impl Source for Fake {
                     .cloned()
                     .unwrap_or(AttestationsOutcome::NotFound);
                 (key.clone(), outcome)
+            })
+            .collect()
+    }
+
+    fn advisories(&self, queries: &[Query]) -> Vec<Lookup> {
+        queries
+            .iter()
+            .map(|q| {
+                self.ask(format!("advisories {}@{}", q.name, q.version));
+                Lookup::Absent
             })
             .collect()
     }
@@ -268,6 +280,7 @@ fn signed_a(integrity: &str, attested: bool) -> Fake {
     v.attestations = attested.then(|| AttestationsRef {
         url: format!("{REGISTRY}-/npm/v1/attestations/a@1.0.0"),
         provenance_predicate: None,
+        provenance: false,
     });
     Fake {
         packages: BTreeMap::from([("a".to_string(), record(&[("1.0.0", v)]))]),
@@ -447,7 +460,8 @@ fn diff_scope_asks_only_about_changed_entries_and_their_base_versions() {
         fake.asked(),
         vec![
             "package a 1.0.0,2.0.0".to_string(),
-            format!("keys {MIRROR}")
+            format!("keys {MIRROR}"),
+            "advisories a@2.0.0".to_string(),
         ]
     );
     assert!(evidence.entries[1].is_none(), "unchanged: no evidence");
@@ -459,7 +473,6 @@ fn the_previous_release_is_compared_only_after_the_entrys_own_provenance_verifie
     let lock = lockfile(&[("a", "2.0.0", SHA512_A)]);
     let mut v = version(SHA512_A);
     v.history = History {
-        baseline: None,
         previous: Some(Earlier {
             version: "1.0.0".into(),
             level: TrustLevel::Provenance,
@@ -469,6 +482,7 @@ fn the_previous_release_is_compared_only_after_the_entrys_own_provenance_verifie
                 ..Fields::default()
             },
         }),
+        ..History::default()
     };
     let mut evidence = Evidence {
         entries: vec![Some(super::model::EntryEvidence {

@@ -35,7 +35,7 @@ pub fn attestations_url(registry: &Url, pointer: &str) -> Option<Url> {
     (url.origin() == registry.origin() && url.path().starts_with(&prefix)).then_some(url)
 }
 
-impl RegistrySource {
+impl RegistrySource<'_> {
     pub(super) fn attestation(&self, key: &AttestationKey, pointer: &str) -> AttestationsOutcome {
         let cache_key = format!(
             "{}\n{}@{}\n{}",

@@ -17,6 +17,9 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use url::Url;
 
+use crate::advisories::api::Query;
+use crate::advisories::evidence::Lookup;
+use crate::advisories::source::Database;
 use crate::evidence::source::{
     AttestationKey, AttestationsOutcome, FetchedTarball, KeysOutcome, PackageKey, PackageOutcome,
     Source, TarballKey,
@@ -54,8 +57,9 @@ pub struct FetchOptions {
 }
 
 /// Evidence from the registries one project's npm configuration names,
-/// through lockproof's caches.
-pub struct RegistrySource {
+/// through lockproof's caches, and from the run's advisory database.
+pub struct RegistrySource<'a> {
+    advisories: &'a Database,
     client: Option<Client>,
     cache: Option<Cache>,
     store: Option<Store>,
@@ -68,15 +72,21 @@ pub struct RegistrySource {
     now: i64,
 }
 
-impl RegistrySource {
-    /// A source for the registries of `npm`, fetching as `options` say.
-    pub fn new(options: &FetchOptions, npm: &NpmConfig) -> Result<Self, FetchError> {
+impl<'a> RegistrySource<'a> {
+    /// A source for the registries of `npm`, fetching as `options` say,
+    /// with advisories from `advisories`.
+    pub fn new(
+        options: &FetchOptions,
+        npm: &NpmConfig,
+        advisories: &'a Database,
+    ) -> Result<Self, FetchError> {
         let client = if options.offline {
             None
         } else {
             Some(Client::new(npm.clone(), options.client.clone())?)
         };
         Ok(Self {
+            advisories,
             client,
             cache: options
                 .cache_dir
@@ -130,7 +140,7 @@ impl RegistrySource {
     }
 }
 
-impl Source for RegistrySource {
+impl Source for RegistrySource<'_> {
     fn packages(
         &self,
         wanted: &BTreeMap<PackageKey, BTreeSet<String>>,
@@ -175,5 +185,12 @@ impl Source for RegistrySource {
             bar.finish_and_clear();
         }
         out
+    }
+
+    fn advisories(&self, queries: &[Query]) -> Vec<Lookup> {
+        if queries.is_empty() {
+            return Vec::new();
+        }
+        self.advisories.lookup(queries)
     }
 }

@@ -26,7 +26,7 @@ pub fn packument_url(registry: &Url, name: &str) -> Option<Url> {
     registry.join(&name.replacen('/', "%2f", 1)).ok()
 }
 
-impl RegistrySource {
+impl RegistrySource<'_> {
     pub(super) fn package(&self, key: &PackageKey, versions: &BTreeSet<String>) -> PackageOutcome {
         let Some(url) = packument_url(&key.registry, &key.name) else {
             return PackageOutcome::Failed(format!("cannot form a URL for {:?}", key.name));

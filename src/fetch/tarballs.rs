@@ -12,7 +12,7 @@ use crate::registry::client::{BodyError, FetchError};
 use crate::store::{Store, copy_hashing};
 use crate::tarball::Limits;
 
-impl RegistrySource {
+impl RegistrySource<'_> {
     /// Verifies every tarball of `wanted` into the store, `--jobs` at a
     /// time, and inspects each stored file in the same worker, so that
     /// reading one tarball overlaps the download of others.

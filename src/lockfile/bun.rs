@@ -12,11 +12,13 @@
 //! where `info` holds dependencies, `os`, `cpu`, `bin`, `hasInstallScript`
 //! and `bundled`.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use super::fields::{Ctx, What};
 use super::format::{BUN_VERSIONS, LockfileFormat};
 use super::name::split_spec;
+use super::path_budget::PathBudget;
 use super::source::{self, SourceKind};
 use super::{
     Entry, IntegrityField, Lockfile, LockfileError, LockfileVersion, Platform, integrity_field,
@@ -24,8 +26,13 @@ use super::{
 use crate::json::{self, Member, Value};
 use crate::jsonc;
 
-/// Parses the text of a `bun.lock`.
-pub(super) fn parse(path: &Path, text: &str) -> Result<Lockfile, LockfileError> {
+/// Parses the text of a `bun.lock`. Each install path is charged to
+/// `budget` as it is built: a key's path is up to seven times its length.
+pub(super) fn parse(
+    path: &Path,
+    text: &str,
+    budget: &mut PathBudget,
+) -> Result<Lockfile, LockfileError> {
     let ctx = Ctx { path };
     let plain = jsonc::to_json(text);
     let doc = json::parse(&plain).map_err(|error| LockfileError::Json {
@@ -37,21 +44,24 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Lockfile, LockfileError> 
     };
     let (lockfile_version, version_line) = read_version(&ctx, &doc.value)?;
     let root = read_root(&ctx, &doc.value)?;
-    let patched = ctx
+    // By selector, the last of each as JavaScript keeps it; looked up once
+    // per entry, so a map: a scan per entry is quadratic in the file.
+    let patched: HashMap<&str, &Value> = ctx
         .opt_object(doc.value.member("patchedDependencies"), What::TOP)?
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .iter()
+        .map(|p| (p.key.as_ref(), &p.value))
+        .collect();
     let mut entries = Vec::new();
     for m in ctx
         .opt_object(doc.value.member("packages"), What::TOP)?
         .unwrap_or_default()
     {
         if let Some(mut entry) = entry(&ctx, m)? {
-            let selector = entry.spec();
+            budget.charge(path, entry.path.len(), entry.line)?;
             entry.patch = patched
-                .iter()
-                .rev()
-                .find(|p| p.key == selector)
-                .and_then(|p| p.value.as_str())
+                .get(entry.spec().as_str())
+                .and_then(|v| v.as_str())
                 .map(str::to_string);
             entries.push(entry);
         }

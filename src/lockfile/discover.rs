@@ -13,6 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use super::format::PackageManager;
+use super::path_budget::{self, PathBudget};
 use super::{LOCKFILE_NAMES, Lockfile, LockfileError, bun, pnpm, yarn_berry, yarn_classic};
 
 /// `pnpm-lock.yaml`.
@@ -162,12 +163,16 @@ pub fn parse_as(
         return Err(LockfileError::BunBinary(path.to_path_buf()));
     }
     let text = super::text_of(path, bytes)?;
-    match manager {
+    let lockfile = match manager {
         PackageManager::Pnpm => pnpm::parse(path, text),
         PackageManager::Yarn if is_berry(text) => yarn_berry::parse(path, text),
         PackageManager::Yarn => yarn_classic::parse(path, text),
-        PackageManager::Bun | PackageManager::Npm => bun::parse(path, text),
-    }
+        PackageManager::Bun | PackageManager::Npm => {
+            bun::parse(path, text, &mut PathBudget::new(bytes.len()))
+        }
+    }?;
+    path_budget::check(&lockfile, bytes.len())?;
+    Ok(lockfile)
 }
 
 /// Whether a `yarn.lock` is Berry's: it has a top-level `__metadata` key

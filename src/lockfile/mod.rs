@@ -16,6 +16,7 @@ pub mod format;
 pub mod name;
 mod nested;
 mod packages;
+mod path_budget;
 mod pnpm;
 pub mod source;
 mod yarn_berry;
@@ -34,6 +35,7 @@ use crate::yaml::YamlError;
 pub use discover::{Located, discover, load_located, parse_as};
 pub use format::{Gap, LockfileFormat, PackageManager, PnpmVersion};
 pub use packages::folder_name;
+pub use path_budget::{MIN_PATH_BYTES, PATH_BYTES_PER_FILE_BYTE};
 pub use source::SourceKind;
 
 /// The file names npm reads, in the order it prefers them.
@@ -372,6 +374,24 @@ pub enum LockfileError {
         "{0}: no lockfile in this folder (looked for npm-shrinkwrap.json, package-lock.json, pnpm-lock.yaml, yarn.lock and bun.lock)"
     )]
     NoSupportedLockfile(PathBuf),
+    /// Install paths adding up to more than lockproof reads for a file of
+    /// this size (`path_budget`): a nested tree whose paths repeat their
+    /// ancestors out of all proportion to the file.
+    #[error(
+        "{path}: line {line}: the entries' install paths (node_modules/a/node_modules/b/...) add up to more than {limit} bytes, the limit for a lockfile of {size} bytes ({ratio} bytes of install path per byte of lockfile, and at least {floor} bytes); lockproof refuses a lockfile nested this deeply, since reading it would take memory and output out of all proportion to its size",
+        ratio = PATH_BYTES_PER_FILE_BYTE,
+        floor = MIN_PATH_BYTES
+    )]
+    PathsTooLong {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the entry whose path went past the limit.
+        line: u32,
+        /// The most its install paths may add up to, in bytes.
+        limit: usize,
+        /// The file's size in bytes.
+        size: usize,
+    },
     /// A field of the wrong JSON type.
     #[error("{path}: line {line}: {what}: expected {expected}, found {found}")]
     WrongType {
@@ -447,9 +467,12 @@ pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Lockfile, LockfileError>
         Some(p) if has_packages(p) || !matches!(p, Value::Object(_)) => {
             packages::read(&ctx, &doc.value, top_name, dedupe)?
         }
-        _ => nested::read(&ctx, &doc.value, top_name, dedupe)?,
+        _ => {
+            let mut budget = path_budget::PathBudget::new(bytes.len());
+            nested::read(&ctx, &doc.value, top_name, dedupe, &mut budget)?
+        }
     };
-    Ok(Lockfile {
+    let lockfile = Lockfile {
         path: path.to_path_buf(),
         format: LockfileFormat::Npm(version),
         version,
@@ -457,7 +480,9 @@ pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Lockfile, LockfileError>
         root,
         entries,
         duplicate_keys: doc.duplicate_keys,
-    })
+    };
+    path_budget::check(&lockfile, bytes.len())?;
+    Ok(lockfile)
 }
 
 /// Which parts of a lockfile the parser builds: the fields entries are

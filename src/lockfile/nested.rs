@@ -4,18 +4,22 @@
 //! install path is rebuilt as `node_modules/a/node_modules/b`.
 
 use super::fields::{Ctx, Fields, What};
+use super::packages::NODE_MODULES;
+use super::path_budget::PathBudget;
 use super::source::{self, SourceKind, is_non_version_spec};
 use super::{Entry, Flags, IntegrityField, LockfileError, Platform, Resolved};
 use crate::json::{Member, Value, kept_members};
 
 /// Returns the project root (from the top-level `name` and `version`) and
 /// the entries. `dedupe`: the document has repeated keys, so keep the last
-/// of each.
+/// of each. Each path is charged to `budget` before it is built: here paths
+/// repeat their ancestors, and can outgrow the file many times over.
 pub(super) fn read(
     ctx: &Ctx,
     doc: &Value,
     top_name: Option<&str>,
     dedupe: bool,
+    budget: &mut PathBudget,
 ) -> Result<(Option<Entry>, Vec<Entry>), LockfileError> {
     let root = match doc.as_object() {
         Some(members) if top_name.is_some() => {
@@ -41,7 +45,7 @@ pub(super) fn read(
     };
     let mut entries = Vec::new();
     if let Some(deps) = ctx.opt_object(doc.member("dependencies"), What::TOP)? {
-        walk(ctx, deps, "", dedupe, &mut entries)?;
+        walk(ctx, deps, "", dedupe, budget, &mut entries)?;
     }
     Ok((root, entries))
 }
@@ -51,14 +55,17 @@ fn walk(
     deps: &[Member],
     parent: &str,
     dedupe: bool,
+    budget: &mut PathBudget,
     out: &mut Vec<Entry>,
 ) -> Result<(), LockfileError> {
     for m in kept_members(deps, dedupe) {
-        let path = if parent.is_empty() {
-            format!("node_modules/{}", m.key)
-        } else {
-            format!("{parent}/node_modules/{}", m.key)
-        };
+        let separator = if parent.is_empty() { "" } else { "/" };
+        budget.charge(
+            ctx.path,
+            parent.len() + separator.len() + NODE_MODULES.len() + m.key.len(),
+            m.line,
+        )?;
+        let path = format!("{parent}{separator}{NODE_MODULES}{}", m.key);
         let what = What::entry("dependencies", &path);
         let Value::Object(members) = &m.value else {
             return Err(ctx.wrong_type(what, "object", &m.value, m.line));
@@ -66,7 +73,7 @@ fn walk(
         let f = Fields::of(members);
         out.push(entry(ctx, &m.key, &path, what, &f, m.line)?);
         if let Some(children) = ctx.opt_object(f.dependencies, what)? {
-            walk(ctx, children, &path, dedupe, out)?;
+            walk(ctx, children, &path, dedupe, budget, out)?;
         }
     }
     Ok(())

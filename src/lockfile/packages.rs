@@ -9,7 +9,8 @@ use rayon::prelude::*;
 
 use crate::json::{Value, kept_members};
 
-const NODE_MODULES: &str = "node_modules/";
+/// The folder packages are installed into, as it starts a path.
+pub(super) const NODE_MODULES: &str = "node_modules/";
 
 /// `dedupe`: the document has repeated keys somewhere, so keep only the
 /// last of each (as npm does); without any, that work is skipped.

@@ -1,7 +1,7 @@
 //! The disk cache: compact package records and registry key sets, kept per
 //! registry and name, revalidated with ETag / Last-Modified.
 //!
-//! The folder is versioned (`v4/`): a release that changes what a record
+//! The folder is versioned (`v5/`): a release that changes what a record
 //! holds moves to a new folder instead of misreading old files. Writes go
 //! to a temporary file renamed into place, so a crash never leaves half a
 //! file; a file that does not parse is deleted and refetched, never trusted.
@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 use super::client::MAX_FRESHNESS;
 
 /// Folder of this cache layout under the cache root.
-pub const LAYOUT: &str = "v4";
+pub const LAYOUT: &str = "v5";
 
 /// How far in the future a record's fetch time may lie (clock skew
 /// between runs) before the record is taken for tampered.

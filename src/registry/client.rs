@@ -1,6 +1,14 @@
-//! The HTTP client: ureq with the platform's certificate verifier, bounded
+//! The HTTP client: ureq with the platform's certificate verifier (or the
+//! configured `cafile`), through the configured proxies, with bounded
 //! retries with backoff, a response size limit, and credentials attached
 //! only to the registry they belong to.
+//!
+//! A token for an `https:` registry crosses a proxy inside the TLS tunnel,
+//! out of the proxy's sight. A token for a plain-`http:` registry (sent at
+//! all only to a registry configured with `http:` outside the repository)
+//! is sent through the proxy too, which then sees it: the proxy is one
+//! more hop on a path that is already clear text, and it is one the user
+//! configured outside the repository as well.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -11,9 +19,10 @@ use std::time::Duration;
 use thiserror::Error;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::NextTimeout;
 use url::Url;
 
+use super::agents::Agents;
 use super::npmrc::NpmConfig;
 
 /// Limits and identity of the client.
@@ -166,7 +175,7 @@ impl<R: Read> Read for Counting<R> {
 
 /// The HTTP client.
 pub struct Client {
-    agent: ureq::Agent,
+    agents: Agents,
     npm: NpmConfig,
     opts: ClientOptions,
 }
@@ -182,28 +191,25 @@ impl Client {
             .root_certs(roots)
             .disable_verification(!npm.strict_ssl())
             .build();
-        let config = ureq::config::Config::builder()
-            .tls_config(tls)
-            .http_status_as_error(false)
-            .timeout_global(Some(opts.timeout))
-            .user_agent(concat!(
-                "lockproof/",
-                env!("CARGO_PKG_VERSION"),
-                " (+npm lockfile verifier)"
-            ))
-            // Never carry a registry credential to wherever a redirect
-            // points.
-            .redirect_auth_headers(ureq::config::RedirectAuthHeaders::Never)
-            .max_redirects(5)
-            .max_idle_connections_per_host(opts.connections.max(1))
-            .max_idle_connections(opts.connections.max(10))
-            .build();
-        let agent = ureq::Agent::with_parts(
-            config,
-            DefaultConnector::default(),
-            CachingResolver::default(),
-        );
-        Ok(Self { agent, npm, opts })
+        let config = || {
+            ureq::config::Config::builder()
+                .tls_config(tls.clone())
+                .http_status_as_error(false)
+                .timeout_global(Some(opts.timeout))
+                .user_agent(concat!(
+                    "lockproof/",
+                    env!("CARGO_PKG_VERSION"),
+                    " (+npm lockfile verifier)"
+                ))
+                // Never carry a registry credential to wherever a redirect
+                // points.
+                .redirect_auth_headers(ureq::config::RedirectAuthHeaders::Never)
+                .max_redirects(5)
+                .max_idle_connections_per_host(opts.connections.max(1))
+                .max_idle_connections(opts.connections.max(10))
+        };
+        let agents = Agents::with_resolver(npm.proxies(), config, CachingResolver::default);
+        Ok(Self { agents, npm, opts })
     }
 
     /// The npm configuration in use.
@@ -270,7 +276,11 @@ impl Client {
         read: BodyReader<'_, T>,
     ) -> Attempt<T> {
         let shown = url.as_str().to_string();
-        let mut req = self.agent.get(url.as_str()).header("Accept", accept);
+        let mut req = self
+            .agents
+            .for_url(url)
+            .get(url.as_str())
+            .header("Accept", accept);
         if let Some(auth) = self.npm.auth_header_for(url) {
             req = req.header("Authorization", auth.expose());
         }
@@ -283,11 +293,13 @@ impl Client {
         let mut resp = match req.call() {
             Ok(r) => r,
             Err(e) => {
+                // The proxy prints without its credentials.
+                let reason = match self.agents.proxy_for(url) {
+                    Some(proxy) => format!("{e} (through proxy {proxy})"),
+                    None => e.to_string(),
+                };
                 return Attempt::Retry {
-                    error: FetchError::Network {
-                        url: shown,
-                        reason: e.to_string(),
-                    },
+                    error: FetchError::Network { url: shown, reason },
                     after: None,
                 };
             }

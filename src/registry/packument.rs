@@ -1,6 +1,7 @@
 //! What lockproof keeps of a packument: a compact record of the locked
 //! versions, and what the package's history says about each of them (the
-//! trust ladder's baseline and previous release).
+//! trust ladder's baseline candidates and previous release, and when the
+//! package was first published).
 //!
 //! Full packuments of popular packages run to megabytes (every version's
 //! whole `package.json`), and `_npmUser` and `time` are only in the full
@@ -26,6 +27,11 @@ pub struct AttestationsRef {
     /// `provenance.predicateType`, when stated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provenance_predicate: Option<String>,
+    /// Whether `provenance` is there at all: what the trust ladder ranks
+    /// by, as pnpm does (an attestation without it is npm's publish
+    /// attestation alone).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub provenance: bool,
 }
 
 /// A person named in `_npmUser` (`approver` of a staged publish).
@@ -155,6 +161,7 @@ impl VersionRecord {
         trust::Fields {
             signed: self.signatures.as_ref().is_some_and(|s| !s.is_empty()),
             attestations: self.attestations.is_some(),
+            provenance: self.attestations.as_ref().is_some_and(|a| a.provenance),
             trusted_publisher: user.is_some_and(|u| u.trusted_publisher.is_some()),
             publisher: user.map(|u| u.name.clone()),
             approver: user.and_then(|u| u.approver.as_ref().map(|a| a.name.clone())),
@@ -243,9 +250,19 @@ impl<'de> Visitor<'de> for PackageSeed<'_> {
             .iter()
             .filter_map(|(v, f)| Some((v.as_str(), times.get(v)?.as_str(), f)))
             .collect();
+        let releases = trust::Releases::new(&releases);
+        // `time.created` when it reads as a time, else the earliest
+        // version's time.
+        let first_published = times
+            .get("created")
+            .filter(|t| t.parse::<jiff::Timestamp>().is_ok())
+            .map(String::as_str)
+            .or_else(|| releases.earliest())
+            .map(str::to_owned);
         for (version, rec) in &mut record.versions {
             rec.published = times.get(version).cloned();
-            rec.history = trust::history(version, rec.published.as_deref(), &releases);
+            rec.history = releases.history(version, rec.published.as_deref());
+            rec.history.first_published = first_published.clone();
         }
         Ok(record)
     }
@@ -310,7 +327,132 @@ struct HistoryDist {
     #[serde(default)]
     signatures: Option<Vec<IgnoredAny>>,
     #[serde(default)]
-    attestations: Option<IgnoredAny>,
+    attestations: Option<HistoryAttestations>,
+}
+
+/// `dist.attestations` of a version lockproof does not audit: only
+/// whether `provenance` is there. Any JSON is accepted, so that a
+/// malformed value in one old version does not make the whole packument
+/// unreadable, and nothing else is kept.
+struct HistoryAttestations {
+    provenance: bool,
+}
+
+impl<'de> Deserialize<'de> for HistoryAttestations {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(AttestationsVisitor)
+    }
+}
+
+struct AttestationsVisitor;
+
+/// Anything but an object has no `provenance`.
+macro_rules! no_provenance {
+    ($($visit:ident: $t:ty),+) => {
+        $(fn $visit<E>(self, _: $t) -> Result<HistoryAttestations, E> {
+            Ok(HistoryAttestations { provenance: false })
+        })+
+    };
+}
+
+impl<'de> Visitor<'de> for AttestationsVisitor {
+    type Value = HistoryAttestations;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("dist.attestations")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut provenance = false;
+        while let Some(key) = map.next_key::<AttestationsKey>()? {
+            match key {
+                AttestationsKey::Provenance => provenance = map.next_value::<Presence>()?.0,
+                AttestationsKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(HistoryAttestations { provenance })
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        IgnoredAny.visit_seq(seq)?;
+        Ok(HistoryAttestations { provenance: false })
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(HistoryAttestations { provenance: false })
+    }
+
+    no_provenance!(visit_bool: bool, visit_i64: i64, visit_u64: u64, visit_f64: f64, visit_str: &str);
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "lowercase")]
+enum AttestationsKey {
+    Provenance,
+    #[serde(other)]
+    Other,
+}
+
+/// Whether a value is there, as [`has_provenance`] judges it: `null` and
+/// `false` are not; anything else is, and is skipped unread.
+struct Presence(bool);
+
+impl<'de> Deserialize<'de> for Presence {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(PresenceVisitor).map(Presence)
+    }
+}
+
+struct PresenceVisitor;
+
+impl<'de> Visitor<'de> for PresenceVisitor {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any value")
+    }
+
+    fn visit_unit<E>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_none<E>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<bool, E> {
+        Ok(b)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<bool, A::Error> {
+        IgnoredAny.visit_map(map).map(|_| true)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<bool, A::Error> {
+        IgnoredAny.visit_seq(seq).map(|_| true)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
+        Ok(true)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
+        Ok(true)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
+        Ok(true)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<bool, E> {
+        Ok(true)
+    }
 }
 
 #[derive(Deserialize)]
@@ -328,6 +470,11 @@ impl HistoryDoc {
         let user = self.npm_user;
         trust::Fields {
             signed: self.dist.signatures.is_some_and(|s| !s.is_empty()),
+            provenance: self
+                .dist
+                .attestations
+                .as_ref()
+                .is_some_and(|a| a.provenance),
             attestations: self.dist.attestations.is_some(),
             trusted_publisher: user.as_ref().is_some_and(|u| u.trusted_publisher.is_some()),
             approver: user
@@ -385,13 +532,13 @@ struct Dist {
 struct RawAttestations {
     url: String,
     #[serde(default)]
-    provenance: Option<RawProvenance>,
+    provenance: Option<serde_json::Value>,
 }
 
-#[derive(Deserialize)]
-struct RawProvenance {
-    #[serde(rename = "predicateType")]
-    predicate_type: Option<String>,
+/// Whether `dist.attestations.provenance` counts as present: any value
+/// but `null` (pnpm tests it for truthiness; npm writes an object).
+fn has_provenance(value: Option<&serde_json::Value>) -> bool {
+    value.is_some_and(|v| !matches!(v, serde_json::Value::Null | serde_json::Value::Bool(false)))
 }
 
 /// A script body: only its presence matters, and scripts are not always
@@ -425,7 +572,11 @@ impl VersionDoc {
             signatures: self.dist.signatures,
             attestations: self.dist.attestations.map(|a| AttestationsRef {
                 url: a.url,
-                provenance_predicate: a.provenance.and_then(|p| p.predicate_type),
+                provenance: has_provenance(a.provenance.as_ref()),
+                provenance_predicate: a
+                    .provenance
+                    .as_ref()
+                    .and_then(|p| p.get("predicateType")?.as_str().map(str::to_owned)),
             }),
             npm_user: self.npm_user,
             repository: match self.repository {
@@ -519,6 +670,50 @@ mod tests {
         assert_eq!(user.trusted_publisher.as_ref().unwrap().id, "github");
         assert_eq!(user.approver.as_ref().unwrap().name, "bob");
         assert_eq!(v2.deprecated.as_deref(), Some("use 3"));
+        assert!(v2.trust_fields().provenance);
+        assert_eq!(
+            v2.history.first_published.as_deref(),
+            Some("2020-01-01T00:00:00.000Z"),
+            "time.created"
+        );
+    }
+
+    #[test]
+    fn history_ranks_provenance_only_where_the_document_states_it() {
+        let doc = r#"{"name": "p", "versions": {
+            "1.0.0": {"dist": {"attestations": {"url": "u", "provenance": {"predicateType": "x"}}},
+                      "_npmUser": {"name": "GitHub Actions", "trustedPublisher": {"id": "github"}}},
+            "1.1.0": {"dist": {"attestations": {"url": "u"}},
+                      "_npmUser": {"name": "GitHub Actions", "trustedPublisher": {"id": "github"}}},
+            "1.2.0": {"dist": {"attestations": {"url": "u", "provenance": null}}},
+            "1.3.0": {"dist": {"attestations": 7}},
+            "1.4.0": {"dist": {}}
+          },
+          "time": {"1.0.0": "2026-01-01T00:00:00Z", "1.1.0": "2026-01-02T00:00:00Z",
+                   "1.2.0": "2026-01-03T00:00:00Z", "1.3.0": "2026-01-04T00:00:00Z",
+                   "1.4.0": "2026-01-05T00:00:00Z"}}"#;
+        let r = extract(doc.as_bytes(), &wanted(&["1.1.0", "1.4.0"])).unwrap();
+        let v = &r.versions["1.1.0"];
+        assert!(!v.trust_fields().provenance && v.trust_fields().attestations);
+        let levels: Vec<(String, trust::TrustLevel)> = r.versions["1.4.0"]
+            .history
+            .candidates
+            .iter()
+            .map(|e| (e.version.clone(), e.level))
+            .collect();
+        assert_eq!(
+            levels,
+            [
+                ("1.0.0".to_string(), trust::TrustLevel::TrustedPublisher),
+                ("1.3.0".to_string(), trust::TrustLevel::None),
+            ],
+            "1.1.0 to 1.3.0 claim no provenance: only the last of them is kept"
+        );
+        assert_eq!(
+            v.history.first_published.as_deref(),
+            Some("2026-01-01T00:00:00Z"),
+            "no time.created: the earliest version"
+        );
     }
 
     #[test]

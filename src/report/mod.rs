@@ -5,21 +5,29 @@
 //! back into checks. Everything in it is sorted, so output is stable.
 
 pub mod escape;
+mod file_uri;
 mod github;
+mod groups;
 mod markdown;
+mod paths;
 mod sarif;
 mod table;
+mod wrap;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::advisories::evidence::Summary as AdvisorySummary;
 use crate::diff::{BaseKind, Change};
 use crate::evidence::summary::{
     EntryTrust, EvidenceSummary, StateCounts, TrustCounts, VerifiedProvenance,
 };
 use crate::evidence::tarball::{SkippedTarball, TarballCounts};
 use crate::finding::{Code, Severity};
+use crate::installer::Installer;
+use crate::installer::which::NpmRules;
 use crate::lockfile::{Gap, Lockfile, LockfileFormat, PackageManager, SourceKind};
 use crate::policy::{IgnoredFinding, Judged, Outcome, PolicyNote};
 
@@ -46,26 +54,50 @@ pub enum Format {
     Github,
 }
 
+/// The width of a table that goes nowhere else: not to a terminal, and
+/// no `COLUMNS`.
+pub const DEFAULT_WIDTH: usize = 100;
+
 /// How to render.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone)]
 pub struct RenderOptions {
     /// Use ANSI colour (table only).
     pub color: bool,
+    /// List every finding on its own row (table, Markdown) and annotate
+    /// each (github), instead of grouping a code's many findings.
+    pub verbose: bool,
+    /// Columns the table fits in (the verbose table only with colour).
+    pub width: usize,
+    /// The working folder, absolute: lockfile paths are shown relative to
+    /// it (not by the verbose table), and SARIF locates lockfiles inside
+    /// it relative to it (`%SRCROOT%`); `None`: paths as named.
+    pub working_folder: Option<PathBuf>,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        Self {
+            color: false,
+            verbose: false,
+            width: DEFAULT_WIDTH,
+            working_folder: None,
+        }
+    }
 }
 
 /// Renders `report` in `format`.
 pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
     match format {
-        Format::Table => table::render(report, opts),
+        Format::Table => table::render(report, &opts),
         Format::Json => {
             let mut s = serde_json::to_string_pretty(report)
                 .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
             s.push('\n');
             s
         }
-        Format::Sarif => sarif::render(report),
-        Format::Markdown => markdown::render(report),
-        Format::Github => github::render(report),
+        Format::Sarif => sarif::render(report, opts.working_folder.as_deref()),
+        Format::Markdown => markdown::render(report, &opts),
+        Format::Github => github::render(report, &opts),
     }
 }
 
@@ -177,6 +209,8 @@ pub struct LockfileSummary {
     pub unverifiable: Vec<Unverifiable>,
     /// Evidence states of its registry entries.
     pub evidence: EvidenceSummary,
+    /// What the advisory database said of its registry entries.
+    pub advisories: AdvisorySummary,
     /// Entries whose provenance verified: where and how each was built.
     pub provenance: Vec<VerifiedProvenance>,
     /// Every registry entry's trust level.
@@ -190,6 +224,34 @@ pub struct LockfileSummary {
     /// Diff mode (`--base`) only: the base and what changed.
     #[serde(flatten)]
     pub diff: Option<LockfileDiffSummary>,
+    /// npm lockfiles: whose rules judged install scripts, sources and
+    /// which file installs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub installer: Option<InstallerSummary>,
+}
+
+/// The npm whose rules judged a lockfile.
+#[derive(Debug, Clone, Serialize)]
+pub struct InstallerSummary {
+    /// The rules: major, version as stated, where that came from.
+    #[serde(flatten)]
+    pub rules: NpmRules,
+    /// The same in words.
+    pub description: String,
+    /// What the project's `package.json` held that npm ignores.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored: Vec<String>,
+}
+
+impl InstallerSummary {
+    /// The summary of `installer`.
+    pub fn of(installer: &Installer) -> Self {
+        Self {
+            rules: installer.rules.clone(),
+            description: installer.rules.to_string(),
+            ignored: installer.ignored.clone(),
+        }
+    }
 }
 
 /// Something a lockfile's format does not record, and why it matters.
@@ -256,6 +318,9 @@ pub struct Summary {
     /// `--tarballs` only: tarball verification over every lockfile.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tarballs: Option<TarballCounts>,
+    /// Advisories over every lockfile, and the database they came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advisories: Option<AdvisorySummary>,
     /// Diff mode (`--base`) only: entries changed, findings left out.
     #[serde(flatten)]
     pub diff: Option<DiffTotals>,
@@ -307,10 +372,14 @@ pub struct Report {
 
 /// One audited lockfile and what policy made of its findings.
 pub struct Audited {
+    /// What the advisory database said of its registry entries.
+    pub advisories: AdvisorySummary,
     /// Evidence states of its entries.
     pub evidence: EvidenceSummary,
     /// Registry-wide facts about its evidence.
     pub evidence_notes: Vec<String>,
+    /// npm lockfiles: whose rules judged them.
+    pub installer: Option<InstallerSummary>,
     /// Its entries whose provenance verified.
     pub provenance: Vec<VerifiedProvenance>,
     /// Its registry entries' trust levels.
@@ -375,12 +444,14 @@ impl LockfileSummary {
             }
         }
         let summary = Self {
+            advisories: a.advisories,
             evidence: a.evidence,
             provenance: a.provenance,
             trust: a.trust,
             tarballs: a.tarballs,
             tarballs_skipped: a.tarballs_skipped,
             diff: a.diff,
+            installer: a.installer,
             path: a.lockfile.path.display().to_string(),
             lockfile_version: a.lockfile.format,
             package_manager: a.lockfile.format.manager(),
@@ -428,6 +499,10 @@ impl Summary {
         if let Some(t) = &l.tarballs {
             *self.tarballs.get_or_insert_default() += t.clone();
         }
+        match &mut self.advisories {
+            Some(total) => total.add_counts(&l.advisories),
+            None => self.advisories = Some(l.advisories.clone()),
+        }
         if let Some(d) = &l.diff {
             let totals = self.diff.get_or_insert_default();
             totals.changed += d.changes.len();
@@ -467,6 +542,11 @@ impl Report {
                     "{}: registry evidence unknown for {unknown} entries{offline}",
                     a.lockfile.path.display(),
                 ));
+            }
+            if let Some(i) = &a.installer {
+                let path = a.lockfile.path.display();
+                notes.push(format!("{path}: judged by {}", i.description));
+                notes.extend(i.ignored.iter().map(|n| format!("{path}: {n}")));
             }
             // npm's old formats have a finding of their own
             // (`lockfile-old-format`); the other formats' gaps are notes.

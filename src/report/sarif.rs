@@ -1,24 +1,25 @@
 //! SARIF 2.1.0 for code scanning: one rule per finding code (the whole
 //! catalogue, so rule indexes are stable), one result per finding located
-//! at its lockfile line, and ignored findings as suppressed results.
+//! at its lockfile line (under `%SRCROOT%` when the lockfile is inside the
+//! working folder, else by its absolute `file://` URI), and ignored
+//! findings as suppressed results.
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use std::path::Path;
+
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::Report;
 use super::escape::text;
+use super::file_uri::{FileUri, SRCROOT, file_uri, folder_uri};
 use crate::finding::{Code, Finding, Severity};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/// Characters kept as they are in a relative URI path.
-const URI_PATH: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'/')
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+/// Where to learn about the tool: the project's repository, named with
+/// the same placeholder as the README and `docs/ci.md` until it has its
+/// public address.
+const INFORMATION_URI: &str = "https://github.com/OWNER/lockproof";
 
 fn level(severity: Severity) -> &'static str {
     match severity {
@@ -71,10 +72,12 @@ fn rule(code: Code) -> Value {
     rule
 }
 
-fn uri(path: &str) -> String {
-    let slashed = path.replace('\\', "/");
-    let trimmed = slashed.strip_prefix("./").unwrap_or(&slashed);
-    utf8_percent_encode(trimmed, URI_PATH).to_string()
+/// The `artifactLocation` of `file`, seen from `working_folder`.
+fn artifact_location(file: &str, working_folder: Option<&Path>) -> Value {
+    match file_uri(file, working_folder) {
+        FileUri::UnderRoot(uri) => json!({"uri": uri, "uriBaseId": SRCROOT}),
+        FileUri::Absolute(uri) => json!({"uri": uri}),
+    }
 }
 
 /// A fingerprint that survives line moves: the code and the entry.
@@ -97,7 +100,7 @@ fn fingerprint(f: &Finding) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn result(f: &Finding, level: &str) -> Value {
+fn result(f: &Finding, level: &str, working_folder: Option<&Path>) -> Value {
     let rule_index = Code::ALL.iter().position(|c| *c == f.code).unwrap_or(0);
     let package = f.package.as_ref();
     json!({
@@ -107,7 +110,7 @@ fn result(f: &Finding, level: &str) -> Value {
         "message": {"text": text(&f.message)},
         "locations": [{
             "physicalLocation": {
-                "artifactLocation": {"uri": uri(&f.location.file)},
+                "artifactLocation": artifact_location(&f.location.file, working_folder),
                 "region": {"startLine": f.location.line.max(1)},
             },
         }],
@@ -121,7 +124,8 @@ fn result(f: &Finding, level: &str) -> Value {
     })
 }
 
-pub(super) fn render(report: &Report) -> String {
+/// `working_folder`: absolute, resolved by the command that renders.
+pub(super) fn render(report: &Report, working_folder: Option<&Path>) -> String {
     let mut results: Vec<Value> = report
         .findings
         .iter()
@@ -132,28 +136,35 @@ pub(super) fn render(report: &Report) -> String {
                 (false, Severity::Low | Severity::Info) => "note",
                 (false, _) => "warning",
             };
-            result(&f.finding, lvl)
+            result(&f.finding, lvl, working_folder)
         })
         .collect();
     for i in &report.ignored {
-        let mut r = result(&i.finding, level(i.finding.severity));
+        let mut r = result(&i.finding, level(i.finding.severity), working_folder);
         r["suppressions"] = json!([{"kind": "external", "justification": text(&i.reason)}]);
         results.push(r);
+    }
+    let mut run = json!({
+        "tool": {"driver": {
+            "name": "lockproof",
+            "informationUri": INFORMATION_URI,
+            "version": report.tool.version,
+            "semanticVersion": report.tool.version,
+            "rules": Code::ALL.iter().map(|c| rule(*c)).collect::<Vec<_>>(),
+        }},
+        "invocations": [{"executionSuccessful": true}],
+        "results": results,
+        "properties": run_properties(report),
+    });
+    // Where `%SRCROOT%` is, so that a reader of the file alone can resolve
+    // the relative locations.
+    if let Some(root) = working_folder.and_then(folder_uri) {
+        run["originalUriBaseIds"] = json!({ SRCROOT: {"uri": root} });
     }
     let doc = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "lockproof",
-                "version": report.tool.version,
-                "semanticVersion": report.tool.version,
-                "rules": Code::ALL.iter().map(|c| rule(*c)).collect::<Vec<_>>(),
-            }},
-            "invocations": [{"executionSuccessful": true}],
-            "results": results,
-            "properties": run_properties(report),
-        }],
+        "runs": [run],
     });
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
@@ -215,11 +226,5 @@ mod tests {
     #[test]
     fn rule_names_are_pascal_case() {
         assert_eq!(rule_name(Code::TarballNameMismatch), "TarballNameMismatch");
-    }
-
-    #[test]
-    fn uris_are_relative_and_encoded() {
-        assert_eq!(uri("./a b/package-lock.json"), "a%20b/package-lock.json");
-        assert_eq!(uri("dir\\package-lock.json"), "dir/package-lock.json");
     }
 }

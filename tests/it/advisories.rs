@@ -16,6 +16,7 @@ use lockproof::advisories::http::{HttpOptions, UreqHttp};
 use lockproof::advisories::source::{self, Database, Settings};
 use lockproof::advisories::store::Store;
 use lockproof::advisories::update::{self, Outcome};
+use lockproof::registry::proxy::Proxies;
 use serde_json::{Value, json};
 use url::Url;
 
@@ -187,11 +188,14 @@ fn zip_of(docs: &[Value]) -> Vec<u8> {
 }
 
 fn http() -> Arc<UreqHttp> {
-    Arc::new(UreqHttp::new(HttpOptions {
-        timeout: Duration::from_secs(30),
-        retries: 0,
-        backoff: Duration::from_millis(10),
-    }))
+    Arc::new(UreqHttp::new(
+        HttpOptions {
+            timeout: Duration::from_secs(30),
+            retries: 0,
+            backoff: Duration::from_millis(10),
+        },
+        &Proxies::default(),
+    ))
 }
 
 fn settings(cache: &Path, server: Option<&FakeOsv>, offline: bool) -> Settings {

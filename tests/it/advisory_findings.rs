@@ -1,36 +1,19 @@
 //! `known-malicious` and `vulnerable-version` findings in every output
-//! format, from a lockfile and a local export built here, through the
-//! library (the audit command wires the same calls). Advisory summaries
+//! format, from a lockfile and a local export built here (`--advisory-db`),
+//! as a user runs the audit; ignores by advisory id. Advisory summaries
 //! are untrusted text: a hostile one must come out escaped everywhere.
 
 use std::io::{Cursor, Write as _};
 use std::path::Path;
-use std::sync::Arc;
 
-use lockproof::advisories::api::{ApiSettings, Query};
-use lockproof::advisories::export::Limits;
-use lockproof::advisories::http::{HttpOptions, UreqHttp};
-use lockproof::advisories::judge;
-use lockproof::advisories::source::{self, Settings};
-use lockproof::config::{Config, Date};
-use lockproof::finding::{Location, PackageRef};
-use lockproof::lockfile;
-use lockproof::policy::{self, Policy};
-use lockproof::report::{self, Audited, Format, RenderOptions, Report};
 use serde_json::json;
-use url::Url;
 
 use crate::fake_registry::{lockfile, sri};
+use crate::util::lockproof;
 
-const FORMATS: [Format; 5] = [
-    Format::Table,
-    Format::Json,
-    Format::Sarif,
-    Format::Markdown,
-    Format::Github,
-];
+const FORMATS: [&str; 5] = ["table", "json", "sarif", "markdown", "github"];
 
-fn export(dir: &Path) -> std::path::PathBuf {
+pub(crate) fn export(dir: &Path) -> std::path::PathBuf {
     let records = [
         json!({"id": "MAL-2026-77", "aliases": ["GHSA-evil-evil-evil"],
                "summary": "Malicious code in evil-pkg (npm)",
@@ -70,81 +53,80 @@ fn advisory_findings_in_every_format() {
         ("@acme/hostile", "1.0.0", &sri("@acme/hostile@1.0.0")),
         ("left-pad", "1.3.0", &sri("left-pad@1.3.0")),
     ]);
-    let lock = lockfile::parse_bytes(Path::new("package-lock.json"), text.as_bytes()).unwrap();
-    let settings = Settings {
-        cache_dir: Some(dir.path().join("cache")),
-        advisory_db: Some(export(dir.path())),
-        export_url: Url::parse("http://127.0.0.1:9/npm/all.zip").unwrap(),
-        api: ApiSettings::new(Url::parse("http://127.0.0.1:9/").unwrap()),
-        offline: true,
-        limits: Limits::default(),
-    };
-    let http = Arc::new(UreqHttp::new(HttpOptions::default()));
-    let db = source::open(&settings, http, &mut |_| {});
-    let queries: Vec<Query> = lock
-        .entries
-        .iter()
-        .map(|e| Query {
-            name: e.name.clone(),
-            version: e.version.clone().unwrap_or_default(),
-        })
-        .collect();
-    let lookups = db.lookup(&queries);
-    let findings: Vec<_> = lock
-        .entries
-        .iter()
-        .zip(&lookups)
-        .flat_map(|(e, l)| {
-            let version = e.version.clone().unwrap_or_default();
-            judge::judge(&e.name, &version, l).into_iter().map(|f| {
-                f.into_finding(
-                    PackageRef {
-                        name: e.name.clone(),
-                        version: e.version.clone(),
-                        path: e.path.clone(),
-                    },
-                    Location {
-                        file: "package-lock.json".into(),
-                        line: e.line,
-                    },
-                )
-            })
-        })
-        .collect();
-    assert_eq!(findings.len(), 3);
-    let policy = Policy::new(&Config::default(), None, Date::of(jiff::Timestamp::now()));
-    let outcome = policy::apply(&policy, findings);
-    let report = Report::build(
-        vec![Audited {
-            evidence: Default::default(),
-            evidence_notes: Vec::new(),
-            provenance: Vec::new(),
-            trust: Vec::new(),
-            tarballs: None,
-            tarballs_skipped: Vec::new(),
-            lockfile: lock,
-            config: None,
-            fail_on: policy.fail_on,
-            outcome,
-            diff: None,
-        }],
-        true,
-        Vec::new(),
-        None,
-    );
+    let project = dir.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(project.join("package-lock.json"), text).unwrap();
+    export(dir.path());
     for format in FORMATS {
-        let out = report::render(&report, format, RenderOptions::default());
-        let name = format!("{format:?}").to_lowercase();
-        insta::assert_snapshot!(format!("advisory_findings_{name}"), out);
+        // Relative paths: SARIF fingerprints hash the location.
+        // Wide, so messages read whole in the table.
+        let out = lockproof()
+            .current_dir(dir.path())
+            .env("COLUMNS", "400")
+            .args(["audit", "--format", format, "--advisory-db", "all.zip"])
+            .args(["--cache-dir", "cache", "project"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let out =
+            String::from_utf8_lossy(&out.stdout).replace(&dir.path().display().to_string(), "TMP");
+        insta::assert_snapshot!(format!("advisory_findings_{format}"), out);
         // Markdown escapes punctuation with backslashes.
         let plain = out.replace('\\', "");
-        assert!(plain.contains("known-malicious"), "{name}");
-        assert!(plain.contains("known malware: MAL-2026-77"), "{name}");
-        assert!(plain.contains("vulnerable-version"), "{name}");
-        assert!(!out.contains('\u{1b}'), "{name}: raw ESC");
-        assert!(!out.contains("new\nline"), "{name}: raw newline");
-        if format == Format::Markdown {
+        assert!(plain.contains("known-malicious"), "{format}");
+        assert!(plain.contains("known malware: MAL-2026-77"), "{format}");
+        assert!(plain.contains("vulnerable-version"), "{format}");
+        assert!(!out.contains('\u{1b}'), "{format}: raw ESC");
+        assert!(!out.contains("new\nline"), "{format}: raw newline");
+        if format == "markdown" {
             assert!(!out.contains("<img"), "markdown: raw HTML");
         }
     }
+}
+
+#[test]
+fn ignores_by_advisory_id_cover_its_aliases_and_are_reported_when_unused() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(
+        project.join("package-lock.json"),
+        lockfile(&[("semver-range", "1.0.0", &sri("semver-range@1.0.0"))]),
+    )
+    .unwrap();
+    std::fs::write(
+        project.join("lockproof.toml"),
+        "[[ignore]]\nadvisory = \"CVE-2026-1001\"\nreason = \"not reachable from our code\"\n\
+         [[ignore]]\nadvisory = \"GHSA-none-0000\"\nreason = \"stale\"\n",
+    )
+    .unwrap();
+    let out = lockproof()
+        .args(["audit", "--format", "json", "--advisory-db"])
+        .arg(export(dir.path()))
+        .arg("--cache-dir")
+        .arg(dir.path().join("cache"))
+        .arg(&project)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["findings"].as_array().unwrap().len(),
+        0,
+        "{report:#}"
+    );
+    assert_eq!(report["ignored"][0]["code"], "vulnerable-version");
+    assert_eq!(
+        report["ignored"][0]["reason"],
+        "not reachable from our code"
+    );
+    let notes: Vec<&str> = report["policy_notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["message"].as_str())
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.contains("GHSA-none-0000")),
+        "{notes:?}"
+    );
 }

@@ -223,8 +223,16 @@ fn bare_lockproof_audits_the_current_folder() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
+    // The verdict first, then the lockfile it is about.
+    let mut lines = stdout.lines();
     assert!(
-        stdout.starts_with("package-lock.json (lockfileVersion 3"),
+        lines.next().is_some_and(|l| l.starts_with("PASS")),
+        "{stdout}"
+    );
+    assert!(
+        lines
+            .next()
+            .is_some_and(|l| l.starts_with("package-lock.json (lockfileVersion 3")),
         "{stdout}"
     );
 }

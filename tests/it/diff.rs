@@ -224,8 +224,8 @@ fn a_base_file_reports_what_changed_and_how() {
     assert_eq!(
         found,
         [
-            ("install-script".to_string(), "fresh".to_string()),
-            ("install-script".to_string(), "scripted".to_string()),
+            ("install-script-changed".to_string(), "fresh".to_string()),
+            ("install-script-changed".to_string(), "scripted".to_string()),
             ("integrity-changed".to_string(), "resigned".to_string()),
         ]
     );
@@ -457,7 +457,8 @@ fn a_version_bump_whose_trust_fields_drop_is_marked() {
     let mut doc: Value =
         serde_json::from_str(&packument("climber", &[old, new])).expect("packument");
     doc["versions"]["1.0.0"]["dist"]["attestations"] = json!({
-        "url": "https://registry.npmjs.org/-/npm/v1/attestations/climber@1.0.0"
+        "url": "https://registry.npmjs.org/-/npm/v1/attestations/climber@1.0.0",
+        "provenance": {"predicateType": "https://slsa.dev/provenance/v1"}
     });
     reg.route("/climber", Route::Json(doc.to_string()));
     let steady = ["1.0.0", "1.1.0"].map(|v| FakeVersion::signed("steady", v, &key));

@@ -1,9 +1,10 @@
-//! A fake npm registry: real HTTP/1.1 on a loopback port, serving
-//! packuments, keys and whatever faults a test asks for, and recording
-//! every request so tests can assert on what reached the server.
+//! A fake npm registry: real HTTP/1.1 (or HTTPS, with a test CA's
+//! certificate) on a loopback port, serving packuments, keys and whatever
+//! faults a test asks for, and recording every request so tests can assert
+//! on what reached the server.
 
 use std::collections::HashMap;
-use std::io::{BufRead as _, BufReader, Write as _};
+use std::io::{BufRead as _, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -67,7 +68,7 @@ impl Answer {
 
     /// Writes the answer and closes: one request per connection, so no
     /// idle keep-alive connection ever holds a server thread.
-    fn send(self, mut stream: TcpStream) {
+    fn send(self, stream: &mut impl Write) {
         let mut head = format!(
             "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
             self.status,
@@ -108,6 +109,8 @@ pub struct Seen {
     pub if_none_match: Option<String>,
     /// The `User-Agent` header.
     pub user_agent: Option<String>,
+    /// The `Proxy-Authorization` header (which no proxy should pass on).
+    pub proxy_authorization: Option<String>,
 }
 
 #[derive(Default)]
@@ -123,7 +126,7 @@ pub struct FakeRegistry {
     stop: Arc<AtomicBool>,
     addr: std::net::SocketAddr,
     thread: Option<JoinHandle<()>>,
-    /// Base URL, `http://127.0.0.1:PORT/`.
+    /// Base URL, `http://127.0.0.1:PORT/` (`https://` with TLS).
     pub url: String,
 }
 
@@ -143,11 +146,21 @@ impl FakeRegistry {
     /// Starts a server on a free loopback port: real HTTP/1.1, a thread
     /// per connection, one request per connection.
     pub fn start() -> Self {
+        Self::serve(None)
+    }
+
+    /// The same over TLS with `tls`'s certificate.
+    pub fn start_tls(tls: Arc<rustls::ServerConfig>) -> Self {
+        Self::serve(Some(tls))
+    }
+
+    fn serve(tls: Option<Arc<rustls::ServerConfig>>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let addr = listener.local_addr().expect("address");
         let state = Arc::new(Mutex::new(State::default()));
         let stop = Arc::new(AtomicBool::new(false));
         let (st, halt) = (Arc::clone(&state), Arc::clone(&stop));
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let thread = std::thread::spawn(move || {
             for stream in listener.incoming() {
                 if halt.load(Ordering::SeqCst) {
@@ -155,7 +168,19 @@ impl FakeRegistry {
                 }
                 let Ok(stream) = stream else { continue };
                 let st = Arc::clone(&st);
-                std::thread::spawn(move || answer(stream, &st));
+                let tls = tls.clone();
+                std::thread::spawn(move || match tls {
+                    None => answer(stream, &st),
+                    Some(config) => {
+                        let Ok(conn) = rustls::ServerConnection::new(config) else {
+                            return;
+                        };
+                        let mut tls = rustls::StreamOwned::new(conn, stream);
+                        answer(&mut tls, &st);
+                        tls.conn.send_close_notify();
+                        let _ = tls.flush();
+                    }
+                });
             }
         });
         Self {
@@ -163,7 +188,7 @@ impl FakeRegistry {
             stop,
             addr,
             thread: Some(thread),
-            url: format!("http://127.0.0.1:{}/", addr.port()),
+            url: format!("{scheme}://127.0.0.1:{}/", addr.port()),
         }
     }
 
@@ -183,10 +208,12 @@ impl FakeRegistry {
 
     /// The host:port, as `.npmrc` credential keys write it.
     pub fn authority(&self) -> String {
-        self.url
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .to_string()
+        format!("127.0.0.1:{}", self.addr.port())
+    }
+
+    /// The port.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
     }
 }
 
@@ -202,8 +229,8 @@ impl Drop for FakeRegistry {
 }
 
 /// Reads one request's head: the path and the headers tests look at.
-fn read_request(stream: &TcpStream) -> Option<(String, HashMap<String, String>)> {
-    let mut reader = BufReader::new(stream.try_clone().ok()?);
+fn read_request(stream: &mut impl Read) -> Option<(String, HashMap<String, String>)> {
+    let mut reader = BufReader::new(stream);
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
     let path = line.split_whitespace().nth(1)?.to_string();
@@ -220,8 +247,8 @@ fn read_request(stream: &TcpStream) -> Option<(String, HashMap<String, String>)>
     Some((path, headers))
 }
 
-fn answer(stream: TcpStream, state: &Mutex<State>) {
-    let Some((path, headers)) = read_request(&stream) else {
+fn answer(mut stream: impl Read + Write, state: &Mutex<State>) {
+    let Some((path, headers)) = read_request(&mut stream) else {
         return;
     };
     let seen = Seen {
@@ -229,6 +256,7 @@ fn answer(stream: TcpStream, state: &Mutex<State>) {
         authorization: headers.get("authorization").cloned(),
         if_none_match: headers.get("if-none-match").cloned(),
         user_agent: headers.get("user-agent").cloned(),
+        proxy_authorization: headers.get("proxy-authorization").cloned(),
     };
     let (route, hit) = {
         let mut s = state.lock().unwrap();
@@ -245,11 +273,11 @@ fn answer(stream: TcpStream, state: &Mutex<State>) {
             Route::TooManyThen(n, _) if hit <= n => {
                 Answer::new(429, Vec::new())
                     .header("Retry-After", "1")
-                    .send(stream);
+                    .send(&mut stream);
                 return;
             }
             Route::FailThen(n, _) if hit <= n => {
-                Answer::new(500, Vec::new()).send(stream);
+                Answer::new(500, Vec::new()).send(&mut stream);
                 return;
             }
             Route::TooManyThen(n, next) | Route::FailThen(n, next) => {
@@ -282,7 +310,7 @@ fn answer(stream: TcpStream, state: &Mutex<State>) {
         }
         Route::TooManyThen(..) | Route::FailThen(..) => unreachable!("resolved above"),
     };
-    answer.send(stream);
+    answer.send(&mut stream);
 }
 
 /// A registry signing key of the test PKI, from fixed bytes.

@@ -1,7 +1,9 @@
 //! Snapshots of every output format for several scenarios, of `--help`,
 //! and escaping of hostile names in each format.
 
-use crate::util::run;
+use serde_json::{Value, json};
+
+use crate::util::{file_uri, lockproof, root, run};
 
 const FORMATS: [&str; 5] = ["table", "json", "sarif", "markdown", "github"];
 const SCENARIOS: [&str; 5] = [
@@ -14,6 +16,8 @@ const SCENARIOS: [&str; 5] = [
 
 #[test]
 fn snapshot_every_format_of_every_scenario() {
+    // SARIF names the working folder (the repository) by its absolute URI.
+    let root_uri = file_uri(&root().canonicalize().expect("repository root"));
     for scenario in SCENARIOS {
         for format in FORMATS {
             let r = run(&["audit", &format!("fixtures/{scenario}"), "--format", format]);
@@ -22,8 +26,74 @@ fn snapshot_every_format_of_every_scenario() {
                 "{scenario} {format}: {}",
                 r.stderr
             );
-            insta::assert_snapshot!(format!("{scenario}_{format}"), r.stdout);
+            let shown = r.stdout.replace(&root_uri, "file:///[ROOT]");
+            insta::assert_snapshot!(format!("{scenario}_{format}"), shown);
         }
+    }
+}
+
+/// `--verbose` keeps the table lockproof printed before findings were
+/// grouped: one row per finding, paths as named, nothing wrapped.
+#[test]
+fn snapshot_the_verbose_table() {
+    for scenario in ["risky", "with-config", "hostile-names"] {
+        let r = run(&["audit", &format!("fixtures/{scenario}"), "--verbose"]);
+        assert!(r.code == 0 || r.code == 1, "{scenario}: {}", r.stderr);
+        insta::assert_snapshot!(format!("{scenario}_table_verbose"), r.stdout);
+    }
+}
+
+/// A lockfile inside the working folder is located relative to
+/// `%SRCROOT%`, whether named by a relative or an absolute path, and one
+/// outside it by its absolute `file://` URI without a base; names with a
+/// space, `#`, `%` and non-ASCII letters are percent-encoded. The snapshots
+/// show what locates the results, the temporary folder as `[TEMP]`.
+#[test]
+fn sarif_locates_lockfiles_inside_and_outside_the_working_folder() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let base = temp.path().canonicalize().expect("temp dir");
+    let work = base.join("work folder");
+    let (inside, outside) = (work.join("a #1 %41 \u{fc}"), base.join("outside #2 \u{fc}"));
+    for dir in [&inside, &outside] {
+        std::fs::create_dir_all(dir).expect("folder");
+        std::fs::copy(
+            root().join("fixtures/risky/package-lock.json"),
+            dir.join("package-lock.json"),
+        )
+        .expect("copy");
+    }
+    for (name, lockfile) in [
+        ("sarif_relative", "a #1 %41 \u{fc}".to_string()),
+        ("sarif_absolute_inside", inside.display().to_string()),
+        ("sarif_absolute_outside", outside.display().to_string()),
+    ] {
+        let out = lockproof()
+            .current_dir(&work)
+            .args(["audit", &lockfile, "--format", "sarif"])
+            .output()
+            .expect("lockproof runs");
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let sarif: Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
+        let run = &sarif["runs"][0];
+        let results = run["results"].as_array().expect("results");
+        let mut locations: Vec<&Value> = results
+            .iter()
+            .map(|r| &r["locations"][0]["physicalLocation"]["artifactLocation"])
+            .collect();
+        locations.dedup();
+        let shown = json!({
+            "driver": {
+                "name": run["tool"]["driver"]["name"],
+                "informationUri": run["tool"]["driver"]["informationUri"],
+            },
+            "originalUriBaseIds": run["originalUriBaseIds"],
+            "results": results.len(),
+            "artifactLocations": locations,
+        });
+        let text = serde_json::to_string_pretty(&shown)
+            .expect("JSON")
+            .replace(&file_uri(&base), "file:///[TEMP]");
+        insta::assert_snapshot!(name, text);
     }
 }
 
@@ -92,8 +162,8 @@ fn sarif_rules_and_results_agree() {
         let i = res["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[i]["id"], res["ruleId"]);
         assert_eq!(
-            res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-            "fixtures/with-config/package-lock.json"
+            res["locations"][0]["physicalLocation"]["artifactLocation"],
+            json!({"uri": "fixtures/with-config/package-lock.json", "uriBaseId": "%SRCROOT%"})
         );
         assert!(
             res["locations"][0]["physicalLocation"]["region"]["startLine"]

@@ -11,16 +11,18 @@ use crate::sigstore::{attestations, keys_with_npm, sha512_hex};
 use crate::sigstore_pki::{Identity, Pki};
 
 /// How one version of the fake package looks.
-struct V {
-    version: &'static str,
-    published: String,
-    publisher: &'static str,
-    approver: Option<&'static str>,
-    trusted_publisher: bool,
-    attestations: bool,
+pub(crate) struct V {
+    pub(crate) version: &'static str,
+    pub(crate) published: String,
+    pub(crate) publisher: &'static str,
+    pub(crate) approver: Option<&'static str>,
+    pub(crate) trusted_publisher: bool,
+    /// `dist.attestations`, with `provenance` unless `provenance` is off.
+    pub(crate) attestations: bool,
+    pub(crate) provenance: bool,
 }
 
-fn v(version: &'static str, day: u32) -> V {
+pub(crate) fn v(version: &'static str, day: u32) -> V {
     V {
         version,
         published: format!("2026-06-{day:02}T00:00:00.000Z"),
@@ -28,12 +30,20 @@ fn v(version: &'static str, day: u32) -> V {
         approver: None,
         trusted_publisher: false,
         attestations: false,
+        provenance: true,
     }
 }
 
-fn staged(version: &'static str, day: u32, by: &'static str) -> V {
+pub(crate) fn staged(version: &'static str, day: u32, by: &'static str) -> V {
     V {
         approver: Some(by),
+        ..trusted(version, day)
+    }
+}
+
+/// A trusted (OIDC) publish with provenance.
+pub(crate) fn trusted(version: &'static str, day: u32) -> V {
+    V {
         trusted_publisher: true,
         attestations: true,
         ..v(version, day)
@@ -42,10 +52,19 @@ fn staged(version: &'static str, day: u32, by: &'static str) -> V {
 
 /// A packument of `name` with every version signed by `key` and the
 /// trust fields each `V` asks for.
-fn packument_of(name: &str, versions: &[V], key: &TestKey) -> String {
+pub(crate) fn packument_of(name: &str, versions: &[V], key: &TestKey) -> String {
+    packument_signed_by(name, versions, Some(key))
+}
+
+/// The same, signed by `key` when given, else unsigned (a registry that
+/// serves no signatures).
+pub(crate) fn packument_signed_by(name: &str, versions: &[V], key: Option<&TestKey>) -> String {
     let fakes: Vec<FakeVersion> = versions
         .iter()
-        .map(|x| FakeVersion::signed(name, x.version, key))
+        .map(|x| match key {
+            Some(key) => FakeVersion::signed(name, x.version, key),
+            None => FakeVersion::unsigned(name, x.version),
+        })
         .collect();
     let mut doc: Value = serde_json::from_str(&packument(name, &fakes)).expect("packument");
     for x in versions {
@@ -61,8 +80,11 @@ fn packument_of(name: &str, versions: &[V], key: &TestKey) -> String {
         if x.attestations {
             d["dist"]["attestations"] = json!({
                 "url": format!("https://registry.npmjs.org/-/npm/v1/attestations/{name}@{}", x.version),
-                "provenance": {"predicateType": "https://slsa.dev/provenance/v1"}
             });
+            if x.provenance {
+                d["dist"]["attestations"]["provenance"] =
+                    json!({"predicateType": "https://slsa.dev/provenance/v1"});
+            }
         }
         doc["time"][x.version] = json!(x.published);
     }
@@ -71,7 +93,12 @@ fn packument_of(name: &str, versions: &[V], key: &TestKey) -> String {
 
 /// Audits `name@locked` against a registry serving `versions`; `config`
 /// is written beside the lockfile when given.
-fn audit(name: &str, locked: &str, versions: &[V], config: Option<&str>) -> (i32, Value) {
+pub(crate) fn audit(
+    name: &str,
+    locked: &str,
+    versions: &[V],
+    config: Option<&str>,
+) -> (i32, Value) {
     let key = TestKey::new(1);
     let reg = FakeRegistry::start();
     reg.route("/-/npm/v1/keys", Route::Json(keys_body(&[(&key, None)])));
@@ -86,11 +113,11 @@ fn audit(name: &str, locked: &str, versions: &[V], config: Option<&str>) -> (i32
     (code, report)
 }
 
-fn codes(report: &Value) -> Vec<String> {
+pub(crate) fn codes(report: &Value) -> Vec<String> {
     found(report).into_iter().map(|(c, _)| c).collect()
 }
 
-fn messages(report: &Value, code: &str) -> Vec<String> {
+pub(crate) fn messages(report: &Value, code: &str) -> Vec<String> {
     report["findings"]
         .as_array()
         .expect("findings")
@@ -171,10 +198,18 @@ fn release_age_and_required_levels_follow_the_policy() {
     }];
     let config = "[trust]\nmin-release-age = 3\nrequire = { \"@myorg/*\" = \"provenance\", \"*\" = \"signed\" }\n";
     let (code, report) = audit("@myorg/lib", "1.0.0", &versions, Some(config));
-    assert_eq!(codes(&report), ["release-too-new", "trust-below-required"]);
+    assert_eq!(
+        codes(&report),
+        ["package-too-new", "release-too-new", "trust-below-required"],
+        "its only version is its first publish"
+    );
     assert_eq!(code, 1);
     let (_, report) = audit("other", "1.0.0", &versions, Some(config));
-    assert_eq!(codes(&report), ["release-too-new"], "signed meets `*`");
+    assert_eq!(
+        codes(&report),
+        ["package-too-new", "release-too-new"],
+        "signed meets `*`"
+    );
 }
 
 #[test]
@@ -236,7 +271,7 @@ fn a_bad_trust_table_is_a_configuration_error_naming_the_line() {
 
 /// Provenance signed as `identity` for `name@version`, about the bytes the
 /// fake registry's integrity of that version stands for.
-fn provenance_of(pki: &Pki, name: &str, version: &str, identity: Identity) -> String {
+pub(crate) fn provenance_of(pki: &Pki, name: &str, version: &str, identity: Identity) -> String {
     let sha512 = sha512_hex(&format!("{name}@{version}"));
     attestations(pki, name, version, &sha512, identity).to_string()
 }

@@ -1,9 +1,10 @@
 //! Helpers: run the binary from the repository root, so paths in outputs
 //! are the stable relative paths `fixtures/...`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -18,25 +19,31 @@ fn empty_home() -> PathBuf {
 
 /// The binary, started in the repository root with a clean environment:
 /// offline (tests never touch the network beyond 127.0.0.1), an empty HOME,
-/// no npm_config_* variables, and a cache folder of its own per run.
+/// no npm_config_* or proxy variables, no COLUMNS (tables are 100 wide),
+/// npm 11's rules (whatever npm the machine has), and a cache folder of
+/// its own per run.
 pub fn lockproof() -> Command {
     let mut cmd = Command::cargo_bin("lockproof").expect("binary built");
     cmd.current_dir(root())
         .env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
         .env("HOME", empty_home())
         .env("LOCKPROOF_OFFLINE", "1")
+        .env("LOCKPROOF_NPM_VERSION", "11")
         // Trust anchors are refreshed from a closed loopback port: tests
         // never reach Sigstore's TUF repository.
         .env("LOCKPROOF_TUF_URL", "http://127.0.0.1:9")
+        // Likewise OSV: its API and export are asked on a closed port.
+        .env("LOCKPROOF_OSV_URL", "http://127.0.0.1:9/")
+        .env("LOCKPROOF_OSV_EXPORT_URL", "http://127.0.0.1:9/npm/all.zip")
         .env(
             "LOCKPROOF_CACHE_DIR",
             std::env::temp_dir().join(format!("lockproof-tests-cache-{}", std::process::id())),
         );
     for (key, _) in std::env::vars_os() {
-        if key
-            .to_string_lossy()
-            .to_ascii_lowercase()
-            .starts_with("npm_config_")
+        let key_lower = key.to_string_lossy().to_ascii_lowercase();
+        if key_lower.starts_with("npm_config_")
+            || ["https_proxy", "http_proxy", "proxy", "no_proxy"].contains(&key_lower.as_str())
         {
             cmd.env_remove(key);
         }
@@ -94,4 +101,20 @@ pub fn lockfile_paths(report: &serde_json::Value) -> Vec<&str> {
         .iter()
         .map(|l| l["path"].as_str().unwrap_or_default())
         .collect()
+}
+
+/// The `file://` URI of the absolute `path`, each segment percent-encoded
+/// but for RFC 3986's unreserved characters, as SARIF reports write it.
+pub fn file_uri(path: &Path) -> String {
+    const KEEP: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    let mut uri = String::from("file://");
+    for segment in path.iter().skip(1) {
+        uri.push('/');
+        uri.push_str(&utf8_percent_encode(&segment.to_string_lossy(), KEEP).to_string());
+    }
+    uri
 }

@@ -2,6 +2,9 @@
 //! (fetch one path, at most so many bytes), so tests can serve a repository
 //! from memory, and [`HttpRemote`], the one over HTTP(S).
 //!
+//! Requests go through the proxies npm's settings name
+//! ([`crate::registry::proxy`]), like every request lockproof makes.
+//!
 //! Every fetch states its byte limit: an endless or oversized answer (a
 //! denial of service the TUF specification calls an endless data attack) is
 //! cut off and refused, never buffered whole.
@@ -9,6 +12,10 @@
 use std::time::Duration;
 
 use ureq::tls::{RootCerts, TlsConfig};
+use url::Url;
+
+use crate::registry::agents::Agents;
+use crate::registry::proxy::Proxies;
 
 /// Why a fetch failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,27 +47,28 @@ pub trait Remote {
 /// certificate verifier and a timeout per request.
 pub struct HttpRemote {
     base: String,
-    agent: ureq::Agent,
+    agents: Agents,
 }
 
 impl HttpRemote {
     /// A remote for the repository at `base_url` (e.g.
-    /// `https://tuf-repo-cdn.sigstore.dev`); each request gives up after
-    /// `timeout`.
-    pub fn new(base_url: &str, timeout: Duration) -> HttpRemote {
+    /// `https://tuf-repo-cdn.sigstore.dev`), reached through `proxies`;
+    /// each request gives up after `timeout`.
+    pub fn new(base_url: &str, timeout: Duration, proxies: &Proxies) -> HttpRemote {
         let tls = TlsConfig::builder()
             .root_certs(RootCerts::PlatformVerifier)
             .build();
-        let config = ureq::config::Config::builder()
-            .tls_config(tls)
-            .http_status_as_error(false)
-            .timeout_global(Some(timeout))
-            .user_agent(concat!("lockproof/", env!("CARGO_PKG_VERSION")))
-            .max_redirects(3)
-            .build();
+        let config = || {
+            ureq::config::Config::builder()
+                .tls_config(tls.clone())
+                .http_status_as_error(false)
+                .timeout_global(Some(timeout))
+                .user_agent(concat!("lockproof/", env!("CARGO_PKG_VERSION")))
+                .max_redirects(3)
+        };
         HttpRemote {
             base: base_url.trim_end_matches('/').to_owned(),
-            agent: ureq::Agent::new_with_config(config),
+            agents: Agents::new(proxies, config),
         }
     }
 }
@@ -68,11 +76,14 @@ impl HttpRemote {
 impl Remote for HttpRemote {
     fn fetch(&self, path: &str, limit: u64) -> Result<Vec<u8>, FetchError> {
         let url = format!("{}/{}", self.base, path.trim_start_matches('/'));
-        let mut response = self
-            .agent
-            .get(&url)
-            .call()
-            .map_err(|e| FetchError::Network(e.to_string()))?;
+        let parsed = Url::parse(&url).map_err(|e| FetchError::Network(format!("{url}: {e}")))?;
+        let mut response =
+            self.agents.for_url(&parsed).get(&url).call().map_err(|e| {
+                match self.agents.proxy_for(&parsed) {
+                    Some(proxy) => FetchError::Network(format!("{e} (through proxy {proxy})")),
+                    None => FetchError::Network(e.to_string()),
+                }
+            })?;
         match response.status().as_u16() {
             200 => {}
             403 | 404 => return Err(FetchError::NotFound),

@@ -27,7 +27,11 @@ type Found = BTreeMap<String, TargetFile>;
 /// targets.
 fn update_from(from: &Trusted, server: &Server, spec: &Spec) -> Result<(Trusted, Found), TufError> {
     server.files.set(spec.files());
-    let remote = HttpRemote::new(&server.url(), std::time::Duration::from_secs(10));
+    let remote = HttpRemote::new(
+        &server.url(),
+        std::time::Duration::from_secs(10),
+        &Default::default(),
+    );
     let (trusted, found) = from.update(&remote, Freshness::At(now()), &[TRUSTED_ROOT, NPM_KEYS])?;
     for (path, file) in &found {
         trusted.fetch_target(&remote, path, file)?;
@@ -192,7 +196,11 @@ fn a_snapshot_that_does_not_match_the_targets_is_refused() {
     let server = Server::start();
     let (trusted, _) = update_from(&bootstrap(&good), &server, &good).expect("good");
     server.files.set(files);
-    let remote = HttpRemote::new(&server.url(), std::time::Duration::from_secs(10));
+    let remote = HttpRemote::new(
+        &server.url(),
+        std::time::Duration::from_secs(10),
+        &Default::default(),
+    );
     let err = trusted
         .update(&remote, Freshness::At(now()), &[TRUSTED_ROOT])
         .expect_err("refused");
@@ -278,7 +286,11 @@ fn oversized_metadata_is_cut_off_not_read() {
     let mut files = good.files();
     files.insert("timestamp.json".into(), vec![b' '; 64 * 1024]);
     server.files.set(files);
-    let remote = HttpRemote::new(&server.url(), std::time::Duration::from_secs(10));
+    let remote = HttpRemote::new(
+        &server.url(),
+        std::time::Duration::from_secs(10),
+        &Default::default(),
+    );
     let err = bootstrap(&good)
         .update(&remote, Freshness::At(now()), &[])
         .expect_err("refused");

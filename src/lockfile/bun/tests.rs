@@ -7,11 +7,22 @@ const SHA512: &str = "sha512-v2kDEe57lecTulaDIuNTPy3Ry4gLGJ6Z1O3vE1krgXZNrsQ+LFT
 const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
 
 fn read(text: &str) -> Lockfile {
-    parse(Path::new("bun.lock"), text).unwrap()
+    parse(
+        Path::new("bun.lock"),
+        text,
+        &mut PathBudget::new(text.len()),
+    )
+    .unwrap()
 }
 
 fn err(text: &str) -> String {
-    parse(Path::new("bun.lock"), text).unwrap_err().to_string()
+    parse(
+        Path::new("bun.lock"),
+        text,
+        &mut PathBudget::new(text.len()),
+    )
+    .unwrap_err()
+    .to_string()
 }
 
 fn find<'l>(lockfile: &'l Lockfile, path: &str) -> &'l Entry {

@@ -28,12 +28,17 @@ pub(super) fn env_layer(vars: &[(String, String)], env: &EnvMap) -> Result<Vec<E
                 .to_lowercase()
         };
         let origin = Origin::Env { name: name.clone() };
+        let written = Written {
+            key: key.clone(),
+            value: js_trim(value).to_string(),
+        };
         let (key, mut expanded) = expand(&key, env);
         let (value, from_value) = expand(js_trim(value), env);
         expanded.extend(from_value);
         out.push(Entry {
             key,
             value,
+            written,
             origin: origin.clone(),
             rank: (Layer::Env, seq),
             expanded,
@@ -76,13 +81,20 @@ pub(super) fn parse_npmrc(
                 continue;
             }
             let key = ini_unsafe(key_raw);
-            if (key.len() > 2 && key.ends_with("[]")) || key == "__proto__" {
+            // `key[]=value` lines make a list in npm; they are kept under
+            // their own key (`noproxy[]`, `min-release-age-exclude[]`),
+            // which only the settings that are lists read.
+            if key == "__proto__" || key == "__proto__[]" {
                 continue;
             }
             let value = value_raw.map_or_else(|| "true".to_string(), ini_unsafe);
             let origin = Origin::File {
                 path: path.to_path_buf(),
                 line: line_no,
+            };
+            let written = Written {
+                key: key.clone(),
+                value: js_trim(&value).to_string(),
             };
             let (key, mut expanded) = expand(&key, env);
             let (value, from_value) = expand(js_trim(&value), env);
@@ -91,6 +103,7 @@ pub(super) fn parse_npmrc(
             out.push(Entry {
                 key,
                 value,
+                written,
                 origin,
                 rank,
                 expanded,

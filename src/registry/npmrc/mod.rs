@@ -31,7 +31,9 @@
 //! (`\#`, `\;`, `\\` escape). A value in double quotes is a JSON string; in
 //! single quotes it is taken as is. A line without `=` sets the key to
 //! `true`. Keys after a `[section]` header belong to that section and are
-//! ignored, as npm ignores them. Keys are case-sensitive.
+//! ignored, as npm ignores them. Keys are case-sensitive. `key[]=value`
+//! lines make a list in npm; of the settings lockproof reads, only
+//! `noproxy` is one.
 //!
 //! `${VAR}` in keys and values is replaced from the environment; `${VAR?}`
 //! becomes empty when `VAR` is unset; a backslash escapes the `$`; an unset
@@ -49,8 +51,20 @@
 //! variables at all, in any file: a URL is printed in reports and kept in
 //! the cache, and an expanded secret must appear in neither (set such a URL
 //! through `npm_config_registry` instead). TLS settings (`strict-ssl`,
-//! `cafile`) and the hosts a token may reach over plain `http:` are taken
-//! from outside the repository only.
+//! `cafile`), proxy settings (`https-proxy`, `proxy`, `noproxy`) and the
+//! hosts a token may reach over plain `http:` are taken from outside the
+//! repository only: a proxy named in the project's `.npmrc` would route
+//! every request, and a plain-`http:` token, through the pull request
+//! author's host, and a `noproxy` there could send requests around the
+//! proxy the user's network requires. npm itself does honour those project
+//! settings.
+//!
+//! # Proxies
+//!
+//! Read in `proxies.rs` as npm reads them (the rules are in
+//! [`crate::registry::proxy`]). A proxy value lockproof reads that is not
+//! an `http://` or `https://` URL is an error naming where it was set,
+//! never what it says (it may hold credentials).
 //!
 //! # Environment variables
 //!
@@ -97,8 +111,24 @@
 //! `Sources::env`). A relative path set in a file resolves against that
 //! file's folder; one set in the environment stays relative to the current
 //! folder (npm resolves all of them against the current folder).
+//!
+//! # Release age
+//!
+//! `min-release-age` and `min-release-age-exclude` (with their `key[]`
+//! list lines) are read as npm reads them, except that the project's file
+//! cannot weaken a gate set outside the repository ([`release_age`]).
+//!
+//! # What the installer will do
+//!
+//! The settings that decide what npm installs and runs ([`INSTALLER_KEYS`]:
+//! `allow-git`, `ignore-scripts`, …) are kept as npm merges them, the
+//! project's file included: they describe the install, and a project that
+//! loosens them only makes lockproof judge more of it.
 
+mod glob;
 mod ini;
+mod proxies;
+mod release_age;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -110,30 +140,13 @@ use url::Url;
 
 use ini::{env_layer, expand, js_trim, parse_npmrc};
 
+use crate::registry::proxy::{Proxies, ProxyUrlError};
+pub use crate::registry::secret::Secret;
+pub use glob::NameGlob;
+pub use release_age::ReleaseAge;
+
 /// npm's default registry.
 pub const DEFAULT_REGISTRY: &str = "https://registry.npmjs.org/";
-
-/// A credential, or an `Authorization` header value built from one.
-///
-/// `Debug` prints `Secret(***)`; there is no `Display`. Call [`expose`] only
-/// to hand the value to the one request it is for.
-///
-/// [`expose`]: Secret::expose
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    /// The secret value.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
 
 /// Where a setting came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,12 +171,14 @@ impl fmt::Display for Origin {
 
 /// Why the npm configuration could not be loaded. Messages name the file
 /// and line (or the environment variable, or `--registry`), never a
-/// configured value.
+/// configured value; keys and paths are shown as written, `${VAR}`
+/// unexpanded.
 #[derive(Debug, thiserror::Error)]
 pub enum NpmrcError {
     /// A config file exists but cannot be read.
     #[error("cannot read {}: {source}", path.display())]
     Read {
+        /// The file as configured, before `${VAR}` expansion.
         path: PathBuf,
         #[source]
         source: io::Error,
@@ -181,6 +196,14 @@ pub enum NpmrcError {
     /// A credential cannot be sent in an HTTP header.
     #[error("{origin}: `{key}` contains control characters")]
     InvalidCredential { origin: Origin, key: String },
+    /// A proxy setting (`https-proxy`, `proxy`, `HTTPS_PROXY`, …) is not a
+    /// usable proxy URL.
+    #[error("{origin}: `{key}` is not a usable proxy URL: {reason}")]
+    InvalidProxy {
+        origin: Origin,
+        key: String,
+        reason: ProxyUrlError,
+    },
     /// A registry URL expands an environment variable.
     #[error(
         "{origin}: `{key}` expands ${{{var}}} from the environment: lockproof does not expand \
@@ -201,9 +224,10 @@ pub enum NpmrcError {
 pub struct RefusedCredential {
     /// The file and line.
     pub origin: Origin,
-    /// The key, e.g. `//host/:_authToken` (after expansion).
+    /// The key as written, e.g. `//host/:_authToken` (`${VAR}` unexpanded).
     pub key: String,
-    /// The host it would have been sent to.
+    /// The host it would have been sent to (as written when it expands a
+    /// variable).
     pub host: String,
     /// The environment variables it expands.
     pub vars: Vec<String>,
@@ -218,14 +242,16 @@ pub struct Sources<'a> {
     /// The user config, usually `$HOME/.npmrc`. `userconfig` set in `env` or
     /// in the project `.npmrc` overrides it, as in npm.
     pub user_npmrc: Option<&'a Path>,
-    /// The process environment. Only `npm_config_*`, `HOME` and the
-    /// variables named in `${...}` matter.
+    /// The process environment. Only `npm_config_*`, `HOME`, the proxy
+    /// variables (`HTTPS_PROXY`, `HTTP_PROXY`, `PROXY`, `NO_PROXY`, any
+    /// case) and the variables named in `${...}` matter.
     pub env: &'a [(String, String)],
     /// `--registry`.
     pub cli_registry: Option<&'a str>,
 }
 
-/// The resolved configuration: registries, credentials, TLS settings.
+/// The resolved configuration: registries, credentials, TLS and proxy
+/// settings.
 ///
 /// `Debug` never shows a credential.
 #[derive(Debug, Clone)]
@@ -235,11 +261,37 @@ pub struct NpmConfig {
     credentials: Vec<Credential>,
     cafile: Option<PathBuf>,
     strict_ssl: bool,
+    proxies: Proxies,
     files_read: Vec<PathBuf>,
     /// Hosts a token may reach over plain `http:`: those configuration
     /// outside the repository names with `http:`.
     http_hosts: Vec<String>,
     refused: Vec<RefusedCredential>,
+    release_age: Option<ReleaseAge>,
+    installer: BTreeMap<&'static str, Setting>,
+}
+
+/// The settings that decide which sources npm installs from and which
+/// install scripts it runs, as [`NpmConfig::installer_setting`] keeps them.
+pub const INSTALLER_KEYS: [&str; 8] = [
+    "allow-directory",
+    "allow-file",
+    "allow-git",
+    "allow-remote",
+    "allow-scripts",
+    "dangerously-allow-all-scripts",
+    "ignore-scripts",
+    "strict-allow-scripts",
+];
+
+/// One setting as npm reads it, and where it was set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    /// The value after unquoting and `${VAR}` expansion (`""` for a bare
+    /// key).
+    pub value: String,
+    /// The file and line, or the environment variable.
+    pub origin: Origin,
 }
 
 /// A nerf dart: the host, port and path prefix a credential belongs to.
@@ -276,11 +328,21 @@ enum Layer {
 struct Entry {
     key: String,
     value: String,
+    /// The key and value before expansion: what messages and reports show,
+    /// as an expanded value (a secret) must appear in none.
+    written: Written,
     origin: Origin,
     /// Precedence: layer, then position within the layer.
     rank: (Layer, usize),
     /// The environment variables expanded into the key or value.
     expanded: Vec<String>,
+}
+
+/// A key and value as written, `${VAR}` and all.
+#[derive(Debug, Clone)]
+struct Written {
+    key: String,
+    value: String,
 }
 
 type EnvMap<'a> = BTreeMap<&'a str, &'a str>;
@@ -298,10 +360,15 @@ impl NpmConfig {
         let env_entries = env_layer(sources.env, &env)?;
         let cli_entries = match sources.cli_registry {
             Some(value) => {
+                let written = Written {
+                    key: "registry".to_string(),
+                    value: js_trim(value).to_string(),
+                };
                 let (value, expanded) = expand(js_trim(value), &env);
                 vec![Entry {
                     key: "registry".to_string(),
                     value,
+                    written,
                     origin: Origin::Cli,
                     rank: (Layer::Cli, 0),
                     expanded,
@@ -310,11 +377,16 @@ impl NpmConfig {
             None => Vec::new(),
         };
 
+        let userconfig = |e: &Entry| UserConfig {
+            path: resolve_path(&e.value, &e.origin, home.as_deref()),
+            shown: resolve_path(&e.written.value, &e.origin, home.as_deref()),
+        };
         let env_userconfig = last(&env_entries, "userconfig")
             .filter(|e| !e.value.is_empty())
-            .map(|e| resolve_path(&e.value, &e.origin, home.as_deref()));
+            .map(userconfig);
         let user_before_project = env_userconfig
-            .clone()
+            .as_ref()
+            .map(|u| u.path.clone())
             .or_else(|| sources.user_npmrc.map(Path::to_path_buf));
 
         let mut files_read = Vec::new();
@@ -324,7 +396,7 @@ impl NpmConfig {
             let is_user = user_before_project
                 .as_deref()
                 .is_some_and(|user| same_file(&path, user));
-            if !is_user && let Some(text) = read_optional(&path)? {
+            if !is_user && let Some(text) = read_optional(&path, &path)? {
                 project_entries = parse_npmrc(&text, &path, Layer::Project, &env)?;
                 files_read.push(path);
             }
@@ -332,18 +404,22 @@ impl NpmConfig {
 
         let project_userconfig = last(&project_entries, "userconfig")
             .filter(|e| !e.value.is_empty())
-            .map(|e| resolve_path(&e.value, &e.origin, home.as_deref()));
-        let user_path = env_userconfig
-            .or(project_userconfig)
-            .or_else(|| sources.user_npmrc.map(Path::to_path_buf));
+            .map(userconfig);
+        let user_config = env_userconfig.or(project_userconfig).or_else(|| {
+            sources.user_npmrc.map(|p| UserConfig {
+                path: p.to_path_buf(),
+                shown: p.to_path_buf(),
+            })
+        });
         let mut user_entries = Vec::new();
-        if let Some(path) = user_path
-            && let Some(text) = read_optional(&path)?
+        if let Some(UserConfig { path, shown }) = user_config
+            && let Some(text) = read_optional(&path, &shown)?
         {
             user_entries = parse_npmrc(&text, &path, Layer::User, &env)?;
             files_read.push(path);
         }
 
+        let release_age = release_age::resolve([&user_entries, &project_entries, &env_entries]);
         let layers = [user_entries, project_entries, env_entries, cli_entries];
         let mut merged: BTreeMap<&str, &Entry> = BTreeMap::new();
         for entry in layers.iter().flatten() {
@@ -365,10 +441,12 @@ impl NpmConfig {
             }
         }
 
-        // TLS settings are taken from the user's config, the environment and
-        // the command line, not from the project's `.npmrc`: a pull request
-        // can write that file, and `strict-ssl=false` or a `cafile` of its
-        // own would let whoever sits on the path read the user's tokens.
+        // TLS and proxy settings are taken from the user's config, the
+        // environment and the command line, not from the project's `.npmrc`:
+        // a pull request can write that file, and `strict-ssl=false` or a
+        // `cafile` of its own would let whoever sits on the path read the
+        // user's tokens, and a proxy of its own would carry every request
+        // (and a plain-`http:` token) through its author's host.
         let mut tls: BTreeMap<&str, &Entry> = BTreeMap::new();
         for entry in layers
             .iter()
@@ -385,7 +463,7 @@ impl NpmConfig {
                 _ => {
                     return Err(NpmrcError::InvalidBool {
                         origin: e.origin.clone(),
-                        key: e.key.clone(),
+                        key: e.written.key.clone(),
                     });
                 }
             },
@@ -396,6 +474,8 @@ impl NpmConfig {
             .filter(|e| !e.value.is_empty() && e.value != "null")
             .map(|e| resolve_path(&e.value, &e.origin, home.as_deref()));
 
+        let proxies = proxies::read(&tls, &layers, sources.env)?;
+
         let outside = Outside::of(&layers);
         let (mut credentials, mut refused) = scoped_credentials(&merged, &outside)?;
         if let Some(legacy) =
@@ -405,16 +485,40 @@ impl NpmConfig {
             credentials.push(legacy);
         }
 
+        let installer = INSTALLER_KEYS
+            .iter()
+            .filter_map(|&key| {
+                let e = merged.get(key)?;
+                Some((
+                    key,
+                    Setting {
+                        value: e.value.clone(),
+                        origin: e.origin.clone(),
+                    },
+                ))
+            })
+            .collect();
+
         Ok(Self {
             registry,
             scopes,
             credentials,
             cafile,
             strict_ssl,
+            proxies,
             files_read,
             http_hosts: outside.http_hosts,
             refused,
+            release_age,
+            installer,
         })
+    }
+
+    /// npm's release-age gate (`min-release-age`,
+    /// `min-release-age-exclude`), as far as the project's `.npmrc` may
+    /// set it (see [`release_age`]); `None` when none is in force.
+    pub fn release_age(&self) -> Option<&ReleaseAge> {
+        self.release_age.as_ref()
     }
 
     /// The project's credentials that were not honoured, because they
@@ -502,6 +606,22 @@ impl NpmConfig {
     /// Whether TLS certificates are verified (`strict-ssl`, default true).
     pub fn strict_ssl(&self) -> bool {
         self.strict_ssl
+    }
+
+    /// The proxies requests go through (`https-proxy`, `proxy`, `noproxy`,
+    /// else `HTTPS_PROXY`, `HTTP_PROXY`, `PROXY`, `NO_PROXY`), from
+    /// configuration outside the repository only. The same for every
+    /// project, so also the ones to hand to lockproof's other HTTP clients
+    /// (TUF, advisories).
+    pub fn proxies(&self) -> &Proxies {
+        &self.proxies
+    }
+
+    /// One of [`INSTALLER_KEYS`] as npm's layers merge it (the project's
+    /// file included); `None` when no layer sets it or `key` is not one of
+    /// them.
+    pub fn installer_setting(&self, key: &str) -> Option<&Setting> {
+        self.installer.get(key)
     }
 
     /// The config files that were read, in the order read (project first).
@@ -597,14 +717,22 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// The user config file: where it is, and where messages say it is (the
+/// path before `${VAR}` expansion).
+struct UserConfig {
+    path: PathBuf,
+    shown: PathBuf,
+}
+
 /// The file's text, or `None` when it does not exist. Invalid UTF-8 is
-/// replaced, as Node's `readFile(…, 'utf8')` does.
-fn read_optional(path: &Path) -> Result<Option<String>, NpmrcError> {
+/// replaced, as Node's `readFile(…, 'utf8')` does. An error names the file
+/// as `shown`.
+fn read_optional(path: &Path, shown: &Path) -> Result<Option<String>, NpmrcError> {
     match std::fs::read(path) {
         Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(NpmrcError::Read {
-            path: path.to_path_buf(),
+            path: shown.to_path_buf(),
             source,
         }),
     }
@@ -629,13 +757,13 @@ fn parse_registry(entry: &Entry) -> Result<Url, NpmrcError> {
     if let Some(var) = entry.expanded.first() {
         return Err(NpmrcError::ExpandedRegistry {
             origin: entry.origin.clone(),
-            key: entry.key.clone(),
+            key: entry.written.key.clone(),
             var: var.clone(),
         });
     }
     let invalid = |reason| NpmrcError::InvalidRegistry {
         origin: entry.origin.clone(),
-        key: entry.key.clone(),
+        key: entry.written.key.clone(),
         reason,
     };
     if entry.value.is_empty() {
@@ -747,8 +875,8 @@ fn scoped_credentials(
         {
             refused.push(RefusedCredential {
                 origin: entry.origin.clone(),
-                key: entry.key.clone(),
-                host: prefix.host.clone(),
+                key: entry.written.key.clone(),
+                host: shown_host(entry, &prefix),
                 vars: entry.expanded.clone(),
             });
             continue;
@@ -833,7 +961,7 @@ fn legacy_credential(
         {
             refused.push(RefusedCredential {
                 origin: entry.origin.clone(),
-                key: entry.key.clone(),
+                key: entry.written.key.clone(),
                 host: prefix.host.clone(),
                 vars: entry.expanded.clone(),
             });
@@ -853,11 +981,21 @@ fn legacy_credential(
     Ok(None)
 }
 
+/// The host of a `//host/…:field` key as a report shows it: as written
+/// when the host itself expanded a variable.
+fn shown_host(entry: &Entry, prefix: &Prefix) -> String {
+    let authority = |key: &str| key.split('/').nth(2).map(str::to_owned);
+    match authority(&entry.written.key) {
+        Some(written) if authority(&entry.key).as_ref() != Some(&written) => written,
+        _ => prefix.host.clone(),
+    }
+}
+
 fn check_header_safe(entry: &Entry) -> Result<(), NpmrcError> {
     if entry.value.chars().any(char::is_control) {
         return Err(NpmrcError::InvalidCredential {
             origin: entry.origin.clone(),
-            key: entry.key.clone(),
+            key: entry.written.key.clone(),
         });
     }
     Ok(())

@@ -767,6 +767,52 @@ fn project_credentials_with_secrets_go_only_to_hosts_named_outside_the_repositor
     );
 }
 
+/// Found by fuzzing (`fuzz/regressions/npmrc/`): a key or a `userconfig`
+/// path that expands a variable showed its value, in the refused
+/// credential every report prints and in error messages.
+#[test]
+fn keys_and_paths_are_shown_as_written_never_expanded() {
+    let secret = "s3cr3t-value";
+    let e = env(&[("CI_SECRET", secret)]);
+    let f = Fixture::new();
+    f.write_project(concat!(
+        "//${CI_SECRET}.leak.example/:_authToken=${CI_SECRET}\n",
+        "//npm.example.com/:_authToken-${CI_SECRET}=x\n",
+    ));
+    let cfg = f.load(&e, None).unwrap();
+    let mut refused: Vec<(&str, &str)> = cfg
+        .refused()
+        .iter()
+        .map(|r| (r.key.as_str(), r.host.as_str()))
+        .collect();
+    refused.sort();
+    assert_eq!(
+        refused,
+        [
+            (
+                "//${CI_SECRET}.leak.example/:_authToken",
+                "${CI_SECRET}.leak.example"
+            ),
+            (
+                "//npm.example.com/:_authToken-${CI_SECRET}",
+                "npm.example.com"
+            ),
+        ]
+    );
+    for project in [
+        "@${CI_SECRET}:registry=https://x.example/\n",
+        "userconfig=.npmrc/${CI_SECRET}\n",
+    ] {
+        let f = Fixture::new();
+        f.write_project(project);
+        let text = f.load(&e, None).unwrap_err().to_string();
+        assert!(
+            text.contains("${CI_SECRET}") && !text.contains(secret),
+            "{text}"
+        );
+    }
+}
+
 #[test]
 fn the_standard_token_patterns_keep_working() {
     // `//<public registry>/:_authToken=${NPM_TOKEN}` in the project file.
@@ -808,4 +854,43 @@ fn the_project_cannot_send_a_user_token_over_plain_http() {
     ));
     let cfg = f.load(&[], None).unwrap();
     assert!(header(&cfg, "http://registry.npmjs.org/lodash").is_some());
+}
+
+#[test]
+fn the_release_age_gate_comes_from_the_files_and_the_environment() {
+    let f = Fixture::new();
+    f.write_project(
+        "min-release-age = 2 ; days\nmin-release-age-exclude[]=@corp/*\nmin-release-age-exclude[]=tool\nregistry[]=https://evil.example/\n",
+    );
+    let cfg = f.load(&[], None).unwrap();
+    let gate = cfg.release_age().expect("a gate");
+    assert_eq!(gate.days, 2.0);
+    assert!(gate.exempts("@corp/ui") && gate.exempts("tool") && !gate.exempts("left-pad"));
+    assert_eq!(
+        gate.origin.to_string(),
+        format!("{}:1", f.project().join(".npmrc").display())
+    );
+    assert_eq!(
+        cfg.default_registry().as_str(),
+        DEFAULT_REGISTRY,
+        "a list line sets nothing else"
+    );
+
+    f.write_user("min-release-age=5\n");
+    let gate = f
+        .load(&[], None)
+        .unwrap()
+        .release_age()
+        .cloned()
+        .expect("a gate");
+    assert_eq!(gate.days, 5.0, "the project cannot lower the user's gate");
+    assert!(!gate.exempts("tool"), "nor exempt packages from it");
+
+    let e = env(&[("NPM_CONFIG_MIN_RELEASE_AGE", "0")]);
+    assert!(
+        f.load(&e, None).unwrap().release_age().is_none(),
+        "0 is off"
+    );
+    let none = Fixture::new();
+    assert!(none.load(&[], None).unwrap().release_age().is_none());
 }
