@@ -17,7 +17,15 @@
 # The registry mirror this machine reaches strips signatures, which
 # lockproof reports as `registry-signatures-stripped` (high, failing the
 # install): the benchmark's lockproof.toml lowers it to a warning, and only
-# it.
+# it. Advisories come from a local OSV export of one record
+# (`--advisory-db`), as after `lockproof advisories update`: where the OSV
+# API cannot be reached (this machine), asking it costs seconds of retries
+# that measure the network, not the install.
+#
+# The argument is a folder with package.json and package-lock.json, or a
+# lockfile alone (its package.json is written from the lockfile's root
+# entry), e.g. a larger one from ../shared/fixtures/lockfiles, read in
+# place.
 #
 # Environment: RUNS (default 10), WARMUP (default 1); BASELINE=<a lockproof
 # binary> adds a third command, that binary's install, e.g. an older build
@@ -25,7 +33,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-lock_dir=${1:-fixtures/bench-300}
+lock=${1:-fixtures/bench-300}
 runs=${RUNS:-10}
 warmup=${WARMUP:-1}
 cargo build --release --locked --quiet
@@ -40,10 +48,38 @@ cat >"$work/lockproof.toml" <<'EOF'
 registry-signatures-stripped = "warn"
 EOF
 
+# A local advisory database of one record, for a package no lockfile has.
+python3 - "$work/osv.zip" <<'EOF'
+import json, sys, zipfile
+record = {
+    "id": "GHSA-0000-0000-0000",
+    "modified": "2026-01-01T00:00:00Z",
+    "published": "2026-01-01T00:00:00Z",
+    "summary": "benchmark stand-in",
+    "affected": [{
+        "package": {"ecosystem": "npm", "name": "lockproof-bench-no-such-package"},
+        "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}]}],
+    }],
+}
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr("GHSA-0000-0000-0000.json", json.dumps(record))
+EOF
+
 # One project folder per command, the same lockfile in each.
 for name in npm lockproof baseline; do
   mkdir -p "$work/$name"
-  cp "$lock_dir/package.json" "$lock_dir/package-lock.json" "$work/$name/"
+  if [ -d "$lock" ]; then
+    cp "$lock/package.json" "$lock/package-lock.json" "$work/$name/"
+  else
+    cp "$lock" "$work/$name/package-lock.json"
+    python3 - "$lock" "$work/$name/package.json" <<'EOF'
+import json, sys
+root = json.load(open(sys.argv[1]))["packages"][""]
+fields = ("name", "version", "dependencies", "devDependencies",
+          "optionalDependencies", "peerDependencies", "workspaces")
+json.dump({k: v for k, v in root.items() if k in fields}, open(sys.argv[2], "w"), indent=2)
+EOF
+  fi
 done
 
 # Empties one command's project and caches, untimed, before its run.
@@ -68,9 +104,11 @@ chmod +x "$work/timed-npm.sh"
 
 npm_cmd="npm --prefix $work/npm ci --ignore-scripts --no-audit --no-fund --loglevel=error --cache $work/npm-cache"
 lp_install() { # binary, project folder, [lockproof options]
-  echo "$1 install --quiet --config $work/lockproof.toml --cache-dir $2-cache ${3:-} $2 -- --ignore-scripts --loglevel=error"
+  echo "$1 install --quiet --config $work/lockproof.toml --advisory-db $work/osv.zip --cache-dir $2-cache ${3:-} $2 -- --ignore-scripts --loglevel=error"
 }
 
+entries=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["packages"]) - 1)' "$work/npm/package-lock.json")
+echo "lockfile $lock: $entries entries"
 echo "npm $(npm --version), node $(node --version), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # A first run of each must install the same tree, or the timings mean
@@ -90,6 +128,7 @@ check_install() { # name, binary
 check_install lockproof "$bin"
 [ -z "${BASELINE:-}" ] || check_install baseline "$(realpath "$BASELINE")"
 echo "npm ci and lockproof install installed the same $(packages "$work/npm" | wc -l) packages"
+echo "tarballs: $(du -sm "$work/lockproof-cache/tarballs-v1" | cut -f1) MB in lockproof's store"
 
 commands=(--prepare "npm=$work/prepare.sh $work/npm" "npm=$npm_cmd"
   --prepare "lockproof=$work/prepare.sh $work/lockproof" "lockproof=$(lp_install "$bin" "$work/lockproof")")

@@ -412,3 +412,29 @@ fn put_content_writes_no_index_and_puts_again_without_leftovers() {
         );
     }
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn put_file_copies_into_a_cache_on_another_filesystem() {
+    use std::os::unix::fs::MetadataExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let Ok(other) = tempfile::tempdir_in("/dev/shm") else {
+        eprintln!("SKIPPED: no /dev/shm");
+        return;
+    };
+    let device = |p: &Path| fs::metadata(p).unwrap().dev();
+    if device(dir.path()) == device(other.path()) {
+        eprintln!("SKIPPED: /dev/shm is on the temporary folder's filesystem");
+        return;
+    }
+    let bytes = b"across filesystems";
+    let file = stored(&dir.path().join("store"), bytes);
+    let integrity = sri(Algorithm::Sha512, bytes);
+    let cache = NpmCache::new(other.path().join("cache"));
+    let placed = cache.put_file(MS_URL, &integrity, &file).unwrap();
+    assert_eq!(placed, Placed::Copied);
+    let hash = Integrity::parse(&integrity).unwrap().strongest().clone();
+    assert_eq!(fs::read(cache.content_path(&hash)).unwrap(), bytes);
+    assert!(cache.index_path(&request_key(MS_URL).unwrap()).exists());
+    assert_eq!(fs::read(&file).unwrap(), bytes, "the store keeps its file");
+}
