@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `lockproof install` against a plain `npm ci` on the same lockfile
-# (default fixtures/bench-300: jest, eslint, typescript; 338 entries), from
-# the registry this machine reaches, both from empty caches:
+# (default fixtures/bench-install: next, react, typescript, eslint, vite,
+# webpack, @swc/core, ...; 308 entries, 119 MB of tarballs on linux-x64, the
+# size issue 15 measured; fixtures/bench-300 is a smaller one), from the
+# registry this machine reaches, both from empty caches:
 #   npm        npm ci --ignore-scripts --no-audit --no-fund --cache <empty>
 #   lockproof  lockproof install --cache-dir <empty> -- --ignore-scripts
 # (lockproof turns npm's audit and fund requests off itself, so the plain
@@ -33,7 +35,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-lock=${1:-fixtures/bench-300}
+lock=${1:-fixtures/bench-install}
 runs=${RUNS:-10}
 warmup=${WARMUP:-1}
 cargo build --release --locked --quiet
