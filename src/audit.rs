@@ -2,12 +2,11 @@
 //! evidence collected from a source, the checks, the diff-mode filter and
 //! the project's policy. Rendering and exit codes belong to the caller.
 
-use std::path::Path;
-
 use jiff::Timestamp;
 
 use crate::advisories::{self, evidence::DbInfo};
 use crate::anchors::Anchors;
+use crate::checks::shrinkwrap::IgnoredShrinkwrap;
 use crate::checks::{self, Context};
 use crate::config::{Config, Date};
 use crate::diff::{LockfileDiff, trust_change};
@@ -48,7 +47,7 @@ pub struct Subject<'a> {
     /// npm lockfiles: what the npm that installs it will do.
     pub installer: Option<&'a Installer>,
     /// A shrinkwrap that npm will not read (npm ≥ 12).
-    pub ignored_shrinkwrap: Option<&'a Path>,
+    pub ignored_shrinkwrap: Option<&'a IgnoredShrinkwrap>,
 }
 
 /// An audited lockfile, and the tarballs whose bytes verified (with
@@ -96,11 +95,7 @@ pub fn audit(subject: Subject<'_>, options: &Options<'_>, source: &dyn Source) -
         d.raise_install_scripts(&mut findings);
     }
     if let (Some(shrinkwrap), Some(i)) = (ignored_shrinkwrap, installer) {
-        findings.push(checks::shrinkwrap::check(
-            shrinkwrap,
-            &lockfile.path,
-            &i.rules,
-        ));
+        findings.push(checks::shrinkwrap::check(shrinkwrap, &i.rules));
     }
     findings.extend(checks::npmrc::check(npm.refused()));
     let lockfile_path = lockfile.path.display().to_string();

@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::finding::Severity;
 use crate::report::Format;
 
-/// Verify an npm lockfile before anything from it is installed.
+/// Verify a JavaScript lockfile (npm, pnpm, Yarn, Bun) before anything from
+/// it is installed.
 ///
 /// Exit codes: 0 nothing fails the policy; 1 a finding fails the policy;
 /// 2 usage, configuration, input or internal error.
@@ -224,9 +225,11 @@ pub enum CacheAction {
 /// Arguments of `lockproof audit`.
 #[derive(Debug, Clone, Args)]
 pub struct AuditArgs {
-    /// Lockfiles, or folders holding one (for npm ≤ 11 npm-shrinkwrap.json
-    /// wins over package-lock.json; npm ≥ 12 reads package-lock.json
-    /// only). Default: the current folder.
+    /// Lockfiles, or folders: every lockfile of a folder that a package
+    /// manager installs from (package-lock.json or npm-shrinkwrap.json,
+    /// pnpm-lock.yaml, yarn.lock, bun.lock). For npm ≤ 11
+    /// npm-shrinkwrap.json wins over package-lock.json; npm ≥ 12 reads
+    /// package-lock.json only. Default: the current folder.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 

@@ -1,4 +1,5 @@
-//! lockproof verifies an npm lockfile before anything from it is installed.
+//! lockproof verifies a JavaScript lockfile (npm, pnpm, Yarn, Bun) before
+//! anything from it is installed.
 //!
 //! The data flow (`ARCHITECTURE.md` is the map): [`commands`] resolves the
 //! command line into settings once; [`lockfile`] parses entries;

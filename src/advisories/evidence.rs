@@ -8,6 +8,8 @@
 //! found advisories but could not finish (one API record failed) is
 //! present, with the reason it is incomplete.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use jiff::fmt::rfc2822::DateTimeParser;
 use serde::Serialize;
@@ -222,6 +224,10 @@ pub struct Summary {
     pub vulnerable: u64,
     /// Present entries whose lookup is incomplete.
     pub incomplete: u64,
+    /// Why lookups were unknown, with how many each (the report's notes
+    /// say it; the counts above are the serialized evidence).
+    #[serde(skip)]
+    pub unknown_reasons: BTreeMap<String, u64>,
 }
 
 impl Summary {
@@ -233,6 +239,9 @@ impl Summary {
         self.known_malicious += other.known_malicious;
         self.vulnerable += other.vulnerable;
         self.incomplete += other.incomplete;
+        for (reason, n) in &other.unknown_reasons {
+            *self.unknown_reasons.entry(reason.clone()).or_insert(0) += n;
+        }
     }
 }
 
@@ -246,6 +255,7 @@ pub fn summarize(database: DbInfo, lookups: &[Lookup]) -> Summary {
         known_malicious: 0,
         vulnerable: 0,
         incomplete: 0,
+        unknown_reasons: BTreeMap::new(),
     };
     for lookup in lookups {
         match lookup {
@@ -259,7 +269,10 @@ pub fn summarize(database: DbInfo, lookups: &[Lookup]) -> Summary {
                 s.vulnerable += u64::from(advisories.iter().any(|a| !a.malicious));
             }
             Lookup::Absent => s.absent += 1,
-            Lookup::Unknown { .. } => s.unknown += 1,
+            Lookup::Unknown { reason } => {
+                s.unknown += 1;
+                *s.unknown_reasons.entry(reason.clone()).or_insert(0) += 1;
+            }
         }
     }
     s

@@ -114,6 +114,16 @@ pub(super) fn choose(settings: &Settings, remote: &dyn Remote, force: bool) -> A
 
 /// The TUF side: the cache, refreshed when due; what went wrong.
 fn tuf_state(settings: &Settings, remote: &dyn Remote, force: bool) -> (Option<State>, Problems) {
+    let store = settings
+        .cache_dir
+        .as_ref()
+        .map(|dir| Store::new(dir, &settings.tuf_url));
+    // Offline with nothing cached, the embedded anchors are all there is:
+    // checking the bootstrap root's signatures (several ECDSA
+    // verifications, most of a small audit's time) would decide nothing.
+    if settings.offline && !force && store.as_ref().is_none_or(|s| !s.has_state()) {
+        return (None, Problems::default());
+    }
     let bootstrap_bytes = settings
         .tuf_root
         .as_deref()
@@ -131,10 +141,6 @@ fn tuf_state(settings: &Settings, remote: &dyn Remote, force: bool) -> (Option<S
             );
         }
     };
-    let store = settings
-        .cache_dir
-        .as_ref()
-        .map(|dir| Store::new(dir, &settings.tuf_url));
     let mut problems = Problems::default();
     let cached = match store.as_ref().map(|s| s.load(&bootstrap, &WANTED)) {
         Some(Ok(cached)) => cached,

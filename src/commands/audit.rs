@@ -89,7 +89,7 @@ pub(super) fn audit_all(settings: &AuditSettings) -> Result<Done> {
             config: &project.config,
             npm: &project.npm,
             installer: project.installer.as_ref(),
-            ignored_shrinkwrap: project.ignored_shrinkwrap.as_deref(),
+            ignored_shrinkwrap: project.ignored_shrinkwrap.as_ref(),
         };
         let outcome = audit(subject, &options, &source);
         verified.push((project.lockfile.clone(), outcome.verified));

@@ -25,7 +25,7 @@ use crate::cacache::{NpmCache, PackumentVersion, minimal_packument, packument_ur
 use crate::cli::InstallArgs;
 use crate::evidence::tarball::{Skip, VerifiedTarball};
 use crate::integrity::Hash;
-use crate::lockfile::{self, IntegrityField, PackageManager};
+use crate::lockfile::{self, IntegrityField, LOCKFILE_NAMES, PackageManager};
 use crate::registry::npmrc::NpmConfig;
 use crate::store::Placed;
 
@@ -62,6 +62,24 @@ pub(super) fn run(args: &InstallArgs) -> Result<ExitStatus> {
             other.lockfile.display(),
             other.manager.as_str(),
             other.manager.as_str()
+        );
+    }
+    // npm ≥ 12 never reads a shrinkwrap (a package lock beside one is
+    // what the projects hold then): with a shrinkwrap alone, npm ci has no
+    // lockfile to install from.
+    if let Some(p) = settings.projects.iter().find(|p| {
+        p.lockfile.file_name() == Some(LOCKFILE_NAMES[0].as_ref())
+            && p.installer
+                .as_ref()
+                .is_some_and(|i| !i.rules.reads_shrinkwrap())
+    }) {
+        bail!(
+            "{}: {} does not read npm-shrinkwrap.json and finds no package-lock.json beside it, so \
+             npm ci has nothing lockproof verified to install",
+            p.lockfile.display(),
+            p.installer
+                .as_ref()
+                .map_or_else(|| "npm".to_owned(), |i| format!("npm {}", i.rules.major))
         );
     }
     let cache_root = cache_dir(args.audit.cache_dir.as_deref())

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
+use crate::checks::shrinkwrap::IgnoredShrinkwrap;
 use crate::config::{self, Config};
 use crate::installer::package_json::{self, PackageJson};
 use crate::installer::which::{self, FoundNpm, NpmRules};
@@ -36,7 +37,7 @@ pub(super) struct Project {
     pub installer: Option<Installer>,
     /// A shrinkwrap the installer will not read (npm ≥ 12): the lockfile
     /// itself when it is one.
-    pub ignored_shrinkwrap: Option<PathBuf>,
+    pub ignored_shrinkwrap: Option<IgnoredShrinkwrap>,
 }
 
 /// Whose rules judge the npm lockfiles.
@@ -63,7 +64,7 @@ pub(super) struct Projects {
 /// A lockfile found, before its configuration is read.
 struct Found {
     located: Located,
-    ignored_shrinkwrap: Option<PathBuf>,
+    ignored_shrinkwrap: Option<IgnoredShrinkwrap>,
 }
 
 /// Finds the lockfiles `paths` name (the current folder when none) and
@@ -130,7 +131,8 @@ impl Rules {
     fn of(&mut self, folder: &Path) -> Result<&(Option<PackageJson>, NpmRules)> {
         if !self.folders.contains_key(folder) {
             let package = package_json::read(folder)?;
-            let rules = match (&self.flag, &self.installed) {
+            let installed = self.installed.as_ref().map(|i| untrusted_inside(i, folder));
+            let rules = match (&self.flag, &installed) {
                 // What runs is what counts; a version lockproof cannot
                 // read is what the flag says, else the older rules.
                 (Some(f), Some(i)) if self.install && i.version.is_none() => f.clone(),
@@ -138,12 +140,28 @@ impl Rules {
                 (Some(f), _) => f.clone(),
                 _ => which::resolve(
                     package.as_ref().and_then(which::declared),
-                    self.installed.as_ref(),
+                    installed.as_ref(),
                 ),
             };
             self.folders.insert(folder.to_path_buf(), (package, rules));
         }
         Ok(&self.folders[folder])
+    }
+}
+
+/// `npm` as the rules for `folder` may take it: an npm whose files lie
+/// inside the project (`node_modules/.bin` first on `PATH`, as under `npm
+/// run`) has a version the pull request can write, so it counts as
+/// unreadable, and the older rules, under which more runs, apply.
+fn untrusted_inside(npm: &FoundNpm, folder: &Path) -> FoundNpm {
+    let inside = match (npm.program.canonicalize(), folder.canonicalize()) {
+        (Ok(program), Ok(folder)) => program.starts_with(folder),
+        // Unresolvable: nothing says it is outside.
+        _ => true,
+    };
+    FoundNpm {
+        program: npm.program.clone(),
+        version: npm.version.clone().filter(|_| !inside),
     }
 }
 
@@ -183,7 +201,10 @@ fn lockfiles(paths: &[PathBuf], rules: &mut Rules) -> Result<(Vec<Found>, Vec<St
             if npm_rules.reads_shrinkwrap() {
                 npm_reading_shrinkwraps(located, &mut found, &mut notes);
             } else {
-                found.push(npm_ignoring_shrinkwraps(located, named_file));
+                // `lockproof install` installs what npm reads, whichever
+                // file was named.
+                let named = named_file && !rules.install;
+                found.push(npm_ignoring_shrinkwraps(located, named));
             }
         }
     }
@@ -195,7 +216,7 @@ fn lockfiles(paths: &[PathBuf], rules: &mut Rules) -> Result<(Vec<Found>, Vec<St
     for f in &mut found {
         if f.ignored_shrinkwrap
             .as_ref()
-            .is_some_and(|s| *s != f.located.path && seen.contains(s))
+            .is_some_and(|s| s.shrinkwrap != f.located.path && seen.contains(&s.shrinkwrap))
         {
             f.ignored_shrinkwrap = None;
         }
@@ -234,23 +255,33 @@ fn npm_ignoring_shrinkwraps(located: Located, named_file: bool) -> Found {
     if !is_shrinkwrap {
         let sibling = located.path.with_file_name(LOCKFILE_NAMES[0]);
         return Found {
-            ignored_shrinkwrap: sibling.is_file().then_some(sibling),
+            ignored_shrinkwrap: sibling.is_file().then(|| IgnoredShrinkwrap {
+                shrinkwrap: sibling,
+                installed: Some(located.path.clone()),
+            }),
             located,
         };
     }
     let package_lock = located.path.with_file_name(LOCKFILE_NAMES[1]);
-    if !named_file && package_lock.is_file() {
-        return Found {
-            ignored_shrinkwrap: Some(located.path),
+    let package_lock = package_lock.is_file().then_some(package_lock);
+    let ignored = IgnoredShrinkwrap {
+        shrinkwrap: located.path.clone(),
+        installed: package_lock.clone(),
+    };
+    match package_lock {
+        Some(path) if !named_file => Found {
+            ignored_shrinkwrap: Some(ignored),
             located: Located {
-                path: package_lock,
+                path,
                 manager: PackageManager::Npm,
             },
-        };
-    }
-    Found {
-        ignored_shrinkwrap: Some(located.path.clone()),
-        located,
+        },
+        // Named, the shrinkwrap is audited, its finding naming the
+        // package lock npm installs from when there is one.
+        _ => Found {
+            ignored_shrinkwrap: Some(ignored),
+            located,
+        },
     }
 }
 

@@ -14,7 +14,7 @@ use std::fmt;
 
 use super::which::NpmRules;
 use crate::lockfile::{Entry, SourceKind};
-use crate::registry::npmrc::{NpmConfig, Origin};
+use crate::registry::npmrc::{NpmConfig, Origin, Setting};
 
 /// An `allow-*` value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,12 +28,25 @@ pub enum Allow {
 }
 
 impl Allow {
-    fn parse(value: &str) -> Option<Self> {
-        match value {
-            "all" => Some(Self::All),
-            "none" => Some(Self::None),
-            "root" => Some(Self::Root),
-            _ => None,
+    /// npm lets through `all` (and `undefined`, which leaves its default
+    /// of `all`), nothing for `none`, and the project's own dependencies
+    /// for any other value: its check is `allow === 'all'`, then
+    /// `allow !== 'none' && isRoot`. A `key[]` list is such a value too.
+    fn read(setting: &Setting) -> Self {
+        match setting.value.as_str() {
+            _ if setting.list => Self::Root,
+            "all" | "undefined" => Self::All,
+            "none" => Self::None,
+            _ => Self::Root,
+        }
+    }
+
+    /// How much npm lets through, for comparing with a default.
+    fn breadth(self) -> u8 {
+        match self {
+            Self::None => 0,
+            Self::Root => 1,
+            Self::All => 2,
         }
     }
 
@@ -142,25 +155,37 @@ pub struct SourceGates {
 
 impl SourceGates {
     /// The settings `npm` configures, with `rules`' defaults for the rest.
-    /// A value npm does not accept leaves the default, as npm's option
-    /// parser does.
+    /// The project's `.npmrc` may not be where npm installs (see
+    /// [`crate::registry::npmrc`]): a value there narrower than the
+    /// default is set aside, so that no source counts as refused on the
+    /// word of a file the pull request writes.
     pub fn read(rules: &NpmRules, npm: &NpmConfig) -> Self {
         let gate = |gated: Gated| {
             let default = match gated {
                 Gated::Git | Gated::Remote if rules.gated() => Allow::None,
                 _ => Allow::All,
             };
-            npm.installer_setting(gated.setting())
-                .and_then(|s| {
-                    Some(Gate {
-                        allow: Allow::parse(&s.value)?,
+            npm.installer_lines(gated.setting())
+                .last()
+                .map(|last| {
+                    let s = npm
+                        .installer_lines(gated.setting())
+                        .iter()
+                        .find(|s| s.list)
+                        .unwrap_or(last);
+                    (Allow::read(s), s)
+                })
+                .filter(|(allow, s)| !s.from_project || allow.breadth() >= default.breadth())
+                .map_or(
+                    Gate {
+                        allow: default,
+                        origin: None,
+                    },
+                    |(allow, s)| Gate {
+                        allow,
                         origin: Some(s.origin.clone()),
-                    })
-                })
-                .unwrap_or(Gate {
-                    allow: default,
-                    origin: None,
-                })
+                    },
+                )
         };
         let [git, remote, file, directory] = Gated::ALL.map(gate);
         Self {
@@ -249,12 +274,15 @@ mod tests {
       }
     }"#;
 
-    fn npm(npmrc: &str) -> NpmConfig {
+    /// The project's `.npmrc` and the user's.
+    fn npm(npmrc: &str, user: &str) -> NpmConfig {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(".npmrc"), npmrc).unwrap();
+        let user_file = dir.path().join("user-npmrc");
+        std::fs::write(&user_file, user).unwrap();
         NpmConfig::load(&Sources {
             project_dir: Some(dir.path()),
-            user_npmrc: None,
+            user_npmrc: Some(&user_file),
             env: &[],
             cli_registry: None,
         })
@@ -262,6 +290,10 @@ mod tests {
     }
 
     fn refused(major: u64, npmrc: &str) -> Vec<(String, &'static str)> {
+        refused_with_user(major, npmrc, "")
+    }
+
+    fn refused_with_user(major: u64, npmrc: &str, user: &str) -> Vec<(String, &'static str)> {
         let lockfile =
             crate::lockfile::parse_bytes(Path::new("package-lock.json"), LOCK.as_bytes()).unwrap();
         let rules = NpmRules {
@@ -270,7 +302,7 @@ mod tests {
             from: RulesFrom::Flag,
             set_aside: None,
         };
-        let npm = npm(npmrc);
+        let npm = npm(npmrc, user);
         let gates = SourceGates::read(&rules, &npm);
         let roots = Roots {
             names: Some(BTreeSet::from(["direct".to_string()])),
@@ -296,8 +328,35 @@ mod tests {
     fn root_lets_the_projects_own_dependencies_through() {
         let got = refused(12, "allow-git=root\nallow-remote=all\n");
         assert_eq!(got, [("deep".to_string(), "allow-git")]);
-        let got = refused(11, "allow-file=none\nallow-git=bogus\n");
+        let got = refused_with_user(11, "", "allow-file=none\n");
         assert_eq!(got, [("file".to_string(), "allow-file")]);
+    }
+
+    #[test]
+    fn attack_a_value_npm_does_not_list_lets_the_projects_own_through() {
+        // npm checks `allow === 'all'`, then `allow !== 'none' && isRoot`:
+        // any other word, a bare key or a list is `root`, not the default.
+        for line in [
+            "allow-git=ALL",
+            "allow-git=bogus",
+            "allow-git",
+            "allow-git[]=all",
+        ] {
+            let got = refused_with_user(12, "", &format!("{line}\n"));
+            assert!(got.contains(&("deep".to_string(), "allow-git")), "{line}");
+            assert!(!got.iter().any(|(n, _)| n == "direct"), "{line}: {got:?}");
+        }
+        let got = refused_with_user(12, "", "allow-git=undefined\n");
+        assert!(!got.iter().any(|(_, s)| *s == "allow-git"), "{got:?}");
+    }
+
+    #[test]
+    fn attack_the_projects_npmrc_cannot_refuse_what_npm_fetches_without_it() {
+        // A refusal hides the entry's source findings: the pull request's
+        // own file may not be where npm installs, so it cannot narrow.
+        assert!(refused(11, "allow-file=none\nallow-git=none\n").is_empty());
+        let got = refused(12, "allow-git=root\nallow-remote=all\n");
+        assert_eq!(got, [("deep".to_string(), "allow-git")], "widening holds");
     }
 
     #[test]

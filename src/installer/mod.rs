@@ -33,8 +33,9 @@ pub struct Installer {
     pub gates: SourceGates,
     /// The project's own dependencies.
     pub roots: Roots,
-    /// What the project's `package.json` held that npm ignores, in words
-    /// (an `allowScripts` that is not an object, dropped keys).
+    /// What the project's `package.json` held that npm ignores (an
+    /// `allowScripts` that is not an object, dropped keys), and settings
+    /// lockproof set aside, in words.
     pub ignored: Vec<String>,
     /// The registries, for which tarball URLs npm takes for remote ones.
     npm: NpmConfig,
@@ -49,7 +50,7 @@ impl Installer {
             _ => None,
         });
         let scripts = ScriptPolicy::resolve(&rules, entries, npm);
-        let mut ignored = Vec::new();
+        let mut ignored = scripts.notes().to_vec();
         if rules.gated() {
             if package.is_some_and(|p| p.allow_scripts == AllowScriptsField::NotAnObject) {
                 ignored.push("package.json's allowScripts is not an object: npm ignores it".into());

@@ -18,9 +18,9 @@
 //! running, and a deny counts only where it matches exactly.
 
 use super::which::NpmRules;
-use crate::lockfile::source::{is_git_spec, registry_tarball};
+use crate::lockfile::source::is_git_spec;
 use crate::lockfile::{Entry, SourceKind, name::split_spec};
-use crate::registry::npmrc::{NpmConfig, Origin, Setting};
+use crate::registry::npmrc::{NpmConfig, Origin, Setting, installer_flag};
 
 /// Whether an entry's install scripts run, and why, in words a report can
 /// quote (keys are untrusted text; renderers escape them).
@@ -38,6 +38,8 @@ pub struct ScriptPolicy {
     mode: Mode,
     /// `strict-allow-scripts`: an unreviewed script fails the install.
     strict: bool,
+    /// Settings set aside, in words.
+    notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -97,7 +99,9 @@ impl Key {
 
 /// What a key is, when lockproof can read it.
 enum Parsed {
-    Key(Key),
+    /// A key, and whether npm surely reads it as lockproof does (a deny
+    /// counts only then).
+    Key(Key, bool),
     /// npm drops it with a warning.
     Dropped,
     /// An alias (never matches) or something lockproof cannot read.
@@ -113,12 +117,25 @@ impl ScriptPolicy {
         package_entries: Option<&[(String, Option<bool>)]>,
         npm: &NpmConfig,
     ) -> Self {
-        let strict = flag(npm.installer_setting("strict-allow-scripts")).is_some_and(|(on, _)| on);
-        if let Some((true, origin)) = flag(npm.installer_setting("ignore-scripts")) {
-            return Self {
-                mode: Mode::None(format!("ignore-scripts is set ({origin})")),
-                strict,
-            };
+        let strict =
+            installer_flag(npm.installer_lines("strict-allow-scripts")).is_some_and(|(on, _)| on);
+        let mut notes = Vec::new();
+        match installer_flag(npm.installer_lines("ignore-scripts")) {
+            Some((true, s)) if !s.from_project => {
+                return Self {
+                    mode: Mode::None(format!("ignore-scripts is set ({})", s.origin)),
+                    strict,
+                    notes,
+                };
+            }
+            // The pull request writes that file, and an install that does
+            // not copy it (a container build) runs the scripts.
+            Some((true, s)) => notes.push(format!(
+                "ignore-scripts in the project's .npmrc ({}) is not taken on trust: an install \
+                 without that file runs the scripts, so they are judged as npm's policy runs them",
+                s.origin
+            )),
+            _ => {}
         }
         if !rules.gated() {
             return Self {
@@ -127,21 +144,34 @@ impl ScriptPolicy {
                     rules.major
                 )),
                 strict,
+                notes,
             };
         }
-        if let Some((true, origin)) = flag(npm.installer_setting("dangerously-allow-all-scripts")) {
+        if let Some((true, s)) =
+            installer_flag(npm.installer_lines("dangerously-allow-all-scripts"))
+        {
             return Self {
-                mode: Mode::All(format!("dangerously-allow-all-scripts is set ({origin})")),
+                mode: Mode::All(format!(
+                    "dangerously-allow-all-scripts is set ({})",
+                    s.origin
+                )),
                 strict,
+                notes,
             };
         }
         Self {
             mode: Mode::Gated(Policy::read(
                 package_entries,
-                npm.installer_setting("allow-scripts"),
+                npm.installer_lines("allow-scripts"),
             )),
             strict,
+            notes,
         }
+    }
+
+    /// Settings lockproof set aside in judging the policy, in words.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// The policy's keys npm drops with a warning.
@@ -179,6 +209,21 @@ impl ScriptPolicy {
                 .find(|(k, _)| matches(k, entry, !allow))
         };
         if let Some((key, _)) = matching(false) {
+            // npm applies a name key only to an entry it installs as a
+            // registry dependency, which the dependency specs decide: an
+            // allow of its URL, path or repository may be what holds.
+            let by_source = policy.keys.iter().find(|(k, allow)| {
+                *allow && !matches!(k, Key::Registry { .. }) && matches(k, entry, false)
+            });
+            if let (Key::Registry { .. }, Some((other, _))) = (key, by_source) {
+                return Verdict::Runs(format!(
+                    "allowScripts {:?} ({source}) allows its source, and npm applies the deny {:?} \
+                     only if the dependency specs make it a registry dependency, which lockproof \
+                     does not read",
+                    other.written(),
+                    key.written()
+                ));
+            }
             return Verdict::Blocked(format!(
                 "denied by allowScripts {:?} ({source})",
                 key.written()
@@ -209,58 +254,64 @@ impl ScriptPolicy {
 }
 
 impl Policy {
-    /// `package.json`'s entries win when there are any; else `.npmrc`'s
-    /// `allow-scripts` list (names, all allowed).
-    fn read(package_entries: Option<&[(String, Option<bool>)]>, npmrc: Option<&Setting>) -> Self {
+    /// `package.json`'s entries win when npm keeps any of them; else
+    /// `.npmrc`'s `allow-scripts` lines (names, all allowed). Where
+    /// lockproof cannot tell whether npm keeps a `package.json` key, the
+    /// `.npmrc` names count too.
+    fn read(package_entries: Option<&[(String, Option<bool>)]>, npmrc: &[Setting]) -> Self {
         let mut policy = Policy::default();
-        let entries: Vec<(String, Option<bool>)> = match (package_entries, npmrc) {
-            (Some(entries), _) if !entries.is_empty() => {
-                policy.source = Some("package.json".to_string());
-                entries.to_vec()
-            }
-            (_, Some(setting)) => {
-                let list: Vec<_> = setting
-                    .value
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(|s| (s.to_string(), Some(true)))
-                    .collect();
-                if !list.is_empty() {
-                    policy.source = Some(origin_text(&setting.origin));
-                }
-                list
-            }
-            _ => Vec::new(),
-        };
-        for (written, value) in entries {
-            // npm acts on `true` and `false` only.
-            let Some(allow) = value else { continue };
-            match parse_key(&written) {
-                Parsed::Key(key) => policy.keys.push((key, allow)),
-                Parsed::Dropped => policy.dropped.push(written),
-                Parsed::Unreadable if allow => policy.unreadable.push(written),
-                Parsed::Unreadable => {}
+        let mut kept = false;
+        if let Some(entries) = package_entries.filter(|e| !e.is_empty()) {
+            policy.source = Some("package.json".to_string());
+            for (written, value) in entries {
+                let parsed = parse_key(written);
+                kept |= matches!(parsed, Parsed::Key(_, true));
+                policy.add(written, parsed, *value);
             }
         }
+        if kept {
+            return policy;
+        }
+        // npm's list: every line of the layer, each split at commas.
+        let names: Vec<&str> = npmrc
+            .iter()
+            .flat_map(|s| s.value.split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if let Some(first) = npmrc.first().filter(|_| !names.is_empty()) {
+            let rc = origin_text(&first.origin);
+            policy.source = Some(match policy.source {
+                Some(_) => format!("package.json, whose keys npm drops, then {rc}"),
+                None => rc,
+            });
+        }
+        for name in names {
+            policy.add(name, parse_key(name), Some(true));
+        }
         policy
+    }
+
+    fn add(&mut self, written: &str, parsed: Parsed, value: Option<bool>) {
+        match (parsed, value) {
+            (Parsed::Dropped, _) => self.dropped.push(written.to_string()),
+            // npm acts on `true` and `false` only.
+            (_, None) => {}
+            (Parsed::Key(key, _), Some(true)) => self.keys.push((key, true)),
+            // A deny npm may read otherwise may not hold: set aside.
+            (Parsed::Key(key, certain), Some(false)) => {
+                if certain {
+                    self.keys.push((key, false));
+                }
+            }
+            (Parsed::Unreadable, Some(true)) => self.unreadable.push(written.to_string()),
+            (Parsed::Unreadable, Some(false)) => {}
+        }
     }
 }
 
 fn origin_text(origin: &Origin) -> String {
     format!("allow-scripts, {origin}")
-}
-
-/// A boolean setting as npm's option parser reads it: a bare key or
-/// `true` is on, `false` off, anything else leaves the default.
-fn flag(setting: Option<&Setting>) -> Option<(bool, String)> {
-    let s = setting?;
-    let on = match s.value.as_str() {
-        "" | "true" => true,
-        "false" => false,
-        _ => return None,
-    };
-    Some((on, s.origin.to_string()))
 }
 
 const HOSTED: [(&str, &str); 3] = [
@@ -271,9 +322,13 @@ const HOSTED: [(&str, &str); 3] = [
 
 fn parse_key(written: &str) -> Parsed {
     let key = written.trim();
+    // npm reads a key with blanks around it as something else (a dist-tag
+    // it drops, or a path): lockproof reads it trimmed, so such a key is
+    // certain to match as lockproof reads it only without them.
+    let bare = key == written;
     let lower = key.to_ascii_lowercase();
     if let Some(git) = git_key(key) {
-        return Parsed::Key(git);
+        return Parsed::Key(git, bare);
     }
     if lower.starts_with("file:")
         || lower.starts_with("http:")
@@ -282,40 +337,61 @@ fn parse_key(written: &str) -> Parsed {
         || key.starts_with('/')
         || key.starts_with('~')
     {
-        return Parsed::Key(Key::Exact {
-            written: key.to_string(),
-        });
+        return Parsed::Key(
+            Key::Exact {
+                written: key.to_string(),
+            },
+            bare,
+        );
     }
-    let (name, spec) = match split_spec(key) {
-        Some((name, spec)) => (name, spec.trim()),
-        None => (key, ""),
-    };
+    let (name, spec_written) = split_spec(key).unwrap_or((key, ""));
+    let spec = spec_written.trim();
     if name.is_empty() || spec.starts_with("npm:") || has_scheme(spec) {
         return Parsed::Unreadable;
     }
+    let certain = bare
+        && spec == spec_written
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~@/".contains(c));
     if spec.is_empty() || spec == "*" {
-        return Parsed::Key(Key::Registry {
+        let key = Key::Registry {
             written: key.to_string(),
             name: name.to_string(),
             versions: None,
-        });
+        };
+        return Parsed::Key(key, certain);
     }
-    let versions: Option<Vec<String>> = spec
-        .split("||")
-        .map(|v| {
-            let v = v.trim();
-            node_semver::Version::parse(v).ok().map(|p| p.to_string())
-        })
-        .collect();
+    let parts: Vec<&str> = spec.split("||").map(str::trim).collect();
+    let versions: Option<Vec<String>> = parts.iter().map(|v| npm_version(v)).collect();
     match versions {
-        Some(versions) => Parsed::Key(Key::Registry {
-            written: key.to_string(),
-            name: name.to_string(),
-            versions: Some(versions),
-        }),
+        Some(versions) => {
+            // npm compares a lone version as written and a list by value:
+            // both agree with lockproof's reading for plain versions only.
+            let plain = parts
+                .iter()
+                .zip(&versions)
+                .all(|(p, v)| p == v && !p.contains('+'));
+            let key = Key::Registry {
+                written: key.to_string(),
+                name: name.to_string(),
+                versions: Some(versions),
+            };
+            Parsed::Key(key, certain && plain)
+        }
         // A range or a dist-tag.
         None => Parsed::Dropped,
     }
+}
+
+/// A version as npm's semver reads it (a leading `v` or `=`, blanks,
+/// build metadata ignored), written plainly; `None` when it is not one.
+fn npm_version(written: &str) -> Option<String> {
+    let v = written.trim().trim_start_matches('=').trim_start();
+    let v = v.strip_prefix(['v', 'V']).unwrap_or(v);
+    let mut parsed = node_semver::Version::parse(v).ok()?;
+    parsed.build.clear();
+    Some(parsed.to_string())
 }
 
 fn has_scheme(spec: &str) -> bool {
@@ -397,22 +473,30 @@ fn matches(key: &Key, entry: &Entry, exact: bool) -> bool {
     let resolved = entry.resolved.as_str();
     match key {
         Key::Registry { name, versions, .. } => {
-            // An entry lockproof cannot place may be one npm reads as a
-            // registry dependency: an allow counts, a deny does not.
-            let registry = entry.source == SourceKind::Registry
-                || (!exact && entry.source == SourceKind::Unrecognized);
-            if !registry {
-                return false;
-            }
-            let (entry_name, version) = registry_identity(entry);
-            if entry_name != *name {
+            let placed = matches!(
+                entry.source,
+                SourceKind::Registry | SourceKind::Unrecognized
+            );
+            let (names, version) = match resolved.and_then(npm_tarball_identity) {
+                Some((n, v)) if !exact || entry.source == SourceKind::Registry => {
+                    (vec![n], Some(v))
+                }
+                // Without the identity in the URL, npm takes the name from
+                // the dependency specs that lead to the entry, which
+                // lockproof does not read: a deny does not count, an allow
+                // matches the names the lockfile gives.
+                None if !exact && placed => {
+                    (vec![entry.name.clone(), entry.folder_name.clone()], None)
+                }
+                _ => return false,
+            };
+            if !names.contains(name) {
                 return false;
             }
             match (versions, version) {
                 (None, _) => true,
-                // npm: an unverifiable version blocks a deny and refuses
-                // an allow.
-                (Some(_), None) => exact,
+                // npm refuses an allow for a version it cannot verify.
+                (Some(_), None) => false,
                 (Some(vs), Some(v)) => vs.contains(&v),
             }
         }
@@ -467,20 +551,40 @@ fn file_name(spec: &str) -> &str {
         .unwrap_or(spec)
 }
 
-/// The name and version npm trusts for a registry entry: those in its
-/// tarball URL, else the name the lockfile gives and no version.
-fn registry_identity(entry: &Entry) -> (String, Option<String>) {
-    if let Some(t) = entry.url.as_ref().and_then(registry_tarball) {
-        let base = t.name.rsplit('/').next().unwrap_or(&t.name);
-        let version = t
-            .file
-            .strip_prefix(base)
-            .and_then(|r| r.strip_prefix('-'))
-            .and_then(|r| r.strip_suffix(".tgz"))
-            .map(str::to_string);
-        return (t.name, version);
+/// The name and version npm trusts for a registry entry: those its
+/// `resolved` URL spells (`<prefix>/<scope>/<name>/-/<name>-<version>.tgz`),
+/// read as npm's `version-from-tgz` reads them: the scope split off at `/`
+/// or `%2f` and otherwise as written, the version as semver parses it.
+fn npm_tarball_identity(resolved: &str) -> Option<(String, String)> {
+    if !(resolved.starts_with("http:/") || resolved.starts_with("https:/")) {
+        return None;
     }
-    (entry.name.clone(), None)
+    // node's `path.basename` drops trailing slashes.
+    let base = resolved.trim_end_matches('/').rsplit('/').next()?;
+    let stem = base.strip_suffix(".tgz")?;
+    let url = url::Url::parse(resolved).ok()?;
+    let path = url.path();
+    let mut parts: Vec<&str> = path.get(1..).unwrap_or_default().split("/-/").collect();
+    if parts.len() < 2 || parts.pop()? != base {
+        return None;
+    }
+    let pre = parts.pop()?.replace("%2f", "/").replace("%2F", "/");
+    let mut segments = pre.rsplit('/');
+    let project = segments.next()?;
+    let version = stem.strip_prefix(project)?.strip_prefix('-')?;
+    // semver's strict parse: blanks and one leading `v`, no `=`.
+    let version = version.trim();
+    let version = version.strip_prefix('v').unwrap_or(version);
+    if version.starts_with('=') {
+        return None;
+    }
+    let mut parsed = node_semver::Version::parse(version).ok()?;
+    parsed.build.clear();
+    let name = match segments.next() {
+        Some(scope) if scope.starts_with('@') => format!("{scope}/{project}"),
+        _ => project.to_string(),
+    };
+    Some((name, parsed.to_string()))
 }
 
 #[cfg(test)]

@@ -168,30 +168,53 @@ fn package_version(program: &Path) -> Option<Version> {
 
 /// The npm `package.json` asks for, when it names one: `packageManager`
 /// first (`npm@12.2.3+sha512.…`), then `devEngines.packageManager`'s npm
-/// entry, whose range counts by its lowest version. `None` when it asks
-/// for another package manager or for nothing readable.
+/// entries, whose ranges count by their lowest version (the lowest of
+/// them all). An npm named with a version or range lockproof cannot read
+/// counts as the older rules, under which more is read and run. `None`
+/// when it asks for another package manager or for no npm.
 pub fn declared(package: &PackageJson) -> Option<NpmRules> {
+    let unreadable = |version: &str, from: RulesFrom| NpmRules {
+        major: GATED_MAJOR - 1,
+        version: Some(version.to_string()),
+        from,
+        set_aside: Some(format!(
+            "{version:?} is not a version lockproof reads: judged by the older rules, under which \
+             more runs"
+        )),
+    };
     if let Some(pm) = &package.package_manager {
-        let (name, version) = pm.split_once('@')?;
-        if name != "npm" {
+        let (name, version) = pm.split_once('@').unwrap_or((pm.as_str(), ""));
+        if name.trim() != "npm" {
             return None;
         }
         let version = version.split('+').next().unwrap_or(version);
-        return Some(NpmRules {
-            major: Version::parse(version).ok()?.major,
-            version: Some(version.to_string()),
-            from: RulesFrom::PackageManager,
-            set_aside: None,
+        return Some(match Version::parse(version) {
+            Ok(v) => NpmRules {
+                major: v.major,
+                version: Some(version.to_string()),
+                from: RulesFrom::PackageManager,
+                set_aside: None,
+            },
+            Err(_) => unreadable(version, RulesFrom::PackageManager),
         });
     }
-    let (_, range) = package.dev_engines.iter().find(|(n, _)| n == "npm")?;
-    let range = range.as_deref()?;
-    Some(NpmRules {
-        major: Range::parse(range).ok()?.min_version()?.major,
-        version: Some(range.to_string()),
-        from: RulesFrom::DevEngines,
-        set_aside: None,
-    })
+    package
+        .dev_engines
+        .iter()
+        .filter(|(n, _)| n == "npm")
+        .filter_map(|(_, range)| range.as_deref())
+        .map(
+            |range| match Range::parse(range).ok().and_then(|r| r.min_version()) {
+                Some(min) => NpmRules {
+                    major: min.major,
+                    version: Some(range.to_string()),
+                    from: RulesFrom::DevEngines,
+                    set_aside: None,
+                },
+                None => unreadable(range, RulesFrom::DevEngines),
+            },
+        )
+        .min_by_key(|r| r.major)
 }
 
 /// Parses `--npm-version`: a version, or a major alone (`12`).
@@ -286,8 +309,28 @@ mod tests {
         .unwrap();
         assert_eq!((d.major, d.from), (11, RulesFrom::DevEngines));
         assert!(declared(&package(Some("pnpm@10.0.0"), &[])).is_none());
-        assert!(declared(&package(Some("npm@latest"), &[])).is_none());
         assert!(declared(&package(None, &[("npm", None)])).is_none());
+    }
+
+    #[test]
+    fn attack_an_npm_named_with_an_unreadable_version_is_the_older_rules() {
+        // Set aside, these would leave npm's latest rules (a shrinkwrap
+        // ignored, scripts gated) where the project says it installs
+        // with an npm lockproof cannot place.
+        for pm in ["npm@latest", "npm@^11", "npm@11", "npm"] {
+            let d = declared(&package(Some(pm), &[])).unwrap();
+            assert_eq!(d.major, GATED_MAJOR - 1, "{pm}");
+            assert!(d.set_aside.is_some(), "{pm}");
+        }
+        let d = declared(&package(None, &[("npm", Some("not a range"))])).unwrap();
+        assert_eq!(d.major, GATED_MAJOR - 1);
+        // Several npm entries: the lowest counts, not the first.
+        let d = declared(&package(
+            None,
+            &[("npm", Some(">=12")), ("npm", Some("^10.9.0"))],
+        ))
+        .unwrap();
+        assert_eq!(d.major, 10);
     }
 
     #[test]

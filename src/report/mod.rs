@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::advisories::evidence::Summary as AdvisorySummary;
+use crate::advisories::evidence::{SourceKind as AdvisorySource, Summary as AdvisorySummary};
 use crate::diff::{BaseKind, Change};
 use crate::evidence::summary::{
     EntryTrust, EvidenceSummary, StateCounts, TrustCounts, VerifiedProvenance,
@@ -511,6 +511,32 @@ impl Summary {
     }
 }
 
+/// Why a lockfile's advisory lookups were unknown, when a database was in
+/// use (without one, the run's advisories note already says so): the most
+/// frequent reasons first, at most three.
+fn advisories_unknown(path: &std::path::Path, summary: &AdvisorySummary) -> Option<String> {
+    if summary.unknown == 0 || summary.database.source == AdvisorySource::None {
+        return None;
+    }
+    let mut reasons: Vec<(&String, &u64)> = summary.unknown_reasons.iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let shown: Vec<String> = reasons
+        .iter()
+        .take(3)
+        .map(|(reason, n)| format!("{reason} ({n})"))
+        .collect();
+    let more = match reasons.len().saturating_sub(3) {
+        0 => String::new(),
+        n => format!("; {n} other reasons"),
+    };
+    Some(format!(
+        "{}: advisories unknown for {} entries: {}{more}",
+        path.display(),
+        summary.unknown,
+        shown.join("; ")
+    ))
+}
+
 impl Report {
     /// Builds the report from audited lockfiles; in diff mode, `diff`
     /// names the base every lockfile was compared with, and their findings
@@ -542,6 +568,9 @@ impl Report {
                     "{}: registry evidence unknown for {unknown} entries{offline}",
                     a.lockfile.path.display(),
                 ));
+            }
+            if let Some(note) = advisories_unknown(&a.lockfile.path, &a.advisories) {
+                notes.push(note);
             }
             if let Some(i) = &a.installer {
                 let path = a.lockfile.path.display();
@@ -682,7 +711,7 @@ impl Report {
             )
         };
         let t = &e.trust;
-        format!(
+        let mut line = format!(
             "registry metadata {}; registry signatures {}; provenance {}; trust: {} staged, \
              {} trusted-publisher, {} provenance, {} signed, {} none, {} unknown",
             states(&e.registry),
@@ -694,7 +723,14 @@ impl Report {
             t.signed,
             t.none,
             t.unknown
-        )
+        );
+        if let Some(a) = &self.summary.advisories {
+            line.push_str(&format!(
+                "; advisories {} present, {} absent, {} unknown",
+                a.present, a.absent, a.unknown
+            ));
+        }
+        line
     }
 
     /// `--tarballs` only: what verifying the tarballs found, in words.

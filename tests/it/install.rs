@@ -16,7 +16,7 @@ use crate::util::lockproof;
 /// and lockproof both map them to the configured registry), except the
 /// `unresolved` ones, which have no `resolved` (npm's
 /// `omit-lockfile-registry-resolved`).
-fn project(pkgs: &[Pkg], unresolved: &[&str]) -> tempfile::TempDir {
+pub fn project(pkgs: &[Pkg], unresolved: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("dir");
     let deps: serde_json::Map<String, serde_json::Value> = pkgs
         .iter()
@@ -159,7 +159,7 @@ fn real_npm() -> Option<String> {
 /// reads no configuration or cache of this machine; no `npm_config_*`
 /// variable; and none of the CI markers npm (ci-info) keeps its update
 /// notifier quiet for, so that only what lockproof hands npm can.
-fn real_npm_env(home: &Path) -> Vec<(String, Option<PathBuf>)> {
+pub fn real_npm_env(home: &Path) -> Vec<(String, Option<PathBuf>)> {
     let mut env: Vec<(String, Option<PathBuf>)> = std::env::vars_os()
         .map(|(key, _)| key.to_string_lossy().into_owned())
         .filter(|key| key.to_ascii_lowercase().starts_with("npm_config_"))
@@ -204,7 +204,7 @@ fn install_with_real_npm(dir: &Path, home: &Path, reg: &FakeRegistry, npm_args: 
 }
 
 /// The requests npm (not lockproof) sent to the registry.
-fn npm_requests(reg: &FakeRegistry) -> Vec<String> {
+pub fn npm_requests(reg: &FakeRegistry) -> Vec<String> {
     reg.seen()
         .into_iter()
         .filter(|s| {

@@ -132,6 +132,26 @@ fn a_clean_lockfile_passes_with_every_signature_verified() {
 }
 
 #[test]
+fn an_unreachable_advisory_api_is_unknown_and_says_why() {
+    let key = TestKey::new(1);
+    let reg = signed_registry(&key);
+    let project = Project::new(&clean_lock());
+    // The harness points the OSV API at a closed port.
+    let (code, report, out) = project.audit(&reg, &[]);
+    assert_eq!(code, 0, "unknown advisories do not fail without --strict");
+    assert_eq!(report["summary"]["advisories"]["unknown"], 2);
+    assert_eq!(report["summary"]["advisories"]["absent"], 0);
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("advisories unknown for 2 entries: http://127.0.0.1:9/v1/querybatch"),
+        "{notes}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, _, _) = project.audit(&reg, &["--strict"]);
+    assert_eq!(code, 1, "--strict fails on unknown advisories");
+}
+
+#[test]
 fn each_registry_check_fires_on_its_case_only() {
     let key = TestKey::new(1);
     let stranger = TestKey::new(2);
@@ -525,11 +545,25 @@ fn cache_info_and_clean() {
         text.contains("files: 3"),
         "two packuments and one key set: {text}"
     );
+    assert!(text.contains("registry metadata: "), "{text}");
+    assert!(text.contains("advisories: "), "{text}");
+    // Every store goes, an older layout too, and nothing that is not
+    // lockproof's: --cache-dir may name a folder holding other things.
+    let cache_dir = std::path::Path::new(&cache);
+    std::fs::create_dir_all(cache_dir.join("v2/keys")).unwrap();
+    std::fs::create_dir_all(cache_dir.join("advisories/v1")).unwrap();
+    std::fs::write(cache_dir.join("advisories/v1/x.idx"), "x").unwrap();
+    std::fs::write(cache_dir.join("mine.txt"), "keep").unwrap();
+    std::fs::create_dir_all(cache_dir.join("vendor")).unwrap();
     let clean = lockproof()
         .args(["cache", "clean", "--cache-dir", &cache])
         .output()
         .unwrap();
     assert_eq!(clean.status.code(), Some(0));
+    let said = String::from_utf8_lossy(&clean.stdout);
+    assert!(said.contains("(an older lockproof's layout)"), "{said}");
+    assert!(!cache_dir.join("v2").exists() && !cache_dir.join("advisories").exists());
+    assert!(cache_dir.join("mine.txt").exists() && cache_dir.join("vendor").exists());
     let info = lockproof()
         .args(["cache", "info", "--cache-dir", &cache])
         .output()

@@ -110,6 +110,11 @@ impl Store {
         &self.dir
     }
 
+    /// Whether a state was ever saved (it may still fail to load).
+    pub fn has_state(&self) -> bool {
+        self.dir.join("state.json").exists()
+    }
+
     /// The cached state replayed from `bootstrap`, with the `wanted`
     /// targets; `Ok(None)` when nothing was ever saved.
     pub fn load(&self, bootstrap: &Trusted, wanted: &[&str]) -> Result<Option<Cached>, StoreError> {

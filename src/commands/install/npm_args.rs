@@ -17,7 +17,10 @@
 //!
 //! names compared as nopt compares them: any case, any number of leading
 //! dashes and of `no-` prefixes, unambiguous abbreviations. Refused: the
-//! options lockproof sets itself (and scoped registries), every shorthand (single-dash or not; the
+//! options lockproof sets itself (and scoped registries), npm's installer
+//! settings (`allow-git`, `dangerously-allow-all-scripts`, …) in any form
+//! but `--ignore-scripts` and `--strict-allow-scripts` (the audit judged
+//! scripts and sources by the project's settings), every shorthand (single-dash or not; the
 //! error names what npm would expand it to), `--`, and bare words (`npm
 //! ci` takes no package names; a value belongs in its option's argument).
 
@@ -25,6 +28,7 @@ use std::ffi::{OsStr, OsString};
 use std::path::Path;
 
 use super::npm_options::{Kind, OPTIONS, SHORTHANDS, VERSIONS};
+use crate::registry::npmrc::INSTALLER_KEYS;
 
 /// npm options lockproof sets itself, or that would install another
 /// project than the one audited (`prefix`): refused in any form.
@@ -118,6 +122,17 @@ pub(super) enum Why {
     /// `--no-name=VALUE`: npm reads the value as an argument of its own.
     #[error("a --no- option takes no value: give it bare, or as --name=VALUE")]
     NegatedValue,
+    /// An installer setting that would make npm run or fetch more than
+    /// the audit judged.
+    #[error(
+        "--{option} would change which install scripts npm runs or which sources it fetches after \
+         the audit judged them: set it in .npmrc, where lockproof reads it (only --ignore-scripts \
+         and --strict-allow-scripts are taken here)"
+    )]
+    Installer {
+        /// The option.
+        option: &'static str,
+    },
 }
 
 /// The value of one of lockproof's own npm settings.
@@ -259,6 +274,19 @@ fn read(arg: &str) -> Result<(), Why> {
         return Err(Why::Settled { option });
     }
     let option = resolve(&key);
+    if let Resolved::Option(name, _) = option
+        && loosens_installer(name, negated, value)
+    {
+        // Refused as a malformed argument first, where it is one.
+        read_value(option, negated, value)?;
+        return Err(Why::Installer { option: name });
+    }
+    read_value(option, negated, value)
+}
+
+/// Whether `value` (after `=`, if any) of `option` keeps the argument
+/// self-contained.
+fn read_value(option: Resolved, negated: bool, value: Option<&str>) -> Result<(), Why> {
     match value {
         None => match option {
             Resolved::Option(_, Kind::Boolean) => Ok(()),
@@ -282,6 +310,17 @@ fn read(arg: &str) -> Result<(), Why> {
             _ => Ok(()),
         },
     }
+}
+
+/// Whether `--option` (negated, with `value`) is one of npm's installer
+/// settings ([`INSTALLER_KEYS`]) in a form that may make npm run or fetch
+/// more than the audit judged: all but turning scripts off or strict.
+fn loosens_installer(option: &str, negated: bool, value: Option<&str>) -> bool {
+    if !INSTALLER_KEYS.contains(&option) {
+        return false;
+    }
+    let on = !negated && matches!(value, None | Some("true"));
+    !(on && matches!(option, "ignore-scripts" | "strict-allow-scripts"))
 }
 
 /// What an option name (any case, dashes and `no-` removed) names.

@@ -27,11 +27,18 @@ fn entry<'a>(l: &'a Lockfile, path: &str) -> &'a Entry {
 }
 
 fn npm(npmrc: &str) -> NpmConfig {
+    npm_with_user(npmrc, "")
+}
+
+/// The project's `.npmrc` and the user's.
+fn npm_with_user(project: &str, user: &str) -> NpmConfig {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join(".npmrc"), npmrc).unwrap();
+    std::fs::write(dir.path().join(".npmrc"), project).unwrap();
+    let user_file = dir.path().join("user-npmrc");
+    std::fs::write(&user_file, user).unwrap();
     NpmConfig::load(&Sources {
         project_dir: Some(dir.path()),
-        user_npmrc: None,
+        user_npmrc: Some(&user_file),
         env: &[],
         cli_registry: None,
     })
@@ -61,7 +68,11 @@ fn npm_11_runs_everything_unless_scripts_are_ignored() {
     let l = lockfile();
     let p = policy(11, &[("esbuild", Some(false))], "");
     assert!(runs(&p, &l, "node_modules/esbuild"));
-    let p = policy(11, &[], "ignore-scripts=true\n");
+    let p = ScriptPolicy::resolve(
+        &rules(11),
+        None,
+        &npm_with_user("", "ignore-scripts=true\n"),
+    );
     let Verdict::Blocked(why) = p.verdict(entry(&l, "node_modules/esbuild")) else {
         panic!()
     };
@@ -206,4 +217,146 @@ fn unreadable_allows_err_towards_running() {
     // Values other than true and false do nothing, as in npm.
     let p = policy(12, &[("esbuild", None)], "");
     assert!(!runs(&p, &l, "node_modules/esbuild"));
+}
+
+// Attacks: a pull request writes package.json, the lockfile and the
+// project's .npmrc so that lockproof calls a script blocked that npm 12
+// runs. Each expectation was checked against npm 12.2.3.
+
+const ATTACK_LOCK: &str = r#"{
+  "name": "p", "lockfileVersion": 3,
+  "packages": {
+    "": {"name": "p"},
+    "node_modules/enc": {"version": "1.0.0", "resolved": "https://registry.npmjs.org/%40s/enc/-/enc-1.0.0.tgz", "integrity": "sha512-AAAA", "hasInstallScript": true},
+    "node_modules/noscope": {"version": "1.0.0", "resolved": "https://registry.npmjs.org/x%2fnoscope/-/noscope-1.0.0.tgz", "integrity": "sha512-AAAA", "hasInstallScript": true},
+    "node_modules/built": {"version": "1.0.0", "resolved": "https://registry.npmjs.org/built/-/built-1.0.0+meta.tgz", "integrity": "sha512-AAAA", "hasInstallScript": true}
+  }
+}"#;
+
+fn attack_lockfile() -> Lockfile {
+    crate::lockfile::parse_bytes(Path::new("package-lock.json"), ATTACK_LOCK.as_bytes()).unwrap()
+}
+
+#[test]
+fn attack_dangerously_allow_all_scripts_in_any_word_npm_reads_as_true() {
+    let l = lockfile();
+    // npm keeps the string and JavaScript reads any but these as true; a
+    // variable is expanded after npm decides.
+    for value in ["yes", "1", "0", "FALSE", "on", "${LOCKPROOF_UNSET_VAR}"] {
+        let p = policy(12, &[], &format!("dangerously-allow-all-scripts={value}\n"));
+        assert!(runs(&p, &l, "node_modules/esbuild"), "{value}");
+    }
+    let p = policy(12, &[], "dangerously-allow-all-scripts[]=false\n");
+    assert!(runs(&p, &l, "node_modules/esbuild"), "a list");
+    for value in ["false", "null", "undefined", " false "] {
+        let p = policy(12, &[], &format!("dangerously-allow-all-scripts={value}\n"));
+        assert!(!runs(&p, &l, "node_modules/esbuild"), "{value}");
+    }
+}
+
+#[test]
+fn attack_allow_scripts_as_npmrc_list_lines() {
+    let l = lockfile();
+    let p = policy(12, &[], "allow-scripts[]=other\nallow-scripts[]=esbuild\n");
+    assert!(runs(&p, &l, "node_modules/esbuild"));
+    // A plain line after list lines joins the list.
+    let p = policy(12, &[], "allow-scripts[]=other\nallow-scripts=esbuild\n");
+    assert!(runs(&p, &l, "node_modules/esbuild"));
+}
+
+#[test]
+fn attack_a_package_json_policy_npm_drops_whole_leaves_npmrc_in_force() {
+    let l = lockfile();
+    for key in ["esbuild@^0.25.0", "esbuild@latest", " other"] {
+        let p = policy(12, &[(key, Some(true))], "allow-scripts=esbuild\n");
+        assert!(runs(&p, &l, "node_modules/esbuild"), "{key}");
+    }
+}
+
+#[test]
+fn attack_denies_npm_drops_or_never_matches_do_not_block() {
+    let l = lockfile();
+    for deny in [
+        " esbuild",
+        "esbuild ",
+        "esbuild@ ",
+        "esbuild@v0.25.0",
+        "esbuild@=0.25.0",
+        "esbuild@0.25.0+meta",
+    ] {
+        let p = policy(12, &[("esbuild", Some(true)), (deny, Some(false))], "");
+        assert!(runs(&p, &l, "node_modules/esbuild"), "{deny:?}");
+    }
+    // A plain deny still wins.
+    let p = policy(
+        12,
+        &[
+            ("esbuild", Some(true)),
+            ("esbuild@0.25.0 || 9.9.9", Some(false)),
+        ],
+        "",
+    );
+    assert!(!runs(&p, &l, "node_modules/esbuild"));
+}
+
+#[test]
+fn attack_allows_npm_reads_by_value_match() {
+    let l = lockfile();
+    for allow in ["esbuild@v0.25.0 || 9.9.9", "esbuild@0.25.0+meta || 9.9.9"] {
+        let p = policy(12, &[(allow, Some(true))], "");
+        assert!(runs(&p, &l, "node_modules/esbuild"), "{allow:?}");
+    }
+}
+
+#[test]
+fn attack_the_identity_is_the_url_as_npm_splits_it() {
+    let l = attack_lockfile();
+    // npm does not decode `%40`: the scope is not one, the name is `enc`.
+    let p = policy(12, &[("enc", Some(true)), ("@s/enc", Some(false))], "");
+    assert!(runs(&p, &l, "node_modules/enc"));
+    // `%2f` splits without an `@`: the name is `noscope`.
+    let p = policy(12, &[("noscope", Some(true))], "");
+    assert!(runs(&p, &l, "node_modules/noscope"));
+    // Build metadata is no part of npm's version.
+    let p = policy(12, &[("built@1.0.0", Some(true))], "");
+    assert!(runs(&p, &l, "node_modules/built"));
+}
+
+#[test]
+fn attack_a_name_deny_does_not_outweigh_an_allow_of_the_url() {
+    let l = lockfile();
+    let url = "https://registry.npmjs.org/esbuild/-/esbuild-0.25.0.tgz";
+    let p = policy(12, &[("esbuild", Some(false)), (url, Some(true))], "");
+    let Verdict::Runs(why) = p.verdict(entry(&l, "node_modules/esbuild")) else {
+        panic!()
+    };
+    assert!(why.contains("registry dependency"), "{why}");
+}
+
+#[test]
+fn attack_ignore_scripts_in_the_projects_npmrc_is_not_taken_on_trust() {
+    let l = lockfile();
+    for line in ["ignore-scripts=true\n", "ignore-scripts\n"] {
+        let p = policy(12, &[("esbuild", Some(true))], line);
+        assert!(runs(&p, &l, "node_modules/esbuild"), "{line}");
+        assert!(
+            p.notes()[0].contains("not taken on trust"),
+            "{:?}",
+            p.notes()
+        );
+    }
+    let p = ScriptPolicy::resolve(
+        &rules(11),
+        None,
+        &npm_with_user("ignore-scripts=false\n", "ignore-scripts=true\n"),
+    );
+    assert!(
+        runs(&p, &l, "node_modules/esbuild"),
+        "the project's file outranks"
+    );
+    let p = ScriptPolicy::resolve(&rules(11), None, &npm_with_user("", "ignore-scripts=yes\n"));
+    assert!(
+        !runs(&p, &l, "node_modules/esbuild"),
+        "the user's file counts"
+    );
 }

@@ -3,6 +3,7 @@
 
 use super::ini::*;
 use super::*;
+use base64::Engine as _;
 use std::fs;
 use tempfile::TempDir;
 

@@ -66,7 +66,9 @@ fn every_value_taking_option_is_refused_as_the_last_argument() {
 
 #[test]
 fn value_taking_options_are_accepted_as_name_equals_value() {
-    for name in value_options().filter(|name| settled(name).is_none()) {
+    for name in
+        value_options().filter(|name| settled(name).is_none() && !INSTALLER_KEYS.contains(name))
+    {
         assert_eq!(why(&format!("--{name}=x")), Ok(()), "{name}");
         assert_eq!(why(&format!("--{name}=")), Ok(()), "{name}");
         assert_eq!(why(&format!("--{name}=--")), Err(Why::DashValue), "{name}");
@@ -77,7 +79,7 @@ fn value_taking_options_are_accepted_as_name_equals_value() {
 
 #[test]
 fn flags_are_accepted_bare_and_negated_and_only_true_or_false_after_equals() {
-    for name in flags().filter(|name| settled(name).is_none()) {
+    for name in flags().filter(|name| settled(name).is_none() && !INSTALLER_KEYS.contains(name)) {
         for fine in [
             format!("--{name}"),
             format!("--no-{name}"),
@@ -92,6 +94,38 @@ fn flags_are_accepted_bare_and_negated_and_only_true_or_false_after_equals() {
             Err(Why::FlagValue { option: name })
         );
         assert_eq!(why(&format!("--{name}=--")), Err(Why::DashValue));
+    }
+}
+
+#[test]
+fn attack_installer_settings_that_run_or_fetch_more_are_refused() {
+    // The audit judged scripts and sources by the project's settings; an
+    // argument that loosens them would make npm act on what it did not
+    // judge.
+    for bad in [
+        "--dangerously-allow-all-scripts",
+        "--dangerously-allow-all-scripts=true",
+        "--dangerously=true",
+        "--no-ignore-scripts",
+        "--ignore-scripts=false",
+        "--allow-git=all",
+        "--allow-remote=all",
+        "--allow-file=none",
+        "--allow-scripts=esbuild",
+        "--no-strict-allow-scripts",
+    ] {
+        assert!(
+            matches!(why(bad), Err(Why::Installer { .. })),
+            "{bad}: {:?}",
+            why(bad)
+        );
+    }
+    for fine in [
+        "--ignore-scripts",
+        "--ignore-scripts=true",
+        "--strict-allow-scripts",
+    ] {
+        assert_eq!(why(fine), Ok(()), "{fine}");
     }
 }
 
