@@ -4,10 +4,13 @@ machine whose speed drifts slows both alike, and reports per command the
 median wall time and peak resident memory, and for each later command the
 median of the per-pair ratios against the first.
 
-Usage: interleave.py [--runs N] [--warmup N] [--json FILE] NAME=COMMAND...
+Usage: interleave.py [--runs N] [--warmup N] [--json FILE] [--max-exit N]
+                     [--prepare NAME=COMMAND]... NAME=COMMAND...
 Each COMMAND is split as a shell splits words (no shell runs it). Its
-output is discarded; an exit code above 1 (lockproof's and lockfile-lint's
-"error") stops the benchmark, since a crashed run times nothing.
+output is discarded; an exit code above --max-exit (default 1: lockproof's
+and lockfile-lint's "error") stops the benchmark, since a crashed run times
+nothing. A --prepare command for NAME runs, untimed, before each run of
+NAME (warmups too), e.g. to empty its caches; it must exit 0.
 """
 
 import argparse
@@ -20,7 +23,7 @@ import sys
 import time
 
 
-def run_once(argv):
+def run_once(argv, max_exit):
     """Wall seconds and peak RSS (MiB) of one run."""
     start = time.perf_counter()
     with open(os.devnull, "wb") as null:
@@ -28,7 +31,7 @@ def run_once(argv):
         _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
-    if code > 1 or code < 0:
+    if code > max_exit or code < 0:
         sys.exit(f"interleave: {shlex.join(argv)} exited {code}")
     # ru_maxrss is in KiB on Linux.
     return wall, usage.ru_maxrss / 1024
@@ -39,21 +42,35 @@ def main():
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--json")
+    parser.add_argument("--max-exit", type=int, default=1)
+    parser.add_argument("--prepare", action="append", default=[])
     parser.add_argument("commands", nargs="+")
-    args = parser.parse_args()
-    named = []
-    for item in args.commands:
+    args = parser.parse_intermixed_args()
+
+    def split(item):
         name, sep, command = item.partition("=")
         if not sep or not command:
             sys.exit(f"interleave: expected NAME=COMMAND, got {item!r}")
-        named.append((name, shlex.split(command)))
+        return name, shlex.split(command)
+
+    named = [split(item) for item in args.commands]
+    prepare = dict(split(item) for item in args.prepare)
+    unknown = set(prepare) - {name for name, _ in named}
+    if unknown:
+        sys.exit(f"interleave: --prepare for no command: {sorted(unknown)}")
+
+    def run(name, argv):
+        if name in prepare:
+            subprocess.run(prepare[name], check=True)
+        return run_once(argv, args.max_exit)
+
     for _ in range(args.warmup):
-        for _, argv in named:
-            run_once(argv)
+        for name, argv in named:
+            run(name, argv)
     results = {name: [] for name, _ in named}
     for _ in range(args.runs):
         for name, argv in named:
-            results[name].append(run_once(argv))
+            results[name].append(run(name, argv))
     first = named[0][0]
     report = {}
     width = max(len(n) for n, _ in named)
@@ -77,7 +94,7 @@ def main():
                 b / a for (a, _), (b, _) in zip(results[first], results[name])
             ]
             row["median_ratio_vs_" + first] = statistics.median(ratios)
-            line += f"  {name}/{first} = {statistics.median(ratios):.1f}x (median of pairs)"
+            line += f"  {name}/{first} = {statistics.median(ratios):.2f}x (median of pairs)"
         report[name] = row
         print(line)
     if args.json:

@@ -3,12 +3,18 @@
 //!
 //! A file lands in the store only after its bytes matched the lockfile, by
 //! a rename from a temporary file in the same folder, so a crash leaves no
-//! half-written tarball under a real name. Reads hash the file again: the
-//! store is a download cache, never a witness, and a file that no longer
-//! matches its name is deleted.
+//! half-written tarball under a real name, and read-only (on Unix): nothing
+//! in lockproof or npm writes to a stored file in place. Reads hash the
+//! file again: the store is a download cache, never a witness, and a file
+//! that no longer matches its name is deleted.
+//!
+//! A stored file is handed to another folder (npm's cache, for `install`)
+//! by [`open_hashed`] and [`Opened::place`]: its bytes are hashed through
+//! the very handle that is then linked or copied, so the new path holds the
+//! bytes just hashed, or nothing.
 
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -144,15 +150,165 @@ impl Store {
         Ok(Staged { path, file })
     }
 
-    /// Moves `staged`, whose bytes hash to `hash`, to its place.
+    /// Moves `staged`, whose bytes hash to `hash`, to its place, read-only.
     pub fn commit(&self, staged: Staged, hash: &Hash) -> io::Result<PathBuf> {
         let path = self.path_of(hash);
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir)?;
         }
+        make_read_only(&staged.file);
         fs::rename(&staged.path, &path)?;
         Ok(path)
     }
+}
+
+/// How [`Opened::place`] put the bytes at their new path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placed {
+    /// A hard link to the read-only file whose bytes were hashed.
+    Linked,
+    /// A copy, hashed again as it was written.
+    Copied,
+}
+
+/// Why [`Opened::place`] put nothing at the new path.
+#[derive(Debug, thiserror::Error)]
+pub enum PlaceError {
+    /// The new path exists already (nothing was written to it).
+    #[error("the new path exists already")]
+    Exists,
+    /// The file's bytes changed after they were hashed.
+    #[error("the file changed after it was hashed")]
+    Changed,
+    /// Reading the file or writing the new path failed.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// A file opened to be handed on, with the hash of its bytes as read
+/// through this handle.
+pub struct Opened {
+    file: File,
+    path: PathBuf,
+    hash: Hash,
+    size: u64,
+    /// Read-only, and on a system whose files [`Opened::place`] can tell
+    /// apart: only then may a link share its bytes.
+    linkable: bool,
+}
+
+/// Opens `path` and hashes its bytes with `algorithm`. On Unix the file is
+/// made read-only first (when lockproof owns it), so that after hashing
+/// only its owner's deliberate `chmod` or root can change its bytes.
+pub fn open_hashed(path: &Path, algorithm: Algorithm) -> io::Result<Opened> {
+    let mut file = File::open(path)?;
+    let linkable = file.metadata()?.is_file() && make_read_only(&file);
+    let (hash, size) = copy_hashing(&mut file, &mut io::sink(), algorithm)?;
+    Ok(Opened {
+        file,
+        path: path.to_owned(),
+        hash,
+        size,
+        linkable,
+    })
+}
+
+impl Opened {
+    /// The hash of the bytes read.
+    pub fn hash(&self) -> &Hash {
+        &self.hash
+    }
+
+    /// Their number.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Puts the hashed bytes at `dest`, which must not exist: a hard link
+    /// when the file is read-only and the link provably names the very
+    /// file that was hashed (same device and inode as the open handle: a
+    /// path swapped for another file since is never linked); else a copy
+    /// from the open handle, hashed as it is written, and refused
+    /// ([`PlaceError::Changed`], `dest` removed) if the bytes changed since
+    /// they were hashed. Another filesystem, a filesystem without hard
+    /// links or a file of another user all end in a copy.
+    pub fn place(&mut self, dest: &Path) -> Result<Placed, PlaceError> {
+        if self.linkable && self.link(dest)? {
+            return Ok(Placed::Linked);
+        }
+        self.copy(dest)?;
+        Ok(Placed::Copied)
+    }
+
+    /// Links `dest` to the file; `false` when that was not possible or did
+    /// not give the file that was hashed (then `dest` is gone again).
+    #[cfg(unix)]
+    fn link(&self, dest: &Path) -> Result<bool, PlaceError> {
+        use std::os::unix::fs::MetadataExt as _;
+        match fs::hard_link(&self.path, dest) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(PlaceError::Exists),
+            Err(_) => return Ok(false),
+        }
+        let same = match (self.file.metadata(), fs::symlink_metadata(dest)) {
+            (Ok(hashed), Ok(linked)) => {
+                hashed.dev() == linked.dev() && hashed.ino() == linked.ino()
+            }
+            _ => false,
+        };
+        if !same {
+            fs::remove_file(dest)?;
+        }
+        Ok(same)
+    }
+
+    #[cfg(not(unix))]
+    fn link(&self, _dest: &Path) -> Result<bool, PlaceError> {
+        Ok(false)
+    }
+
+    fn copy(&mut self, dest: &Path) -> Result<(), PlaceError> {
+        self.file.seek(SeekFrom::Start(0))?;
+        let mut out = match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(dest)
+        {
+            Ok(out) => out,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(PlaceError::Exists),
+            Err(e) => return Err(e.into()),
+        };
+        let copied = copy_hashing(&mut self.file, &mut out, self.hash.algorithm);
+        drop(out);
+        let outcome = match copied {
+            Ok((hash, _)) if hash == self.hash => return Ok(()),
+            Ok(_) => PlaceError::Changed,
+            Err(e) => PlaceError::Io(e),
+        };
+        let _ = fs::remove_file(dest);
+        Err(outcome)
+    }
+}
+
+/// Takes the write permissions off `file` (Unix); whether it is read-only
+/// now. Elsewhere files stay as they are: a read-only file there could not
+/// be replaced or deleted by the store.
+#[cfg(unix)]
+fn make_read_only(file: &File) -> bool {
+    use std::os::unix::fs::PermissionsExt as _;
+    let Ok(metadata) = file.metadata() else {
+        return false;
+    };
+    let mode = metadata.permissions().mode();
+    mode & 0o7222 == 0
+        || file
+            .set_permissions(fs::Permissions::from_mode(mode & 0o555))
+            .is_ok()
+}
+
+#[cfg(not(unix))]
+fn make_read_only(_file: &File) -> bool {
+    false
 }
 
 #[cfg(test)]
@@ -172,12 +328,123 @@ mod tests {
         assert_eq!(sri.strongest(), &hash);
         let path = store.commit(staged, &hash).expect("commit");
         assert_eq!(store.lookup(&hash), Some(path.clone()));
-        fs::write(&path, b"tampered").expect("write");
+        tamper(&path, b"tampered");
         assert_eq!(store.lookup(&hash), None, "a changed file is not served");
         assert!(!path.exists(), "and is deleted");
         let staged = store.stage().expect("stage");
         let temp = staged.path.clone();
         drop(staged);
         assert!(!temp.exists(), "an uncommitted file is removed");
+    }
+
+    /// Overwrites `path` as its owner could, write permission first.
+    fn tamper(path: &Path, bytes: &[u8]) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            fs::set_permissions(path, fs::Permissions::from_mode(0o644)).expect("chmod");
+        }
+        fs::write(path, bytes).expect("write");
+    }
+
+    /// A committed file holding `bytes`, and its hash.
+    fn stored(store: &Store, bytes: &[u8]) -> (PathBuf, Hash) {
+        let mut staged = store.stage().expect("stage");
+        let (hash, _) =
+            copy_hashing(&mut &bytes[..], &mut staged.file, Algorithm::Sha512).expect("copy");
+        let path = store.commit(staged, &hash).expect("commit");
+        (path, hash)
+    }
+
+    #[cfg(unix)]
+    fn inode(path: &Path) -> (u64, u64) {
+        use std::os::unix::fs::MetadataExt as _;
+        let m = fs::symlink_metadata(path).expect("metadata");
+        (m.dev(), m.ino())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn stored_files_are_read_only_and_placed_as_links_to_the_hashed_file() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::new(dir.path());
+        let (path, hash) = stored(&store, b"tarball");
+        let mode = |p: &Path| fs::metadata(p).expect("metadata").permissions().mode();
+        assert_eq!(mode(&path) & 0o222, 0, "no one may write to a stored file");
+        // A file of the store from before it was read-only becomes so.
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).expect("chmod");
+        let mut opened = open_hashed(&path, Algorithm::Sha512).expect("open");
+        assert_eq!(opened.hash(), &hash);
+        assert_eq!(opened.size(), 7);
+        assert_eq!(mode(&path) & 0o777, 0o444);
+        let dest = dir.path().join("linked");
+        assert_eq!(opened.place(&dest).expect("place"), Placed::Linked);
+        assert_eq!(inode(&dest), inode(&path), "one file, not a copy");
+        assert_eq!(fs::read(&dest).expect("read"), b"tarball");
+        assert!(matches!(opened.place(&dest), Err(PlaceError::Exists)));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_path_swapped_after_hashing_is_never_linked() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::new(dir.path());
+        let (path, _) = stored(&store, b"verified");
+        let mut opened = open_hashed(&path, Algorithm::Sha512).expect("open");
+        // Another file takes the stored file's name after it was hashed.
+        let other = dir.path().join("other");
+        fs::write(&other, b"swapped!").expect("write");
+        fs::rename(&other, &path).expect("rename");
+        let dest = dir.path().join("placed");
+        assert_eq!(opened.place(&dest).expect("place"), Placed::Copied);
+        assert_ne!(inode(&dest), inode(&path));
+        assert_eq!(
+            fs::read(&dest).expect("read"),
+            b"verified",
+            "the bytes hashed, read through the open handle"
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn another_filesystem_gets_a_copy() {
+        use std::os::unix::fs::MetadataExt as _;
+        let dir = tempfile::tempdir().expect("dir");
+        let Ok(other) = tempfile::tempdir_in("/dev/shm") else {
+            eprintln!("SKIPPED: no /dev/shm");
+            return;
+        };
+        let device = |p: &Path| fs::metadata(p).expect("metadata").dev();
+        if device(dir.path()) == device(other.path()) {
+            eprintln!("SKIPPED: /dev/shm is on the temporary folder's filesystem");
+            return;
+        }
+        let store = Store::new(dir.path());
+        let (path, _) = stored(&store, b"tarball");
+        let mut opened = open_hashed(&path, Algorithm::Sha512).expect("open");
+        let dest = other.path().join("placed");
+        assert_eq!(opened.place(&dest).expect("place"), Placed::Copied);
+        assert_eq!(fs::read(&dest).expect("read"), b"tarball");
+    }
+
+    #[test]
+    fn a_copy_of_bytes_changed_after_hashing_is_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::new(dir.path());
+        let (path, _) = stored(&store, b"verified");
+        let mut opened = open_hashed(&path, Algorithm::Sha512).expect("open");
+        // As on a filesystem without hard links: a copy.
+        opened.linkable = false;
+        tamper(&path, b"tampered");
+        let dest = dir.path().join("placed");
+        assert!(matches!(opened.place(&dest), Err(PlaceError::Changed)));
+        assert!(!dest.exists(), "nothing is left at the new path");
+        // Unchanged bytes are copied.
+        let (path, _) = stored(&store, b"intact");
+        let mut opened = open_hashed(&path, Algorithm::Sha512).expect("open");
+        opened.linkable = false;
+        assert_eq!(opened.place(&dest).expect("place"), Placed::Copied);
+        assert_eq!(fs::read(&dest).expect("read"), b"intact");
     }
 }

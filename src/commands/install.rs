@@ -10,11 +10,12 @@
 mod npm_args;
 mod npm_options;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 use std::process::Command as Process;
 
 use anyhow::{Context as _, Result, bail};
+use rayon::prelude::*;
 
 use super::ExitStatus;
 use super::audit::{audit_all, render};
@@ -23,8 +24,10 @@ use super::settings::{AuditSettings, cache_dir};
 use crate::cacache::{NpmCache, PackumentVersion, minimal_packument, packument_url};
 use crate::cli::InstallArgs;
 use crate::evidence::tarball::{Skip, VerifiedTarball};
-use crate::lockfile::{LOCKFILE_NAMES, PackageManager};
+use crate::integrity::Hash;
+use crate::lockfile::{self, IntegrityField, LOCKFILE_NAMES, PackageManager};
 use crate::registry::npmrc::NpmConfig;
+use crate::store::Placed;
 
 /// Runs `lockproof install`.
 pub(super) fn run(args: &InstallArgs) -> Result<ExitStatus> {
@@ -79,7 +82,44 @@ pub(super) fn run(args: &InstallArgs) -> Result<ExitStatus> {
                 .map_or_else(|| "npm".to_owned(), |i| format!("npm {}", i.rules.major))
         );
     }
-    let done = audit_all(&settings)?;
+    let cache_root = cache_dir(args.audit.cache_dir.as_deref())
+        .context("no cache folder: set --cache-dir or HOME")?;
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    // Absolute: npm runs in the project folder.
+    let npm_cache = std::path::absolute(
+        cache_root
+            .join("install")
+            .join(format!("{}-{nonce}", std::process::id())),
+    )
+    .context("cannot resolve the cache folder")?;
+    // Made before the audit, so that its folders are made while the audit
+    // waits on the network; bytes go in only once the audit passed.
+    create_fresh(&npm_cache)?;
+    let cache = NpmCache::new(&npm_cache);
+    let outcome = audit_then_install(args, &settings, &cache);
+    let _ = cache.remove();
+    // Gone once no other install runs.
+    if let Some(parent) = npm_cache.parent() {
+        let _ = std::fs::remove_dir(parent);
+    }
+    outcome
+}
+
+/// Audits the project with every tarball verified; when that passes, fills
+/// `cache` (fresh, empty but for folders) and runs npm.
+fn audit_then_install(
+    args: &InstallArgs,
+    settings: &AuditSettings,
+    cache: &NpmCache,
+) -> Result<ExitStatus> {
+    let hashes = content_hashes(settings);
+    let done = std::thread::scope(|s| {
+        // Folders only: placing a tarball makes any that is missing.
+        s.spawn(|| cache.make_content_dirs(&hashes));
+        audit_all(settings)
+    })?;
     render(&done.report, &settings.output)?;
     if !done.report.passed {
         eprintln!("lockproof: the audit failed the policy: nothing was installed");
@@ -112,71 +152,74 @@ pub(super) fn run(args: &InstallArgs) -> Result<ExitStatus> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .to_path_buf();
-    let cache_root = cache_dir(args.audit.cache_dir.as_deref())
-        .context("no cache folder: set --cache-dir or HOME")?;
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    // Absolute: npm runs in the project folder.
-    let npm_cache = std::path::absolute(
-        cache_root
-            .join("install")
-            .join(format!("{}-{nonce}", std::process::id())),
-    )
-    .context("cannot resolve the cache folder")?;
     let npm = settings
         .projects
         .iter()
         .find(|p| p.lockfile == lockfile)
         .map(|p| &p.npm)
         .context("the audited lockfile has no settings")?;
-    let outcome = install(args, &project, &npm_cache, &verified, npm);
-    let _ = std::fs::remove_dir_all(&npm_cache);
-    // Gone once no other install runs.
-    if let Some(parent) = npm_cache.parent() {
-        let _ = std::fs::remove_dir(parent);
-    }
-    outcome
+    install(args, &project, cache, &verified, npm)
 }
 
-/// Fills the npm cache folder and runs npm; returns npm's exit code.
-fn install(
-    args: &InstallArgs,
-    project: &Path,
-    npm_cache: &PathBuf,
-    verified: &[VerifiedTarball],
-    npm: &NpmConfig,
-) -> Result<ExitStatus> {
-    // A folder of this run's own: created here, never one that was
-    // already there (whatever it held, npm would read it).
-    if let Some(parent) = npm_cache.parent() {
+/// The digests npm's cache keeps the content of the lockfiles' entries
+/// under (those of each integrity's strongest algorithm), known before the
+/// audit. A lockfile that cannot be read gives none: the audit says why.
+fn content_hashes(settings: &AuditSettings) -> Vec<Hash> {
+    settings
+        .projects
+        .iter()
+        .filter_map(|p| {
+            let bytes = std::fs::read(&p.lockfile).ok()?;
+            lockfile::parse_as(p.manager, &p.lockfile, &bytes).ok()
+        })
+        .flat_map(|lockfile| lockfile.entries)
+        .filter_map(|entry| match entry.integrity {
+            IntegrityField::Valid(integrity) => Some(integrity),
+            _ => None,
+        })
+        .flat_map(|integrity| {
+            let strongest = integrity.strongest().algorithm;
+            integrity
+                .hashes()
+                .iter()
+                .filter(|h| h.algorithm == strongest)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Creates the folder `path` for this run alone: never one that was
+/// already there (whatever it held, npm would read it), nor through a
+/// link planted under its name; on Unix readable by its owner only.
+fn create_fresh(path: &Path) -> Result<()> {
+    if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
-    std::fs::create_dir(npm_cache)
-        .with_context(|| format!("cannot create the npm cache folder {}", npm_cache.display()))?;
-    let cache = NpmCache::new(npm_cache);
-    // npm reads local tarballs (`file:`) from the project, where they were
-    // just verified, not from its cache.
-    let mut placed = 0;
-    for v in verified.iter().filter(|v| v.url.scheme() != "file") {
-        placed += 1;
-        let bytes = std::fs::read(&v.path)
-            .with_context(|| format!("{:?}: cannot read {}", v.spec, v.path.display()))?;
-        cache
-            .put(v.url.as_str(), &v.integrity, &bytes)
-            .with_context(|| {
-                format!(
-                    "{}: cannot write to the npm cache folder {}",
-                    v.spec,
-                    npm_cache.display()
-                )
-            })?;
-    }
-    put_packuments(&cache, verified, npm)?;
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(path)
+        .with_context(|| format!("cannot create the npm cache folder {}", path.display()))
+}
+
+/// Fills the fresh npm cache folder and runs npm; returns npm's exit code.
+fn install(
+    args: &InstallArgs,
+    project: &Path,
+    cache: &NpmCache,
+    verified: &[VerifiedTarball],
+    npm: &NpmConfig,
+) -> Result<ExitStatus> {
+    let npm_cache = cache.root();
+    let (linked, copied) = fill(cache, verified)?;
+    put_packuments(cache, verified, npm)?;
     eprintln!(
-        "lockproof: {} verified tarballs placed in {}; running {} ci --offline",
-        placed,
+        "lockproof: {} verified tarballs placed in {} ({linked} linked, {copied} copied); \
+         running {} ci --offline",
+        linked + copied,
         npm_cache.display(),
         args.npm.display()
     );
@@ -213,6 +256,47 @@ fn install(
     }
 }
 
+/// Puts each verified tarball npm fetches into `cache`, once per stored
+/// file: hashed again through the handle that is linked or copied, so npm
+/// gets the bytes hashed here or the install stops. npm reads an entry
+/// with `resolved` by its digest alone; an entry without it through the
+/// index entry for its URL, which is written for those only (once per
+/// URL). Local tarballs (`file:`) npm reads from the project, where they
+/// were just verified. Several at once: each waits mostly on the disk.
+/// Returns how many were linked and how many copied.
+fn fill(cache: &NpmCache, verified: &[VerifiedTarball]) -> Result<(usize, usize)> {
+    let mut files = BTreeSet::new();
+    let mut urls = BTreeSet::new();
+    let work: Vec<&VerifiedTarball> = verified
+        .iter()
+        .filter(|v| v.url.scheme() != "file")
+        .filter(|v| match v.unresolved {
+            Some(_) => urls.insert((&v.url, &v.path)),
+            None => files.insert(&v.path),
+        })
+        .collect();
+    let put = |v: &&VerifiedTarball| {
+        match v.unresolved {
+            Some(_) => cache.put_file(v.url.as_str(), &v.integrity, &v.path),
+            None => cache.put_content(&v.integrity, &v.path),
+        }
+        .with_context(|| {
+            format!(
+                "{}: cannot place its verified tarball in the npm cache folder {}",
+                v.spec,
+                cache.root().display()
+            )
+        })
+    };
+    let run = || work.par_iter().map(put).collect::<Result<Vec<Placed>>>();
+    let placed = match rayon::ThreadPoolBuilder::new().num_threads(8).build() {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
+    }?;
+    let linked = placed.iter().filter(|p| **p == Placed::Linked).count();
+    Ok((linked, placed.len() - linked))
+}
+
 /// For entries without `resolved`, npm reads the package's registry
 /// metadata before the tarball: a packument naming only the verified
 /// versions, each pointing at the URL its verified bytes are cached under,
@@ -237,4 +321,40 @@ fn put_packuments(cache: &NpmCache, verified: &[VerifiedTarball], npm: &NpmConfi
             })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_npm_cache_folder_is_always_a_new_one() {
+        let dir = tempfile::tempdir().expect("dir");
+        let fresh = dir.path().join("install").join("1-2");
+        create_fresh(&fresh).expect("a new folder");
+        assert!(fresh.is_dir());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&fresh)
+                .expect("metadata")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o700);
+        }
+        // Whatever is already under the name is never taken: a folder (its
+        // files would be npm's to read), a file, or a link to a folder.
+        assert!(create_fresh(&fresh).is_err());
+        let file = dir.path().join("install").join("file");
+        std::fs::write(&file, b"").expect("write");
+        assert!(create_fresh(&file).is_err());
+        #[cfg(unix)]
+        {
+            let elsewhere = dir.path().join("elsewhere");
+            std::fs::create_dir(&elsewhere).expect("mkdir");
+            let link = dir.path().join("install").join("link");
+            std::os::unix::fs::symlink(&elsewhere, &link).expect("symlink");
+            assert!(create_fresh(&link).is_err());
+        }
+    }
 }

@@ -75,7 +75,21 @@ pub fn collect(lockfile: &Lockfile, request: &Request<'_>, source: &dyn Source) 
         }
     }
     let wanted: BTreeMap<PackageKey, BTreeSet<String>> = packages.keys.iter().cloned().collect();
-    let fetched = source.packages(&wanted);
+    // The tarballs the lockfile alone names download while the registry is
+    // asked about the packages: both wait on the network.
+    let early = match request.tarballs {
+        Tarballs::Verify { machine } => {
+            tarball::lockfile_keys(lockfile, request.npm, machine, in_scope)
+        }
+        Tarballs::Skip => Vec::new(),
+    };
+    let (fetched, early) = std::thread::scope(|s| {
+        let tarballs = (!early.is_empty()).then(|| s.spawn(|| source.tarballs(&early)));
+        let fetched = source.packages(&wanted);
+        // A panicked worker fetched nothing: those are fetched below.
+        let early = tarballs.and_then(|t| t.join().ok()).unwrap_or_default();
+        (fetched, early)
+    });
     let registries: BTreeSet<&Url> = wanted.keys().map(|k| &k.registry).collect();
     let keys: BTreeMap<Url, RegistryKeys> = registries
         .into_iter()
@@ -134,11 +148,15 @@ pub fn collect(lockfile: &Lockfile, request: &Request<'_>, source: &dyn Source) 
             .iter()
             .flatten()
             .flatten()
+            .filter(|key| !early.contains_key(key))
             .cloned()
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let fetched = source.tarballs(&wanted);
+        let mut fetched = early;
+        if !wanted.is_empty() {
+            fetched.extend(source.tarballs(&wanted));
+        }
         evidence.tarballs = tarball::gather(&plan, &fetched);
     }
     evidence

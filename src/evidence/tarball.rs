@@ -124,6 +124,32 @@ pub fn plan(
         .collect()
 }
 
+/// The tarballs whose keys the lockfile alone decides, for the entries
+/// `in_scope` allows: every entry of [`plan`] but registry entries without
+/// `resolved` or without an integrity of their own, whose URL or identity
+/// comes from the version document. They can be fetched while the registry
+/// is asked about the packages; [`plan`] gives each of them the same key
+/// once the registry has answered.
+pub fn lockfile_keys(
+    lockfile: &Lockfile,
+    npm: &NpmConfig,
+    machine: Option<&Machine>,
+    in_scope: impl Fn(usize) -> bool,
+) -> Vec<TarballKey> {
+    let decided = |entry: &Entry| {
+        matches!(entry.integrity, IntegrityField::Valid(_))
+            && (entry.source != SourceKind::Registry || entry.url.is_some())
+    };
+    let keys: std::collections::BTreeSet<TarballKey> = plan(lockfile, &[], npm, machine)
+        .into_iter()
+        .zip(&lockfile.entries)
+        .enumerate()
+        .filter(|(i, (_, entry))| in_scope(*i) && decided(entry))
+        .filter_map(|(_, (planned, _))| planned?.ok())
+        .collect();
+    keys.into_iter().collect()
+}
+
 fn key_of(
     entry: &Entry,
     dist: RegistryDist<'_>,

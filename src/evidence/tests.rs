@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -48,12 +48,29 @@ struct Fake {
     attestations: BTreeMap<String, AttestationsOutcome>,
     tarballs: BTreeMap<String, TarballOutcome>,
     asked: Mutex<Vec<String>>,
+    /// Told of every question.
+    asking: Condvar,
+    /// Package records are answered only once a tarball was asked for (or
+    /// after a minute, so that a pipeline that never asks fails, not hangs).
+    packages_after_a_tarball: bool,
 }
 
 impl Fake {
     fn ask(&self, question: String) {
         if let Ok(mut asked) = self.asked.lock() {
             asked.push(question);
+        }
+        self.asking.notify_all();
+    }
+
+    /// Waits until a tarball was asked for, at most a minute.
+    fn wait_for_a_tarball(&self) {
+        if let Ok(asked) = self.asked.lock() {
+            let _ =
+                self.asking
+                    .wait_timeout_while(asked, std::time::Duration::from_secs(60), |a| {
+                        !a.iter().any(|q| q.starts_with("tarball"))
+                    });
         }
     }
 
@@ -67,6 +84,9 @@ impl Source for Fake {
         &self,
         wanted: &BTreeMap<PackageKey, BTreeSet<String>>,
     ) -> BTreeMap<PackageKey, PackageOutcome> {
+        if self.packages_after_a_tarball {
+            self.wait_for_a_tarball();
+        }
         wanted
             .iter()
             .map(|(key, versions)| {
@@ -553,6 +573,56 @@ fn tarballs_that_mismatch_or_fail_are_told_apart_and_only_changed_ones_are_fetch
     ));
     assert!(evidence.tarballs[2].is_none(), "unchanged: not fetched");
     assert!(!fake.asked().contains(&format!("tarball {}", url("c"))));
+}
+
+#[test]
+fn tarballs_the_lockfile_names_download_while_the_registry_is_asked() {
+    // `a` is locked with its URL; `b` without (npm's
+    // omit-lockfile-registry-resolved): its URL is the version document's.
+    let text = format!(
+        r#"{{"lockfileVersion": 3, "packages": {{
+            "node_modules/a": {{"version": "1.0.0", "resolved": "{REGISTRY}a/-/a-1.0.0.tgz", "integrity": "{SHA512_A}"}},
+            "node_modules/b": {{"version": "1.0.0", "integrity": "{SHA512_B}"}}}}}}"#
+    );
+    let lock =
+        lockfile::parse_bytes(Path::new("package-lock.json"), text.as_bytes()).expect("lockfile");
+    let url_a = format!("{MIRROR}a/-/a-1.0.0.tgz");
+    let url_b = format!("{MIRROR}b/-/b-1.0.0-dist.tgz");
+    let mut b = version(SHA512_B);
+    b.tarball = Some(url_b.clone());
+    let fake = Fake {
+        packages: BTreeMap::from([
+            ("a".to_string(), record(&[("1.0.0", version(SHA512_A))])),
+            ("b".to_string(), record(&[("1.0.0", b)])),
+        ]),
+        packages_after_a_tarball: true,
+        ..Fake::default()
+    };
+    let evidence = run_with(
+        MIRROR,
+        &lock,
+        &fake,
+        None,
+        &BTreeMap::new(),
+        Tarballs::Verify { machine: None },
+    );
+    let asked: Vec<String> = fake
+        .asked()
+        .into_iter()
+        // Key sets and advisories are asked for on their own schedule.
+        .filter(|q| !q.starts_with("keys") && !q.starts_with("advisories"))
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            format!("tarball {url_a}"),
+            "package a 1.0.0".to_string(),
+            "package b 1.0.0".to_string(),
+            format!("tarball {url_b}"),
+        ],
+        "a's tarball while the registry is asked, b's once it named the URL, each once"
+    );
+    assert_eq!(evidence.tarballs.len(), 2);
 }
 
 #[test]

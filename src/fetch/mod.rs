@@ -65,6 +65,9 @@ pub struct RegistrySource<'a> {
     store: Option<Store>,
     jobs: usize,
     progress: bool,
+    /// Where the bars draw: package records and tarballs are fetched at
+    /// the same time, each with its bar.
+    bars: indicatif::MultiProgress,
     limits: Limits,
     now: i64,
 }
@@ -92,6 +95,7 @@ impl<'a> RegistrySource<'a> {
             store: options.cache_dir.as_deref().map(Store::new),
             jobs: options.jobs.max(1),
             progress: options.progress,
+            bars: indicatif::MultiProgress::new(),
             limits: options.limits,
             now: options.now,
         })
@@ -132,7 +136,7 @@ impl<'a> RegistrySource<'a> {
     /// A progress bar for `total` items, when bars are shown and the
     /// network is used (offline runs are over before a bar would help).
     fn bar(&self, total: usize, kind: progress::Kind) -> Option<indicatif::ProgressBar> {
-        (self.progress && self.client.is_some()).then(|| progress::bar(total, kind))
+        (self.progress && self.client.is_some()).then(|| self.bars.add(progress::bar(total, kind)))
     }
 }
 

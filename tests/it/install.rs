@@ -238,6 +238,10 @@ fn a_tarball_that_differs_from_the_lockfile_installs_nothing() {
     assert!(stderr.contains("nothing was installed"), "{stderr}");
     assert!(!dir.path().join("npm-ran").exists(), "npm never ran");
     assert!(!dir.path().join("node_modules").exists());
+    assert!(
+        !dir.path().join("cache/install").exists(),
+        "the npm cache folder made for the install is gone"
+    );
 }
 
 #[test]
@@ -374,6 +378,14 @@ fn real_npm_installs_the_verified_tarballs_fully_offline_with_and_without_resolv
         .expect("lockproof runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // The two downloads are linked into npm's cache, not copied (the
+    // vendored tarball npm reads from the project).
+    let placed = if cfg!(unix) {
+        "(2 linked, 0 copied)"
+    } else {
+        "(0 linked, 2 copied)"
+    };
+    assert!(stderr.contains(placed), "{stderr}");
     for name in pkgs.iter().map(|p| p.name).chain(["vendored"]) {
         let manifest = dir
             .path()
@@ -536,4 +548,87 @@ fn real_npm_sends_no_request_at_all_during_lockproof_install() {
         "npm's update check reaches the fake registry: {asked:?}\n{}",
         String::from_utf8_lossy(&control.stderr)
     );
+}
+
+/// A stand-in npm that runs `body` with `$cache` set to the cache folder
+/// lockproof passes it and `$here` to the project folder, and succeeds.
+#[cfg(unix)]
+fn scripted_npm(dir: &Path, name: &str, body: &str) -> String {
+    use std::os::unix::fs::PermissionsExt as _;
+    let path = dir.join(name);
+    let script = format!(
+        "#!/bin/sh\nhere=$(dirname \"$0\")\n\
+         for a in \"$@\"; do case \"$a\" in --cache=*) cache=${{a#--cache=}};; esac; done\n\
+         {body}\nexit 0\n"
+    );
+    std::fs::write(&path, script).expect("write");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path.display().to_string()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_store_file_poisoned_through_npms_cache_is_detected_and_never_installed() {
+    let reg = FakeRegistry::start();
+    let pkgs = [Pkg::clean("good")];
+    serve(&reg, &pkgs);
+    let dir = project(&pkgs, &[]);
+    // A package script (here npm itself) writes through every tarball of
+    // npm's cache folder, after making it writable: with hard links that
+    // is lockproof's store.
+    let hostile = scripted_npm(
+        dir.path(),
+        "hostile-npm.sh",
+        "find \"$cache/_cacache/content-v2\" -type f | while read -r f; do\n\
+         chmod u+w \"$f\" && printf poisoned > \"$f\" && echo \"$f\" >> \"$here/poisoned\"\n\
+         done",
+    );
+    let out = install(dir.path(), &reg, &hostile, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("(1 linked, 0 copied)"), "{stderr}");
+    let poisoned = std::fs::read_to_string(dir.path().join("poisoned")).expect("npm wrote");
+    assert_eq!(poisoned.lines().count(), 1, "{poisoned}");
+    let store: Vec<PathBuf> = walk(&dir.path().join("cache/tarballs-v1/sha512"));
+    assert_eq!(store.len(), 1, "{store:?}");
+    assert_eq!(
+        std::fs::read(&store[0]).expect("read"),
+        b"poisoned",
+        "the link shared the store's file"
+    );
+    // The next install reads the store file again, finds it changed,
+    // downloads the tarball anew and hands npm only the verified bytes.
+    let copying = scripted_npm(
+        dir.path(),
+        "copying-npm.sh",
+        "cp -R \"$cache/_cacache/content-v2\" \"$here/seen\"",
+    );
+    let out = install(dir.path(), &reg, &copying, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let seen = walk(&dir.path().join("seen"));
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(std::fs::read(&seen[0]).expect("read"), pkgs[0].pinned);
+    assert_eq!(std::fs::read(&store[0]).expect("read"), pkgs[0].pinned);
+    let downloads = reg
+        .seen()
+        .iter()
+        .filter(|s| s.path.ends_with(".tgz"))
+        .count();
+    assert_eq!(downloads, 2, "the poisoned file was not trusted");
+}
+
+/// Every file under `dir`, at any depth.
+#[cfg(unix)]
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }

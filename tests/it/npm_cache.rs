@@ -15,6 +15,8 @@ use std::process::{Command, Output};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use lockproof::cacache::{self, NpmCache, PackumentVersion};
+use lockproof::integrity::Algorithm;
+use lockproof::store::{Placed, Store, copy_hashing};
 use lockproof::tarball::{self, Limits};
 
 const REGISTRY: &str = "http://127.0.0.1:9/";
@@ -356,4 +358,120 @@ fn npm_ci_offline_installs_entries_without_resolved_from_packuments() {
     };
     put_packuments(&elsewhere, &moved);
     fails_not_cached(&ci(&elsewhere, &[]), &format!("{REGISTRY}moved/"));
+}
+
+#[test]
+fn npm_ci_offline_reads_hard_linked_store_files_by_digest_and_never_writes_to_them() {
+    if !npm_available() {
+        println!("skipped: npm is not on PATH");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let userconfig = root.join("npmrc");
+    fs::write(&userconfig, "").unwrap();
+    let bytes = pack(
+        root,
+        &userconfig,
+        "src",
+        r#"{"name":"lp-linked","version":"1.0.0","main":"index.js"}"#,
+        "from the store",
+    );
+    let integrity = sri(&bytes);
+    // The tarball in lockproof's store, as the audit leaves it.
+    let store = Store::new(&root.join("lockproof-cache"));
+    let mut staged = store.stage().unwrap();
+    let (hash, _) =
+        copy_hashing(&mut bytes.as_slice(), &mut staged.file, Algorithm::Sha512).unwrap();
+    let stored = store.commit(staged, &hash).unwrap();
+    let project = root.join("project");
+    fs::create_dir(&project).unwrap();
+    fs::write(
+        project.join("package.json"),
+        r#"{"name":"app","version":"1.0.0","dependencies":{"lp-linked":"1.0.0"}}"#,
+    )
+    .unwrap();
+    let lock = serde_json::json!({
+        "name": "app", "version": "1.0.0", "lockfileVersion": 3, "requires": true,
+        "packages": {
+            "": {"name": "app", "version": "1.0.0", "dependencies": {"lp-linked": "1.0.0"}},
+            "node_modules/lp-linked": {
+                "version": "1.0.0",
+                "resolved": format!("{REGISTRY}lp-linked/-/lp-linked-1.0.0.tgz"),
+                "integrity": integrity,
+            }
+        }
+    });
+    fs::write(project.join("package-lock.json"), lock.to_string()).unwrap();
+    let ci = |cache: &NpmCache| {
+        let _ = fs::remove_dir_all(project.join("node_modules"));
+        npm(
+            &project,
+            &userconfig,
+            &[
+                "ci",
+                "--offline",
+                "--ignore-scripts",
+                "--registry",
+                REGISTRY,
+                "--cache",
+                cache.root().to_str().unwrap(),
+            ],
+        )
+    };
+    let before = fs::metadata(&stored).unwrap();
+
+    // The content alone, linked: npm reads it by digest, with no index
+    // entry, and installs it.
+    let cache = NpmCache::new(root.join("cache"));
+    let placed = cache.put_content(&integrity, &stored).unwrap();
+    let installed = ci(&cache);
+    assert!(installed.status.success(), "{installed:?}");
+    assert_eq!(
+        fs::read_to_string(project.join("node_modules/lp-linked/index.js")).unwrap(),
+        "module.exports = 'from the store';\n"
+    );
+    assert!(!root.join("cache/_cacache/index-v5").exists());
+    // npm wrote nothing to the file it shares with the store.
+    let after = fs::metadata(&stored).unwrap();
+    assert_eq!(fs::read(&stored).unwrap(), bytes);
+    assert_eq!(after.modified().unwrap(), before.modified().unwrap());
+    assert!(
+        after.permissions().readonly(),
+        "stored files stay read-only"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        assert_eq!(placed, Placed::Linked);
+        let content = fs::metadata(cache.content_path(&hash)).unwrap();
+        assert_eq!((content.dev(), content.ino()), (after.dev(), after.ino()));
+    }
+
+    // Bytes changed after they were linked (through the link, so in the
+    // store too): npm checks what it reads and installs nothing, and the
+    // store no longer serves the file.
+    let changed = NpmCache::new(root.join("changed"));
+    changed.put_content(&integrity, &stored).unwrap();
+    let content = changed.content_path(&hash);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::set_permissions(&content, fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let mut evil = bytes.clone();
+    if let Some(last) = evil.last_mut() {
+        *last ^= 1;
+    }
+    fs::write(&content, &evil).unwrap();
+    let refused = ci(&changed);
+    assert!(!refused.status.success(), "{refused:?}");
+    assert!(!project.join("node_modules/lp-linked").exists());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("EINTEGRITY") || stderr.contains("ENOTCACHED"),
+        "{stderr}"
+    );
+    #[cfg(unix)]
+    assert_eq!(store.lookup(&hash), None);
 }

@@ -21,7 +21,13 @@
 //!   the index. Only when that read fails does it fetch the URL through
 //!   make-fetch-happen, which with `--offline` answers from the index entry
 //!   for the key or fails with `ENOTCACHED`. [`NpmCache::put`] writes both,
-//!   so either lookup finds the bytes.
+//!   so either lookup finds the bytes. [`NpmCache::put_file`] does the same
+//!   from a file of lockproof's tarball store, hard-linked where it can be:
+//!   cacache never writes to a content file in place (it writes a
+//!   temporary file, `wx`, and renames it over nothing: `moveFile` with
+//!   `overwrite: false`), and deletes one by unlinking it.
+//!   [`NpmCache::put_content`] writes the content alone, which is all such
+//!   an entry needs.
 //!
 //! A lockfile entry without `resolved` (npm's
 //! `omit-lockfile-registry-resolved`) takes another path, read from pacote
@@ -47,9 +53,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::integrity::{Algorithm, Hash, Integrity, IntegrityError};
+use crate::store::{self, PlaceError, Placed};
 
 /// The prefix make-fetch-happen puts before a URL to make its cache key.
 const KEY_PREFIX: &str = "make-fetch-happen:request-cache:";
@@ -111,6 +119,14 @@ pub enum CacheError {
         /// The error.
         source: io::Error,
     },
+    /// Reading the file to put failed.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: io::Error,
+    },
 }
 
 impl NpmCache {
@@ -154,25 +170,98 @@ impl NpmCache {
     /// of one bucket at once may lose one of the two lines, never corrupt
     /// the bucket.
     pub fn put(&self, url: &str, integrity: &str, bytes: &[u8]) -> Result<(), CacheError> {
-        let parsed = Integrity::parse(integrity).map_err(|source| CacheError::Integrity {
-            integrity: integrity.to_owned(),
-            source,
-        })?;
-        let algorithm = parsed.strongest().algorithm;
-        let actual = Hash::of(algorithm, bytes);
-        // A string may hold several digests of one algorithm; cacache
-        // looks under each, so the matching one is the one to use.
-        let hash = parsed
-            .hashes()
-            .iter()
-            .find(|h| **h == actual)
-            .ok_or_else(|| CacheError::Mismatch {
-                integrity: integrity.to_owned(),
-            })?;
+        let parsed = parse_integrity(integrity)?;
+        let actual = Hash::of(parsed.strongest().algorithm, bytes);
+        let hash = matching(&parsed, &actual, integrity)?;
         let key = request_key(url)?;
         self.write_atomically(&self.content_path(hash), bytes)?;
+        self.index_tarball(&key, url, hash, bytes.len() as u64)
+    }
+
+    /// [`NpmCache::put`] for the bytes of the file at `path`, a file of
+    /// lockproof's tarball store: hashed through the handle that is then
+    /// hard-linked into the cache (read-only, the very file hashed) where
+    /// the filesystem allows, else copied from that handle and hashed again
+    /// ([`store::Opened::place`]). Returns which. Bytes that do not match
+    /// `integrity`, or that change while being copied, are refused
+    /// ([`CacheError::Mismatch`]) and nothing is left at the content path.
+    /// The content is placed at its path directly (a link appears whole; a
+    /// copy is npm's to read only once every put is done, as for the fresh
+    /// folder of `lockproof install`); content already there is replaced
+    /// atomically.
+    pub fn put_file(&self, url: &str, integrity: &str, path: &Path) -> Result<Placed, CacheError> {
+        let key = request_key(url)?;
+        let (placed, hash, size) = self.place_content(integrity, path)?;
+        self.index_tarball(&key, url, &hash, size)?;
+        Ok(placed)
+    }
+
+    /// [`NpmCache::put_file`] without the index entry: enough for a
+    /// lockfile entry with both `resolved` and `integrity`, which pacote
+    /// reads by digest alone (see the module's documentation).
+    pub fn put_content(&self, integrity: &str, path: &Path) -> Result<Placed, CacheError> {
+        self.place_content(integrity, path)
+            .map(|(placed, _, _)| placed)
+    }
+
+    /// Places the content of `path` as [`NpmCache::put_file`] says; returns
+    /// how, the digest it is under and its size.
+    fn place_content(
+        &self,
+        integrity: &str,
+        path: &Path,
+    ) -> Result<(Placed, Hash, u64), CacheError> {
+        let parsed = parse_integrity(integrity)?;
+        let mut opened =
+            store::open_hashed(path, parsed.strongest().algorithm).map_err(|source| {
+                CacheError::Read {
+                    path: path.to_owned(),
+                    source,
+                }
+            })?;
+        let hash = matching(&parsed, opened.hash(), integrity)?.clone();
+        let dest = self.content_path(&hash);
+        let placed = match place_making_dirs(&mut opened, &dest) {
+            Err(PlaceError::Exists) => self.replace(&mut opened, &dest, integrity)?,
+            other => other.map_err(|e| placing_failed(e, &dest, integrity))?,
+        };
+        Ok((placed, hash, opened.size()))
+    }
+
+    /// Replaces the file at `dest` with the bytes of `opened`, atomically:
+    /// placed under a new name in the cache's `tmp` folder, then renamed.
+    fn replace(
+        &self,
+        opened: &mut store::Opened,
+        dest: &Path,
+        integrity: &str,
+    ) -> Result<Placed, CacheError> {
+        let tmp_dir = self.tmp_dir()?;
+        loop {
+            let tmp = temp_path(&tmp_dir);
+            match opened.place(&tmp) {
+                Ok(placed) => {
+                    move_into_place(&tmp, dest)?;
+                    return Ok(placed);
+                }
+                // Left by an earlier process with the same id.
+                Err(PlaceError::Exists) => {}
+                Err(e) => return Err(placing_failed(e, &tmp, integrity)),
+            }
+        }
+    }
+
+    /// Adds the index entry for a tarball fetched from `url`, whose
+    /// content is in place.
+    fn index_tarball(
+        &self,
+        key: &str,
+        url: &str,
+        hash: &Hash,
+        size: u64,
+    ) -> Result<(), CacheError> {
         let metadata = Metadata::new(url, now_ms(), &[], &[]);
-        self.append_index(&key, &[index_line(&key, hash, bytes.len(), &metadata)])
+        self.append_index(key, &[index_line(key, hash, size, &metadata)])
     }
 
     /// Stores `body`, a packument served at `url` (see [`packument_url`]),
@@ -212,7 +301,7 @@ impl NpmCache {
                 &[("accept", accept)],
                 &[("content-type", content_type)],
             );
-            index_line(&key, &hash, body.len(), &metadata)
+            index_line(&key, &hash, body.len() as u64, &metadata)
         });
         self.append_index(&key, &lines)
     }
@@ -237,31 +326,158 @@ impl NpmCache {
         self.write_atomically(&bucket, &contents)
     }
 
-    /// Writes `bytes` to a new file in the cache's `tmp` folder (as cacache
-    /// does, so the rename stays on one filesystem) and renames it to `dest`.
-    fn write_atomically(&self, dest: &Path, bytes: &[u8]) -> Result<(), CacheError> {
-        let io_err = |path: &Path| {
-            let path = path.to_owned();
-            move |source| CacheError::Io { path, source }
+    /// Makes the folders the content with each of `hashes` goes in, empty,
+    /// ahead of the puts (each folder takes a round trip to the disk; made
+    /// while something else waits, they cost nothing). Stops at the first
+    /// error; a put makes whatever folder is missing.
+    pub fn make_content_dirs(&self, hashes: &[Hash]) -> io::Result<()> {
+        let dirs: std::collections::BTreeSet<PathBuf> = hashes
+            .iter()
+            .filter_map(|h| self.content_path(h).parent().map(Path::to_path_buf))
+            .collect();
+        dirs.iter().try_for_each(fs::create_dir_all)
+    }
+
+    /// Removes the cache folder and everything in it. cacache fans files
+    /// out into two levels of small folders, and on some disks removing a
+    /// folder waits on the device (ext4 with online discard: milliseconds
+    /// each, seconds for one install's cache): the fan-out folders are
+    /// removed by several threads at once, then the rest.
+    pub fn remove(&self) -> io::Result<()> {
+        let cacache = self.cacache();
+        let mut fans = subfolders(&cacache.join("index-v5"));
+        for algorithm in subfolders(&cacache.join("content-v2")) {
+            fans.extend(subfolders(&algorithm));
+        }
+        let remove = || {
+            fans.par_iter().for_each(|fan| {
+                // Whatever is left, the last call below reports.
+                let _ = fs::remove_dir_all(fan);
+            });
         };
-        let tmp_dir = self.cacache().join("tmp");
-        fs::create_dir_all(&tmp_dir).map_err(io_err(&tmp_dir))?;
-        let (tmp, mut file) = new_temp_file(&tmp_dir).map_err(io_err(&tmp_dir))?;
+        match rayon::ThreadPoolBuilder::new().num_threads(8).build() {
+            Ok(pool) => pool.install(remove),
+            Err(_) => remove(),
+        }
+        fs::remove_dir_all(&self.root)
+    }
+
+    /// The cache's `tmp` folder (cacache's own, so that renames from it
+    /// stay on one filesystem), created.
+    fn tmp_dir(&self) -> Result<PathBuf, CacheError> {
+        let dir = self.cacache().join("tmp");
+        fs::create_dir_all(&dir).map_err(|source| CacheError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        Ok(dir)
+    }
+
+    /// Writes `bytes` to a new file in the cache's `tmp` folder and renames
+    /// it to `dest`.
+    fn write_atomically(&self, dest: &Path, bytes: &[u8]) -> Result<(), CacheError> {
+        let tmp_dir = self.tmp_dir()?;
+        let (tmp, mut file) = new_temp_file(&tmp_dir).map_err(|source| CacheError::Io {
+            path: tmp_dir.clone(),
+            source,
+        })?;
         // No fsync: the folder is rebuilt for each install, and npm checks
         // every byte it reads against the digest anyway.
         let written = file.write_all(bytes);
         drop(file);
-        let moved = written.and_then(|()| {
-            let parent = dest.parent().unwrap_or(dest);
-            fs::create_dir_all(parent)?;
-            fs::rename(&tmp, dest)
-        });
-        if moved.is_err() {
-            // Best effort: a stray temporary file is harmless to npm.
-            let _ = fs::remove_file(&tmp);
+        match written {
+            Ok(()) => move_into_place(&tmp, dest),
+            Err(source) => {
+                let _ = fs::remove_file(&tmp);
+                Err(CacheError::Io {
+                    path: dest.to_owned(),
+                    source,
+                })
+            }
         }
-        moved.map_err(io_err(dest))
     }
+}
+
+/// Places `opened` at `dest`, making its folders when they are missing
+/// (see [`NpmCache::make_content_dirs`]: usually they are not).
+fn place_making_dirs(opened: &mut store::Opened, dest: &Path) -> Result<Placed, PlaceError> {
+    match opened.place(dest) {
+        Err(PlaceError::Io(e)) if e.kind() == io::ErrorKind::NotFound => {
+            fs::create_dir_all(dest.parent().unwrap_or(dest))?;
+            opened.place(dest)
+        }
+        placed => placed,
+    }
+}
+
+/// The error for placing the bytes pinned by `integrity` at `at`.
+fn placing_failed(e: PlaceError, at: &Path, integrity: &str) -> CacheError {
+    match e {
+        PlaceError::Changed => CacheError::Mismatch {
+            integrity: integrity.to_owned(),
+        },
+        PlaceError::Exists => CacheError::Io {
+            path: at.to_owned(),
+            source: io::ErrorKind::AlreadyExists.into(),
+        },
+        PlaceError::Io(source) => CacheError::Io {
+            path: at.to_owned(),
+            source,
+        },
+    }
+}
+
+/// The folders in `dir` (not links to folders); none when it cannot be
+/// read.
+fn subfolders(dir: &Path) -> Vec<PathBuf> {
+    fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect()
+}
+
+/// Renames the temporary file `tmp` to `dest`; removes it if that fails
+/// (best effort: a stray temporary file is harmless to npm), or if `dest`
+/// was a link to the same file already (then renaming does nothing).
+fn move_into_place(tmp: &Path, dest: &Path) -> Result<(), CacheError> {
+    let moved =
+        fs::create_dir_all(dest.parent().unwrap_or(dest)).and_then(|()| fs::rename(tmp, dest));
+    if moved.is_err() || fs::symlink_metadata(tmp).is_ok() {
+        let _ = fs::remove_file(tmp);
+    }
+    moved.map_err(|source| CacheError::Io {
+        path: dest.to_owned(),
+        source,
+    })
+}
+
+/// `integrity`, parsed.
+fn parse_integrity(integrity: &str) -> Result<Integrity, CacheError> {
+    Integrity::parse(integrity).map_err(|source| CacheError::Integrity {
+        integrity: integrity.to_owned(),
+        source,
+    })
+}
+
+/// The digest of `parsed` that `actual` (of its strongest algorithm, the
+/// one npm checks) matches. A string may hold several digests of one
+/// algorithm; cacache looks under each, so the matching one is the one to
+/// use.
+fn matching<'a>(
+    parsed: &'a Integrity,
+    actual: &Hash,
+    integrity: &str,
+) -> Result<&'a Hash, CacheError> {
+    parsed
+        .hashes()
+        .iter()
+        .find(|h| *h == actual)
+        .ok_or_else(|| CacheError::Mismatch {
+            integrity: integrity.to_owned(),
+        })
 }
 
 /// make-fetch-happen's cache key for a request to `url`.
@@ -406,13 +622,13 @@ impl<'a> Metadata<'a> {
 /// is the content `hash`. For a tarball no header is needed: npm sends no
 /// `Accept` for one (so none is stored), and needs no response header to
 /// answer offline.
-fn index_line(key: &str, hash: &Hash, size: usize, metadata: &Metadata<'_>) -> String {
+fn index_line(key: &str, hash: &Hash, size: u64, metadata: &Metadata<'_>) -> String {
     #[derive(Serialize)]
     struct Entry<'a> {
         key: &'a str,
         integrity: String,
         time: u64,
-        size: usize,
+        size: u64,
         metadata: &'a Metadata<'a>,
     }
     let entry = Entry {
@@ -442,12 +658,18 @@ fn now_ms() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
+/// A name in `dir` unique to this process (an earlier process with the
+/// same id may have left it).
+fn temp_path(dir: &Path) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    dir.join(format!("lockproof-{}-{n}", std::process::id()))
+}
+
 /// Creates a file that did not exist, under a name unique to this process.
 fn new_temp_file(dir: &Path) -> io::Result<(PathBuf, File)> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
     loop {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = dir.join(format!("lockproof-{}-{n}", std::process::id()));
+        let path = temp_path(dir);
         match OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(file) => return Ok((path, file)),
             // Left by an earlier process with the same id.
@@ -458,295 +680,4 @@ fn new_temp_file(dir: &Path) -> io::Result<(PathBuf, File)> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    // Expected values below were printed by npm 11's own cacache and
-    // make-fetch-happen functions (bucketPath, contentPath, hashEntry,
-    // cacheKey) for the same inputs.
-    const MS_URL: &str = "https://registry.npmjs.org/ms/-/ms-2.1.3.tgz";
-    const MS_SHA512: &str = "sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==";
-
-    fn relative(cache: &NpmCache, path: &Path) -> String {
-        path.strip_prefix(cache.root())
-            .unwrap()
-            .to_string_lossy()
-            .into_owned()
-    }
-
-    #[test]
-    fn paths_match_cacache() {
-        let cache = NpmCache::new("/c");
-        let key = request_key(MS_URL).unwrap();
-        assert_eq!(key, format!("make-fetch-happen:request-cache:{MS_URL}"));
-        assert_eq!(
-            relative(&cache, &cache.index_path(&key)),
-            "_cacache/index-v5/21/a7/bd8af8e4938b9fee217abddb09ce52db330434e323c828aeabe5bd909ae7"
-        );
-        let hash = Integrity::parse(MS_SHA512).unwrap().strongest().clone();
-        assert_eq!(
-            relative(&cache, &cache.content_path(&hash)),
-            "_cacache/content-v2/sha512/e8/59/73b9b4cb646dc9d9afcd542025784863ceae68c601f268253dc985ef70bb2fa1568726afece715c8ebf5d73fab73ed1f7100eb479d23bfb57b45dd645394"
-        );
-        let sha1 = Integrity::parse("sha1-7XlVVgKfRU5pQDKrd6MLfNwKRlM=").unwrap();
-        assert_eq!(
-            relative(&cache, &cache.content_path(sha1.strongest())),
-            "_cacache/content-v2/sha1/ed/79/5556029f454e694032ab77a30b7cdc0a4653"
-        );
-    }
-
-    #[test]
-    fn keys_drop_credentials_and_fragments_like_make_fetch_happen() {
-        let cases = [
-            (
-                "https://user:pw@Registry.NPMJS.org:443/@scope%2fpkg/-/pkg-1.0.0.tgz#frag",
-                "https://registry.npmjs.org/@scope%2fpkg/-/pkg-1.0.0.tgz",
-            ),
-            (
-                "http://127.0.0.1:80/a b/ü.tgz?x=1#y",
-                "http://127.0.0.1/a%20b/%C3%BC.tgz?x=1",
-            ),
-        ];
-        for (url, expected) in cases {
-            assert_eq!(request_key(url).unwrap(), format!("{KEY_PREFIX}{expected}"));
-        }
-        assert!(matches!(
-            request_key("not a url"),
-            Err(CacheError::BadUrl { .. })
-        ));
-    }
-
-    #[test]
-    fn index_line_hash_covers_the_json() {
-        let hash = Integrity::parse(MS_SHA512).unwrap().strongest().clone();
-        let metadata = Metadata::new(MS_URL, 1_700_000_000_000, &[], &[]);
-        let line = index_line("k", &hash, 2967, &metadata);
-        let (sum, json) = line.strip_prefix('\n').unwrap().split_once('\t').unwrap();
-        assert_eq!(sum, Hash::of(Algorithm::Sha1, json.as_bytes()).hex());
-        assert_eq!(
-            json,
-            format!(
-                r#"{{"key":"k","integrity":"{MS_SHA512}","time":1700000000000,"size":2967,"metadata":{{"time":1700000000000,"url":"{MS_URL}","reqHeaders":{{}},"resHeaders":{{}},"options":{{"compress":true}}}}}}"#
-            )
-        );
-        // cacache's hashEntry of a known string, to pin the hash itself.
-        assert_eq!(
-            Hash::of(Algorithm::Sha1, br#"{"key":"k","integrity":"sha512-x"}"#).hex(),
-            "c8f69a035fe05ba3b4fbde492eb5b9db8c33e73c"
-        );
-    }
-
-    fn sri(algorithm: Algorithm, bytes: &[u8]) -> String {
-        Hash::of(algorithm, bytes).to_string()
-    }
-
-    #[test]
-    fn put_writes_content_and_an_index_entry() {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = NpmCache::new(dir.path());
-        let bytes = b"pretend tarball";
-        let integrity = sri(Algorithm::Sha512, bytes);
-        cache.put(MS_URL, &integrity, bytes).unwrap();
-        cache.put(MS_URL, &integrity, bytes).unwrap();
-
-        let hash = Integrity::parse(&integrity).unwrap().strongest().clone();
-        assert_eq!(fs::read(cache.content_path(&hash)).unwrap(), bytes);
-        let key = request_key(MS_URL).unwrap();
-        let bucket = fs::read_to_string(cache.index_path(&key)).unwrap();
-        // Appended, as cacache appends: two valid lines, the last one wins.
-        let lines: Vec<&str> = bucket.split('\n').filter(|l| !l.is_empty()).collect();
-        assert_eq!(lines.len(), 2);
-        for line in lines {
-            let (sum, json) = line.split_once('\t').unwrap();
-            assert_eq!(sum, Hash::of(Algorithm::Sha1, json.as_bytes()).hex());
-            let entry: serde_json::Value = serde_json::from_str(json).unwrap();
-            assert_eq!(entry["key"], key.as_str());
-            assert_eq!(entry["integrity"], integrity.as_str());
-            assert_eq!(entry["size"], bytes.len());
-            assert_eq!(entry["metadata"]["url"], MS_URL);
-            assert_eq!(entry["metadata"]["options"]["compress"], true);
-            assert!(entry["time"].as_u64().unwrap() > 1_600_000_000_000);
-        }
-        // No temporary file is left behind.
-        assert_eq!(
-            fs::read_dir(dir.path().join("_cacache/tmp"))
-                .unwrap()
-                .count(),
-            0
-        );
-    }
-
-    #[test]
-    fn put_uses_the_strongest_matching_digest() {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = NpmCache::new(dir.path());
-        let bytes = b"old package";
-        // A sha1-only lockfile entry lands under sha1, as cacache puts it.
-        let old = sri(Algorithm::Sha1, bytes);
-        cache.put("https://r.test/old.tgz", &old, bytes).unwrap();
-        let hash = Integrity::parse(&old).unwrap().strongest().clone();
-        assert!(
-            cache
-                .content_path(&hash)
-                .starts_with(dir.path().join("_cacache/content-v2/sha1"))
-        );
-        assert!(cache.content_path(&hash).is_file());
-        // With several, the strongest decides, and among equals the match.
-        let other = sri(Algorithm::Sha512, b"something else");
-        let both = format!("{old} {other} {}", sri(Algorithm::Sha512, bytes));
-        cache.put("https://r.test/both.tgz", &both, bytes).unwrap();
-        let strong = Integrity::parse(&sri(Algorithm::Sha512, bytes)).unwrap();
-        assert!(cache.content_path(strong.strongest()).is_file());
-    }
-
-    #[test]
-    fn put_refuses_bytes_that_do_not_match() {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = NpmCache::new(dir.path());
-        let integrity = sri(Algorithm::Sha512, b"the real thing");
-        let err = cache.put(MS_URL, &integrity, b"an impostor").unwrap_err();
-        assert!(matches!(err, CacheError::Mismatch { .. }), "{err}");
-        // A weaker digest that matches does not vouch for the bytes.
-        let mixed = format!("{} {integrity}", sri(Algorithm::Sha1, b"an impostor"));
-        assert!(matches!(
-            cache.put(MS_URL, &mixed, b"an impostor"),
-            Err(CacheError::Mismatch { .. })
-        ));
-        assert!(matches!(
-            cache.put(MS_URL, "md5-abc", b""),
-            Err(CacheError::Integrity { .. })
-        ));
-        assert!(!dir.path().join("_cacache").exists());
-    }
-
-    #[test]
-    fn packument_urls_match_pacote() {
-        let url = |registry: &str, name: &str| {
-            packument_url(&url::Url::parse(registry).unwrap(), name)
-                .unwrap()
-                .to_string()
-        };
-        assert_eq!(
-            url("http://127.0.0.1:9/", "lp-demo"),
-            "http://127.0.0.1:9/lp-demo"
-        );
-        // Only the scope's slash is escaped, lower-case, as npa does.
-        assert_eq!(
-            url("http://127.0.0.1:9/", "@sc/pk"),
-            "http://127.0.0.1:9/@sc%2fpk"
-        );
-        // pacote strips every trailing slash, then adds one.
-        assert_eq!(
-            url("https://r.example/npm//", "@s/p"),
-            "https://r.example/npm/@s%2fp"
-        );
-        assert_eq!(url("https://r.example/npm", "a"), "https://r.example/npm/a");
-        // The key npm 11 wrote for its own request for @sc/pk.
-        assert_eq!(
-            request_key(&url("http://127.0.0.1:18761/", "@sc/pk")).unwrap(),
-            "make-fetch-happen:request-cache:http://127.0.0.1:18761/@sc%2fpk"
-        );
-        // The audit's URL agrees for a registry with one trailing slash, the
-        // form lockproof's npmrc reader gives.
-        let registry = url::Url::parse("https://r.example/npm/").unwrap();
-        for name in ["a", "@s/p"] {
-            assert_eq!(
-                packument_url(&registry, name).ok(),
-                crate::fetch::packument_url(&registry, name)
-            );
-        }
-    }
-
-    #[test]
-    fn minimal_packument_lists_each_version() {
-        let body = minimal_packument(
-            "@s/p",
-            [
-                PackumentVersion {
-                    version: "1.1.0",
-                    tarball: "http://r/@s/p/-/p-1.1.0.tgz",
-                    integrity: "sha512-b",
-                },
-                PackumentVersion {
-                    version: "1.0.0",
-                    tarball: "http://r/@s/p/-/p-1.0.0.tgz",
-                    integrity: "sha512-a",
-                },
-            ],
-        );
-        assert_eq!(
-            String::from_utf8(body).unwrap(),
-            concat!(
-                r#"{"name":"@s/p","versions":{"#,
-                r#""1.0.0":{"name":"@s/p","version":"1.0.0","dist":{"tarball":"http://r/@s/p/-/p-1.0.0.tgz","integrity":"sha512-a"}},"#,
-                r#""1.1.0":{"name":"@s/p","version":"1.1.0","dist":{"tarball":"http://r/@s/p/-/p-1.1.0.tgz","integrity":"sha512-b"}}}}"#
-            )
-        );
-    }
-
-    #[test]
-    fn put_packument_writes_an_entry_per_accept() {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = NpmCache::new(dir.path());
-        let url = "http://127.0.0.1:9/@sc%2fpk";
-        let body = br#"{"name":"@sc/pk","versions":{}}"#;
-        cache.put_packument(url, body).unwrap();
-
-        let integrity = sri(Algorithm::Sha512, body);
-        let hash = Integrity::parse(&integrity).unwrap().strongest().clone();
-        assert_eq!(fs::read(cache.content_path(&hash)).unwrap(), body);
-        let key = request_key(url).unwrap();
-        let bucket = fs::read_to_string(cache.index_path(&key)).unwrap();
-        let lines: Vec<&str> = bucket.split('\n').filter(|l| !l.is_empty()).collect();
-        let expected = [
-            (CORGI_ACCEPT, "application/vnd.npm.install-v1+json"),
-            (FULL_ACCEPT, "application/json"),
-        ];
-        assert_eq!(lines.len(), expected.len());
-        for (line, (accept, content_type)) in lines.iter().zip(expected) {
-            let (sum, json) = line.split_once('\t').unwrap();
-            assert_eq!(sum, Hash::of(Algorithm::Sha1, json.as_bytes()).hex());
-            let entry: serde_json::Value = serde_json::from_str(json).unwrap();
-            let time = entry["time"].as_u64().unwrap();
-            // The shape npm 11 itself wrote for its request of this
-            // packument from a live registry (less its `date` header).
-            assert_eq!(
-                entry,
-                serde_json::json!({
-                    "key": key,
-                    "integrity": integrity,
-                    "time": time,
-                    "size": body.len(),
-                    "metadata": {
-                        "time": time,
-                        "url": url,
-                        "reqHeaders": {"accept": accept},
-                        "resHeaders": {"content-type": content_type},
-                        "options": {"compress": true}
-                    }
-                })
-            );
-        }
-        // Another call appends: cacache keeps the newest per Accept.
-        cache.put_packument(url, b"{}").unwrap();
-        let bucket = fs::read_to_string(cache.index_path(&key)).unwrap();
-        assert_eq!(bucket.split('\n').filter(|l| !l.is_empty()).count(), 4);
-    }
-
-    #[test]
-    fn put_packument_refuses_what_is_not_a_json_object() {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = NpmCache::new(dir.path());
-        for body in [&b"[]"[..], b"not json", b"", br#"{"a":1} trailing"#] {
-            let err = cache
-                .put_packument("http://127.0.0.1:9/a", body)
-                .unwrap_err();
-            assert!(matches!(err, CacheError::Packument { .. }), "{err}");
-        }
-        assert!(matches!(
-            cache.put_packument("not a url", b"{}"),
-            Err(CacheError::BadUrl { .. })
-        ));
-        assert!(!dir.path().join("_cacache").exists());
-    }
-}
+mod tests;
