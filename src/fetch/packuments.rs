@@ -184,6 +184,7 @@ mod tests {
             store: None,
             jobs: 1,
             progress: false,
+            bars: indicatif::MultiProgress::new(),
             limits: crate::tarball::Limits::default(),
             now: 0,
         }
