@@ -291,14 +291,20 @@ impl Opened {
 }
 
 /// Takes the write permissions off `file` (Unix); whether it is read-only
-/// now. Elsewhere files stay as they are: a read-only file there could not
-/// be replaced or deleted by the store.
+/// now and lockproof's user owns it: the owner of a file can make it
+/// writable again at will, so a file of another user (a cache folder
+/// shared, or restored with its owners) is never linked, read-only or not.
+/// Elsewhere files stay as they are: a read-only file there could not be
+/// replaced or deleted by the store.
 #[cfg(unix)]
 fn make_read_only(file: &File) -> bool {
-    use std::os::unix::fs::PermissionsExt as _;
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
     let Ok(metadata) = file.metadata() else {
         return false;
     };
+    if metadata.uid() != rustix::process::geteuid().as_raw() {
+        return false;
+    }
     let mode = metadata.permissions().mode();
     mode & 0o7222 == 0
         || file
@@ -404,6 +410,50 @@ mod tests {
             b"verified",
             "the bytes hashed, read through the open handle"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_stored_name_that_is_a_symlink_is_copied_not_linked() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::new(dir.path());
+        let (path, hash) = stored(&store, b"verified");
+        // A planted link under the stored name, to a file with the right
+        // bytes that its planter keeps: a link to the name would link the
+        // symlink, whose target its planter can change at will.
+        let elsewhere = dir.path().join("elsewhere");
+        fs::rename(&path, &elsewhere).expect("rename");
+        std::os::unix::fs::symlink(&elsewhere, &path).expect("symlink");
+        let mut opened = open_hashed(&path, Algorithm::Sha512).expect("open");
+        assert_eq!(opened.hash(), &hash);
+        let dest = dir.path().join("placed");
+        assert_eq!(opened.place(&dest).expect("place"), Placed::Copied);
+        assert!(fs::symlink_metadata(&dest).expect("metadata").is_file());
+        assert_eq!(fs::read(&dest).expect("read"), b"verified");
+    }
+
+    /// A stored file of another user, read-only: its owner can make it
+    /// writable again whenever they like, so it is copied. Needs root to
+    /// give the file away.
+    #[cfg(unix)]
+    #[test]
+    fn a_read_only_file_of_another_user_is_copied_not_linked() {
+        use std::os::unix::fs::MetadataExt as _;
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::new(dir.path());
+        let (path, hash) = stored(&store, b"verified");
+        let nobody = 65534;
+        if std::os::unix::fs::chown(&path, Some(nobody), Some(nobody)).is_err() {
+            eprintln!("SKIPPED: cannot give a file to another user");
+            return;
+        }
+        assert_eq!(fs::metadata(&path).expect("metadata").uid(), nobody);
+        let mut opened = open_hashed(&path, Algorithm::Sha512).expect("open");
+        assert_eq!(opened.hash(), &hash);
+        let dest = dir.path().join("placed");
+        assert_eq!(opened.place(&dest).expect("place"), Placed::Copied);
+        assert_ne!(inode(&dest), inode(&path));
+        assert_eq!(fs::read(&dest).expect("read"), b"verified");
     }
 
     #[cfg(target_os = "linux")]
