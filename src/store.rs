@@ -122,10 +122,18 @@ impl Store {
     }
 
     /// The stored file for `hash`, when the store holds bytes that still
-    /// hash to it. A file that does not is deleted.
+    /// hash to it. A file that does not is deleted, and so is a name that
+    /// is no regular file (a planted device or pipe).
     pub fn lookup(&self, hash: &Hash) -> Option<PathBuf> {
         let path = self.path_of(hash);
-        let mut file = File::open(&path).ok()?;
+        let mut file = match open_regular(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
+                let _ = fs::remove_file(&path);
+                return None;
+            }
+            Err(_) => return None,
+        };
         match copy_hashing(&mut file, &mut io::sink(), hash.algorithm) {
             Ok((actual, _)) if actual == *hash => Some(path),
             _ => {
@@ -160,6 +168,23 @@ impl Store {
         fs::rename(&staged.path, &path)?;
         Ok(path)
     }
+}
+
+/// Opens `path` for reading when it is a regular file (through links);
+/// anything else is refused with [`io::ErrorKind::InvalidInput`]. A device
+/// or pipe planted under a stored name would never end (`/dev/zero`) or
+/// block the reader: looked at before it is opened, so that a pipe is not
+/// waited on, and again through the handle, for what took the name since.
+fn open_regular(path: &Path) -> io::Result<File> {
+    let not_a_file = || io::Error::new(io::ErrorKind::InvalidInput, "not a regular file");
+    if !fs::metadata(path)?.is_file() {
+        return Err(not_a_file());
+    }
+    let file = File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(not_a_file());
+    }
+    Ok(file)
 }
 
 /// How [`Opened::place`] put the bytes at their new path.
@@ -197,12 +222,13 @@ pub struct Opened {
     linkable: bool,
 }
 
-/// Opens `path` and hashes its bytes with `algorithm`. On Unix the file is
+/// Opens `path`, a regular file, and hashes its bytes with `algorithm`
+/// (see [`open_regular`]). On Unix the file is
 /// made read-only first (when lockproof owns it), so that after hashing
 /// only its owner's deliberate `chmod` or root can change its bytes.
 pub fn open_hashed(path: &Path, algorithm: Algorithm) -> io::Result<Opened> {
-    let mut file = File::open(path)?;
-    let linkable = file.metadata()?.is_file() && make_read_only(&file);
+    let mut file = open_regular(path)?;
+    let linkable = make_read_only(&file);
     let (hash, size) = copy_hashing(&mut file, &mut io::sink(), algorithm)?;
     Ok(Opened {
         file,
@@ -291,14 +317,20 @@ impl Opened {
 }
 
 /// Takes the write permissions off `file` (Unix); whether it is read-only
-/// now. Elsewhere files stay as they are: a read-only file there could not
-/// be replaced or deleted by the store.
+/// now and lockproof's user owns it: the owner of a file can make it
+/// writable again at will, so a file of another user (a cache folder
+/// shared, or restored with its owners) is never linked, read-only or not.
+/// Elsewhere files stay as they are: a read-only file there could not be
+/// replaced or deleted by the store.
 #[cfg(unix)]
 fn make_read_only(file: &File) -> bool {
-    use std::os::unix::fs::PermissionsExt as _;
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
     let Ok(metadata) = file.metadata() else {
         return false;
     };
+    if metadata.uid() != rustix::process::geteuid().as_raw() {
+        return false;
+    }
     let mode = metadata.permissions().mode();
     mode & 0o7222 == 0
         || file
@@ -404,6 +436,66 @@ mod tests {
             b"verified",
             "the bytes hashed, read through the open handle"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_stored_name_that_is_a_symlink_is_copied_not_linked() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::new(dir.path());
+        let (path, hash) = stored(&store, b"verified");
+        // A planted link under the stored name, to a file with the right
+        // bytes that its planter keeps: a link to the name would link the
+        // symlink, whose target its planter can change at will.
+        let elsewhere = dir.path().join("elsewhere");
+        fs::rename(&path, &elsewhere).expect("rename");
+        std::os::unix::fs::symlink(&elsewhere, &path).expect("symlink");
+        let mut opened = open_hashed(&path, Algorithm::Sha512).expect("open");
+        assert_eq!(opened.hash(), &hash);
+        let dest = dir.path().join("placed");
+        assert_eq!(opened.place(&dest).expect("place"), Placed::Copied);
+        assert!(fs::symlink_metadata(&dest).expect("metadata").is_file());
+        assert_eq!(fs::read(&dest).expect("read"), b"verified");
+    }
+
+    /// A device or pipe planted under a stored name (`/dev/zero` never ends,
+    /// a pipe blocks its reader) is not a stored file: never read as one.
+    #[cfg(unix)]
+    #[test]
+    fn a_stored_name_that_is_not_a_file_is_not_read() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::new(dir.path());
+        let (path, hash) = stored(&store, b"verified");
+        fs::remove_file(&path).expect("remove");
+        std::os::unix::fs::symlink("/dev/zero", &path).expect("symlink");
+        assert_eq!(store.lookup(&hash), None);
+        assert!(fs::symlink_metadata(&path).is_err(), "the link is deleted");
+        std::os::unix::fs::symlink("/dev/zero", &path).expect("symlink");
+        assert!(open_hashed(&path, Algorithm::Sha512).is_err());
+    }
+
+    /// A stored file of another user, read-only: its owner can make it
+    /// writable again whenever they like, so it is copied. Needs root to
+    /// give the file away.
+    #[cfg(unix)]
+    #[test]
+    fn a_read_only_file_of_another_user_is_copied_not_linked() {
+        use std::os::unix::fs::MetadataExt as _;
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::new(dir.path());
+        let (path, hash) = stored(&store, b"verified");
+        let nobody = 65534;
+        if std::os::unix::fs::chown(&path, Some(nobody), Some(nobody)).is_err() {
+            eprintln!("SKIPPED: cannot give a file to another user");
+            return;
+        }
+        assert_eq!(fs::metadata(&path).expect("metadata").uid(), nobody);
+        let mut opened = open_hashed(&path, Algorithm::Sha512).expect("open");
+        assert_eq!(opened.hash(), &hash);
+        let dest = dir.path().join("placed");
+        assert_eq!(opened.place(&dest).expect("place"), Placed::Copied);
+        assert_ne!(inode(&dest), inode(&path));
+        assert_eq!(fs::read(&dest).expect("read"), b"verified");
     }
 
     #[cfg(target_os = "linux")]

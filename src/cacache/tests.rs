@@ -438,3 +438,27 @@ fn put_file_copies_into_a_cache_on_another_filesystem() {
     assert!(cache.index_path(&request_key(MS_URL).unwrap()).exists());
     assert_eq!(fs::read(&file).unwrap(), bytes, "the store keeps its file");
 }
+
+#[cfg(unix)]
+#[test]
+fn put_content_replaces_a_link_planted_at_the_content_path_and_never_writes_through_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = b"verified";
+    let file = stored(&dir.path().join("store"), bytes);
+    let integrity = sri(Algorithm::Sha512, bytes);
+    let hash = Integrity::parse(&integrity).unwrap().strongest().clone();
+    let outside = dir.path().join("outside");
+    fs::write(&outside, b"the planter's file").unwrap();
+    for target in [outside.clone(), dir.path().join("dangling")] {
+        let cache = NpmCache::new(dir.path().join("cache"));
+        let content = cache.content_path(&hash);
+        fs::create_dir_all(content.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&target, &content).unwrap();
+        cache.put_content(&integrity, &file).unwrap();
+        assert!(fs::symlink_metadata(&content).unwrap().is_file());
+        assert_eq!(fs::read(&content).unwrap(), bytes);
+        assert!(!dir.path().join("dangling").exists(), "nothing made there");
+        cache.remove().unwrap();
+    }
+    assert_eq!(fs::read(&outside).unwrap(), b"the planter's file");
+}
