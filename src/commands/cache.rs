@@ -85,7 +85,7 @@ pub(super) fn run(args: &CacheArgs) -> Result<ExitStatus> {
     let parts = parts(&dir);
     match args.action {
         CacheAction::Info => {
-            let mut out = format!("cache: {}\n", dir.display());
+            let mut out = format!("cache: {}\n", escape::text(&dir.display().to_string()));
             let mut total = CacheInfo::default();
             for part in &parts {
                 let info = Cache::count(&part.dir);
@@ -94,25 +94,32 @@ pub(super) fn run(args: &CacheArgs) -> Result<ExitStatus> {
                 out.push_str(&format!(
                     "{}: {} ({} files, {} bytes)\n",
                     part.what,
-                    part.dir.display(),
+                    escape::text(&part.dir.display().to_string()),
                     info.files,
                     info.bytes
                 ));
             }
             out.push_str(&format!("files: {}\nbytes: {}\n", total.files, total.bytes));
-            write_stdout(&escape::text(&out))?;
+            write_stdout(&out)?;
         }
         CacheAction::Clean => {
             let mut out = String::new();
             for part in parts.iter().filter(|p| p.dir.exists()) {
                 std::fs::remove_dir_all(&part.dir)
                     .with_context(|| format!("{}: cannot delete it", part.dir.display()))?;
-                out.push_str(&format!("removed {} ({})\n", part.dir.display(), part.what));
+                out.push_str(&format!(
+                    "removed {} ({})\n",
+                    escape::text(&part.dir.display().to_string()),
+                    part.what
+                ));
             }
             if out.is_empty() {
-                out = format!("nothing to remove in {}\n", dir.display());
+                out = format!(
+                    "nothing to remove in {}\n",
+                    escape::text(&dir.display().to_string())
+                );
             }
-            write_stdout(&escape::text(&out))?;
+            write_stdout(&out)?;
         }
     }
     Ok(ExitStatus::Pass)

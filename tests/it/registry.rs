@@ -547,6 +547,13 @@ fn cache_info_and_clean() {
     );
     assert!(text.contains("registry metadata: "), "{text}");
     assert!(text.contains("advisories: "), "{text}");
+    // One line per store, as a person reads it (not one escaped line).
+    assert!(!text.contains("\\u{a}"), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("files: 3"))
+            && text.lines().any(|l| l.starts_with("registry metadata: ")),
+        "{text}"
+    );
     // Every store goes, an older layout too, and nothing that is not
     // lockproof's: --cache-dir may name a folder holding other things.
     let cache_dir = std::path::Path::new(&cache);
@@ -562,6 +569,10 @@ fn cache_info_and_clean() {
     assert_eq!(clean.status.code(), Some(0));
     let said = String::from_utf8_lossy(&clean.stdout);
     assert!(said.contains("(an older lockproof's layout)"), "{said}");
+    assert!(
+        said.lines().count() > 1 && !said.contains("\\u{a}"),
+        "one line per removed store: {said}"
+    );
     assert!(!cache_dir.join("v2").exists() && !cache_dir.join("advisories").exists());
     assert!(cache_dir.join("mine.txt").exists() && cache_dir.join("vendor").exists());
     let info = lockproof()
@@ -569,6 +580,27 @@ fn cache_info_and_clean() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&info.stdout).contains("files: 0"));
+}
+
+#[test]
+fn cache_info_escapes_a_hostile_cache_folder_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("c\n::add-mask::x\u{1b}[31m");
+    let info = lockproof()
+        .args(["cache", "info", "--cache-dir"])
+        .arg(&cache)
+        .output()
+        .unwrap();
+    assert_eq!(info.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        !text.lines().any(|l| l.starts_with("::")) && !text.contains('\u{1b}'),
+        "{text}"
+    );
+    assert!(
+        text.starts_with("cache: ") && text.contains(r"\u{a}::add-mask::"),
+        "{text}"
+    );
 }
 
 /// The secret a hostile `.npmrc` tries to exfiltrate, as CI would hold it.
