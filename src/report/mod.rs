@@ -527,12 +527,12 @@ fn advisories_unknown(path: &std::path::Path, summary: &AdvisorySummary) -> Opti
         .collect();
     let more = match reasons.len().saturating_sub(3) {
         0 => String::new(),
-        n => format!("; {n} other reasons"),
+        n => format!("; {}", count(n, "other reason", "other reasons")),
     };
     Some(format!(
-        "{}: advisories unknown for {} entries: {}{more}",
+        "{}: advisories unknown for {}: {}{more}",
         path.display(),
-        summary.unknown,
+        entries(usize::try_from(summary.unknown).unwrap_or(usize::MAX)),
         shown.join("; ")
     ))
 }
@@ -565,8 +565,9 @@ impl Report {
                     ""
                 };
                 notes.push(format!(
-                    "{}: registry evidence unknown for {unknown} entries{offline}",
+                    "{}: registry evidence unknown for {}{offline}",
                     a.lockfile.path.display(),
+                    entries(unknown),
                 ));
             }
             if let Some(note) = advisories_unknown(&a.lockfile.path, &a.advisories) {
@@ -658,8 +659,6 @@ impl Report {
     /// shown`; `shown` escapes the base for the output format.
     pub fn diff_line(&self, shown: impl Fn(&str) -> String) -> Option<String> {
         let (base, totals) = (self.diff.as_ref()?, self.summary.diff?);
-        let count =
-            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         Some(format!(
             "diff against {}: {} added or changed, {} on unchanged entries not shown",
             shown(&base.base),
@@ -692,12 +691,8 @@ impl Report {
         } else {
             format!("FAIL: {} failing the policy", s.failing)
         };
-        let files = if s.lockfiles == 1 {
-            "1 lockfile".to_string()
-        } else {
-            format!("{} lockfiles", s.lockfiles)
-        };
-        format!("{verdict} - {found} in {files}, {} entries", s.entries)
+        let files = count(s.lockfiles, "lockfile", "lockfiles");
+        format!("{verdict} - {found} in {files}, {}", entries(s.entries))
     }
 
     /// Evidence states, as `registry 104 present, 0 absent, 0 unknown;
@@ -766,5 +761,25 @@ impl Report {
             .map(|(k, n)| format!("{n} {k}"))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+/// `n` things, in words: "1 entry", "2 entries".
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `n` entries, in words.
+pub(crate) fn entries(n: usize) -> String {
+    count(n, "entry", "entries")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_read_as_words() {
+        assert_eq!(super::entries(1), "1 entry");
+        assert_eq!(super::entries(0), "0 entries");
+        assert_eq!(super::count(2, "lockfile", "lockfiles"), "2 lockfiles");
     }
 }

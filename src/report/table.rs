@@ -117,10 +117,10 @@ pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
         style.line(
             &mut out,
             &format!(
-                "{} (lockfileVersion {}, {} entries, fail-on {})",
+                "{} (lockfileVersion {}, {}, fail-on {})",
                 text(&style.path(&l.path)),
                 l.lockfile_version,
-                l.entries,
+                super::entries(l.entries),
                 l.fail_on
             ),
         );
