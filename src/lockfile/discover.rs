@@ -10,6 +10,7 @@
 //! alone is an error (lockproof cannot read it, and must not pass a folder
 //! whose lockfile it did not read).
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use super::format::PackageManager;
@@ -56,7 +57,7 @@ pub fn discover(path: &Path) -> Result<Vec<Located>, LockfileError> {
     if path.is_file() {
         let manager = match manager_by_name(path)? {
             Some(manager) => manager,
-            None => sniff(&read(path)?),
+            None => sniff(&head(path)?),
         };
         return Ok(vec![Located {
             path: path.to_path_buf(),
@@ -135,6 +136,22 @@ const SNIFF_LEN: usize = 4096;
 
 /// The first bytes of every `bun.lockb`.
 const BUN_BINARY_MAGIC: &[u8] = b"#!/usr/bin/env bun\nbun-lockfile-format";
+
+/// The first [`SNIFF_LEN`] bytes of `path`: all [`sniff`] looks at, and
+/// lockfiles run to megabytes.
+fn head(path: &Path) -> Result<Vec<u8>, LockfileError> {
+    let io = |source| LockfileError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut bytes = Vec::with_capacity(SNIFF_LEN);
+    std::fs::File::open(path)
+        .map_err(io)?
+        .take(SNIFF_LEN as u64)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    Ok(bytes)
+}
 
 fn read(path: &Path) -> Result<Vec<u8>, LockfileError> {
     std::fs::read(path).map_err(|source| LockfileError::Io {
@@ -219,6 +236,22 @@ mod tests {
         std::fs::remove_file(dir.path().join("npm-shrinkwrap.json")).unwrap();
         let found = discover(dir.path()).unwrap();
         assert_eq!(names(&found)[0].0, "package-lock.json");
+    }
+
+    #[test]
+    fn a_file_of_another_name_is_sniffed_from_its_first_bytes_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("base.lock");
+        let mut text = "# yarn lockfile v1\n".to_string();
+        while text.len() < 4 * SNIFF_LEN {
+            text.push_str("\"a@^1.0.0\":\n  version \"1.0.0\"\n");
+        }
+        std::fs::write(&copy, &text).unwrap();
+        assert_eq!(names(&discover(&copy).unwrap())[0].1, PackageManager::Yarn);
+        // A marker past the bytes sniffed decides nothing.
+        let late = dir.path().join("late.lock");
+        std::fs::write(&late, format!("{}\n{text}", " ".repeat(SNIFF_LEN))).unwrap();
+        assert_eq!(names(&discover(&late).unwrap())[0].1, PackageManager::Npm);
     }
 
     #[test]
