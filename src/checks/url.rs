@@ -5,7 +5,7 @@
 use super::{Context, EntryFindings};
 use crate::finding::Code;
 use crate::lockfile::SourceKind;
-use crate::lockfile::source::{expected_tarball_file, registry_tarball};
+use crate::lockfile::source::{is_expected_tarball_file, registry_tarball};
 
 pub(super) fn check(f: &mut EntryFindings, ctx: &Context) {
     let Some(resolved) = f.entry.resolved.as_str() else {
@@ -74,7 +74,7 @@ pub(super) fn check(f: &mut EntryFindings, ctx: &Context) {
         .entry
         .version
         .as_deref()
-        .is_none_or(|v| tarball.file == expected_tarball_file(&f.entry.name, v));
+        .is_none_or(|v| is_expected_tarball_file(&tarball.file, &f.entry.name, v));
     if !name_ok || !file_ok {
         f.report(
             Code::TarballNameMismatch,

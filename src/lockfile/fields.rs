@@ -123,28 +123,11 @@ pub(super) struct Common {
     pub flags: Flags,
 }
 
-/// Every key [`Fields::of`] reads: the parser builds these members of an
-/// entry and only checks the others.
-pub(super) const ENTRY_KEYS: [&str; 18] = [
-    "name",
-    "version",
-    "resolved",
-    "integrity",
-    "link",
-    "inBundle",
-    "bundled",
-    "dev",
-    "optional",
-    "devOptional",
-    "peer",
-    "extraneous",
-    "hasInstallScript",
-    "os",
-    "cpu",
-    "libc",
-    "dependencies",
-    "from",
-];
+/// Whether [`Fields::of`] reads `key`: the parser builds these members of
+/// an entry and only checks the others.
+pub(super) fn reads(key: &str) -> bool {
+    Fields::default().slot(key).is_some()
+}
 
 /// The members of an entry object that lockproof reads, found in one pass
 /// (entries are read by the thousand; looking each field up by name costs
@@ -177,30 +160,36 @@ impl<'v, 'a> Fields<'v, 'a> {
     pub fn of(members: &'v [Member<'a>]) -> Self {
         let mut f = Self::default();
         for m in members {
-            let slot = match m.key.as_ref() {
-                "name" => &mut f.name,
-                "version" => &mut f.version,
-                "resolved" => &mut f.resolved,
-                "integrity" => &mut f.integrity,
-                "link" => &mut f.link,
-                "inBundle" => &mut f.in_bundle,
-                "bundled" => &mut f.bundled,
-                "dev" => &mut f.dev,
-                "optional" => &mut f.optional,
-                "devOptional" => &mut f.dev_optional,
-                "peer" => &mut f.peer,
-                "extraneous" => &mut f.extraneous,
-                "hasInstallScript" => &mut f.has_install_script,
-                "os" => &mut f.os,
-                "cpu" => &mut f.cpu,
-                "libc" => &mut f.libc,
-                "dependencies" => &mut f.dependencies,
-                "from" => &mut f.from,
-                _ => continue,
-            };
-            *slot = Some(m);
+            if let Some(slot) = f.slot(&m.key) {
+                *slot = Some(m);
+            }
         }
         f
+    }
+
+    /// The field `key` fills, if lockproof reads it.
+    fn slot(&mut self, key: &str) -> Option<&mut Option<&'v Member<'a>>> {
+        Some(match key {
+            "name" => &mut self.name,
+            "version" => &mut self.version,
+            "resolved" => &mut self.resolved,
+            "integrity" => &mut self.integrity,
+            "link" => &mut self.link,
+            "inBundle" => &mut self.in_bundle,
+            "bundled" => &mut self.bundled,
+            "dev" => &mut self.dev,
+            "optional" => &mut self.optional,
+            "devOptional" => &mut self.dev_optional,
+            "peer" => &mut self.peer,
+            "extraneous" => &mut self.extraneous,
+            "hasInstallScript" => &mut self.has_install_script,
+            "os" => &mut self.os,
+            "cpu" => &mut self.cpu,
+            "libc" => &mut self.libc,
+            "dependencies" => &mut self.dependencies,
+            "from" => &mut self.from,
+            _ => return None,
+        })
     }
 }
 
@@ -209,9 +198,39 @@ mod tests {
     use super::*;
     use crate::json::{Member, Value};
 
+    /// Every key an entry's fields are read from.
+    const ENTRY_KEYS: [&str; 18] = [
+        "name",
+        "version",
+        "resolved",
+        "integrity",
+        "link",
+        "inBundle",
+        "bundled",
+        "dev",
+        "optional",
+        "devOptional",
+        "peer",
+        "extraneous",
+        "hasInstallScript",
+        "os",
+        "cpu",
+        "libc",
+        "dependencies",
+        "from",
+    ];
+
+    #[test]
+    fn other_keys_are_not_read() {
+        for key in ["", "Name", "engines", "funding", "license", "bin", "names"] {
+            assert!(!reads(key), "{key}");
+        }
+    }
+
     #[test]
     fn every_listed_key_is_read_and_fills_its_own_slot() {
         for key in ENTRY_KEYS {
+            assert!(reads(key), "{key}");
             let members = [Member {
                 key: key.into(),
                 line: 1,

@@ -501,13 +501,11 @@ fn plan(path: &[Cow<'_, str>], seen: &[json::Member], key: &str) -> Keep {
             Keep::Ignore
         }
         // The members of one `packages` entry.
-        [section, _] if section == "packages" => {
-            field(key != "dependencies" && fields::ENTRY_KEYS.contains(&key))
-        }
+        [section, _] if section == "packages" => field(key != "dependencies" && fields::reads(key)),
         // The members of one entry of the nested tree, at any depth:
         // `dependencies`, name, `dependencies`, name, ….
         [section, rest @ ..] if section == "dependencies" && rest.len() % 2 == 1 => {
-            field(fields::ENTRY_KEYS.contains(&key))
+            field(fields::reads(key))
         }
         _ => Keep::Build,
     }

@@ -5,6 +5,9 @@
 use super::fields::{Ctx, Fields, What};
 use super::source::{self, SourceKind};
 use super::{Entry, LockfileError, Platform};
+use std::sync::LazyLock;
+
+use memchr::memmem::FinderRev;
 use rayon::prelude::*;
 
 use crate::json::{Value, kept_members};
@@ -50,23 +53,35 @@ pub(super) fn read(
     Ok((root, entries))
 }
 
+/// Where the last `/node_modules/` of `key` starts. Keys are read by the
+/// thousand and are short: a searcher built once beats building one per
+/// key, which is what `str::rfind` does.
+fn last_nested(key: &str) -> Option<usize> {
+    static FINDER: LazyLock<FinderRev<'static>> =
+        LazyLock::new(|| FinderRev::new(b"/node_modules/"));
+    FINDER.rfind(key.as_bytes())
+}
+
+/// Where the last `node_modules/` of `key` starts.
+fn last_node_modules(key: &str) -> Option<usize> {
+    static FINDER: LazyLock<FinderRev<'static>> =
+        LazyLock::new(|| FinderRev::new(NODE_MODULES.as_bytes()));
+    FINDER.rfind(key.as_bytes())
+}
+
 /// Whether `key` sits in the `node_modules` of another package (not of the
 /// root, not of a workspace folder).
 pub(crate) fn nested_in_package(key: &str) -> bool {
-    key.rfind("/node_modules/")
-        .is_some_and(|i| key[..i].starts_with(NODE_MODULES))
+    last_nested(key).is_some_and(|i| key[..i].starts_with(NODE_MODULES))
 }
 
 /// The folder name a `packages` key installs to: the part after the last
 /// `node_modules/` (two segments for a scope), else the last path segment.
 pub fn folder_name(key: &str) -> &str {
-    let tail = key
-        .rfind(NODE_MODULES)
-        .map_or(key, |i| &key[i + NODE_MODULES.len()..]);
-    if key.contains(NODE_MODULES) || tail.starts_with('@') {
-        tail
-    } else {
-        tail.rsplit('/').next().unwrap_or(tail)
+    match last_node_modules(key) {
+        Some(i) => &key[i + NODE_MODULES.len()..],
+        None if key.starts_with('@') => key,
+        None => key.rsplit('/').next().unwrap_or(key),
     }
 }
 
@@ -82,7 +97,7 @@ fn entry(ctx: &Ctx, key: &str, value: &Value, line: u32) -> Result<Entry, Lockfi
     let common = ctx.common(&f, what)?;
     let link = ctx.flag(f.link, what)?;
     let in_bundle = ctx.flag(f.in_bundle, what)?;
-    let workspace = !key.starts_with(NODE_MODULES) && !key.contains("/node_modules/");
+    let workspace = !key.starts_with(NODE_MODULES) && last_nested(key).is_none();
     // npm 7+ ignores the `inBundle` flag and works bundling out from the
     // parent's bundleDependencies; children of the root or of a workspace
     // are downloaded whatever the flag says. So lockproof trusts the flag
@@ -132,6 +147,10 @@ mod tests {
         assert_eq!(folder_name("packages/ws-a"), "ws-a");
         assert_eq!(folder_name("packages/ws-a/node_modules/x"), "x");
         assert_eq!(folder_name("ws"), "ws");
+        assert_eq!(folder_name("@s/ws"), "@s/ws");
+        assert_eq!(folder_name("a/node_modules"), "node_modules");
+        assert_eq!(folder_name("xnode_modules/a"), "a");
+        assert_eq!(folder_name("a/xnode_modules/b"), "b");
     }
 
     #[test]

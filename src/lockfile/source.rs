@@ -1,6 +1,7 @@
 //! Where an entry's bytes come from, judged from `resolved` and the flags,
 //! and the name and file a registry tarball URL claims.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use percent_encoding::percent_decode_str;
@@ -182,21 +183,25 @@ fn is_tarball_file(path: &str) -> bool {
 
 /// What a registry tarball URL (`…/<name>/-/<file>`) claims to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TarballRef {
+pub struct TarballRef<'u> {
     /// The package name in the path, percent-decoded.
-    pub name: String,
+    pub name: Cow<'u, str>,
     /// The tarball file name, percent-decoded.
-    pub file: String,
+    pub file: Cow<'u, str>,
 }
 
 /// Reads the package name and file from a registry-shaped tarball URL.
 /// Registries put the tarball at `<prefix>/<name>/-/<file>.tgz`, where a
-/// scoped name is `@scope/name` or `@scope%2fname`.
-pub fn registry_tarball(url: &Url) -> Option<TarballRef> {
+/// scoped name is `@scope/name` or `@scope%2fname`. Every entry's URL is
+/// read twice (to classify it, then to check it): nothing is copied unless
+/// it was percent-encoded.
+pub fn registry_tarball(url: &Url) -> Option<TarballRef<'_>> {
     if !matches!(url.scheme(), "http" | "https") {
         return None;
     }
-    let (before, file) = url.path().rsplit_once("/-/")?;
+    let path = url.path();
+    let at = path.as_bytes().windows(3).rposition(|w| w == b"/-/")?;
+    let (before, file) = (&path[..at], &path[at + 3..]);
     if file.contains('/') {
         return None;
     }
@@ -205,49 +210,77 @@ pub fn registry_tarball(url: &Url) -> Option<TarballRef> {
         return None;
     }
     let mut segments = before.rsplit('/');
-    let last = decode(segments.next().filter(|s| !s.is_empty())?);
-    let name = match segments.next().map(decode) {
-        Some(scope) if scope.starts_with('@') && !last.starts_with('@') => {
-            format!("{scope}/{last}")
-        }
-        _ => last,
+    let last_raw = segments.next().filter(|s| !s.is_empty())?;
+    let last = decode(last_raw);
+    let name = match segments.next() {
+        Some(scope_raw) => match decode(scope_raw) {
+            // `@scope/name` as written is the end of the path itself.
+            Cow::Borrowed(scope)
+                if scope.starts_with('@')
+                    && !last.starts_with('@')
+                    && matches!(last, Cow::Borrowed(_)) =>
+            {
+                let len = scope_raw.len() + 1 + last_raw.len();
+                Cow::Borrowed(&before[before.len() - len..])
+            }
+            scope if scope.starts_with('@') && !last.starts_with('@') => {
+                Cow::Owned(format!("{scope}/{last}"))
+            }
+            _ => last,
+        },
+        None => last,
     };
     Some(TarballRef { name, file })
 }
 
-fn decode(segment: &str) -> String {
+fn decode(segment: &str) -> Cow<'_, str> {
     if segment.contains('%') {
-        percent_decode_str(segment).decode_utf8_lossy().into_owned()
+        Cow::Owned(percent_decode_str(segment).decode_utf8_lossy().into_owned())
     } else {
-        segment.to_string()
+        Cow::Borrowed(segment)
     }
 }
 
-/// The tarball file name npm's registry gives `name@version`.
-pub fn expected_tarball_file(name: &str, version: &str) -> String {
+/// Whether `file` is the tarball file name npm's registry gives
+/// `name@version`: `<unscoped name>-<version>.tgz`.
+pub fn is_expected_tarball_file(file: &str, name: &str, version: &str) -> bool {
     let base = name.rsplit('/').next().unwrap_or(name);
-    format!("{base}-{version}.tgz")
+    file.strip_prefix(base)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .and_then(|rest| rest.strip_suffix(".tgz"))
+        == Some(version)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn tarball(u: &str) -> Option<TarballRef> {
-        registry_tarball(&Url::parse(u).unwrap())
+    fn tarball(u: &str) -> Option<TarballRef<'static>> {
+        registry_tarball(&Url::parse(u).unwrap()).map(|t| TarballRef {
+            name: Cow::Owned(t.name.into_owned()),
+            file: Cow::Owned(t.file.into_owned()),
+        })
     }
 
     #[test]
     fn reads_plain_scoped_and_prefixed_tarball_urls() {
         let t = tarball("https://registry.npmjs.org/lodash/-/lodash-4.17.21.tgz").unwrap();
         assert_eq!(
-            (t.name.as_str(), t.file.as_str()),
+            (t.name.as_ref(), t.file.as_ref()),
             ("lodash", "lodash-4.17.21.tgz")
         );
         let t = tarball("https://registry.npmjs.org/@babel/core/-/core-7.0.0.tgz").unwrap();
         assert_eq!(t.name, "@babel/core");
         let t = tarball("https://registry.npmjs.org/@babel%2fcore/-/core-7.0.0.tgz").unwrap();
         assert_eq!(t.name, "@babel/core");
+        let t = tarball("https://r.example/x/%40babel/core/-/core-7.0.0.tgz").unwrap();
+        assert_eq!(t.name, "@babel/core");
+        let t = tarball("https://r.example/x/@babel/c%6Fre/-/core-7.0.0.tgz").unwrap();
+        assert_eq!(t.name, "@babel/core");
+        let t = tarball("https://r.example/@a/@b/-/b-1.0.0.tgz").unwrap();
+        assert_eq!(t.name, "@b");
+        let t = tarball("https://r.example/a/-/b/-/b-1.0.0.tgz").unwrap();
+        assert_eq!((t.name.as_ref(), t.file.as_ref()), ("b", "b-1.0.0.tgz"));
         let t =
             tarball("https://art.example.com/artifactory/api/npm/npm/ms/-/ms-2.1.3.tgz").unwrap();
         assert_eq!(t.name, "ms");
@@ -258,8 +291,16 @@ mod tests {
 
     #[test]
     fn expected_file_uses_the_unscoped_name() {
-        assert_eq!(expected_tarball_file("@s/pkg", "1.0.0"), "pkg-1.0.0.tgz");
-        assert_eq!(expected_tarball_file("ms", "2.1.3"), "ms-2.1.3.tgz");
+        assert!(is_expected_tarball_file("pkg-1.0.0.tgz", "@s/pkg", "1.0.0"));
+        assert!(is_expected_tarball_file("ms-2.1.3.tgz", "ms", "2.1.3"));
+        assert!(!is_expected_tarball_file("ms-2.1.3.tgz", "ms", "2.1.4"));
+        assert!(!is_expected_tarball_file("ms-2.1.3.tgz", "m", "s-2.1.3"));
+        assert!(!is_expected_tarball_file("ms-2.1.3.tar", "ms", "2.1.3"));
+        assert!(!is_expected_tarball_file(
+            "@s-pkg-1.0.0.tgz",
+            "@s/pkg",
+            "1.0.0"
+        ));
     }
 
     #[test]
