@@ -246,7 +246,7 @@ impl Summary {
 }
 
 /// Counts `lookups`.
-pub fn summarize(database: DbInfo, lookups: &[Lookup]) -> Summary {
+pub fn summarize<'l>(database: DbInfo, lookups: impl IntoIterator<Item = &'l Lookup>) -> Summary {
     let mut s = Summary {
         database,
         present: 0,
@@ -271,7 +271,14 @@ pub fn summarize(database: DbInfo, lookups: &[Lookup]) -> Summary {
             Lookup::Absent => s.absent += 1,
             Lookup::Unknown { reason } => {
                 s.unknown += 1;
-                *s.unknown_reasons.entry(reason.clone()).or_insert(0) += 1;
+                // Entries share a handful of reasons: count without
+                // copying the text each time.
+                match s.unknown_reasons.get_mut(reason) {
+                    Some(n) => *n += 1,
+                    None => {
+                        s.unknown_reasons.insert(reason.clone(), 1);
+                    }
+                }
             }
         }
     }

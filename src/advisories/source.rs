@@ -147,12 +147,15 @@ impl Database {
         match self {
             Self::Index { index, .. } => lookup_index(index, queries),
             Self::Api { http, settings } => api::lookup(http.as_ref(), settings, queries),
-            Self::Missing { reason } => queries
-                .iter()
-                .map(|_| Lookup::Unknown {
-                    reason: format!("no advisory database: {reason}"),
-                })
-                .collect(),
+            Self::Missing { reason } => {
+                let reason = format!("no advisory database: {reason}");
+                queries
+                    .iter()
+                    .map(|_| Lookup::Unknown {
+                        reason: reason.clone(),
+                    })
+                    .collect()
+            }
         }
     }
 }

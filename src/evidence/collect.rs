@@ -17,9 +17,7 @@ use super::keys::RegistryKeys;
 use super::model::{EntryEvidence, Evidence, Metadata};
 use super::previous;
 use super::registry::{self, Packages};
-use super::source::{
-    AttestationKey, AttestationsOutcome, PackageKey, PackageOutcome, Source, TarballKey,
-};
+use super::source::{AttestationKey, AttestationsOutcome, PackageOutcome, Source, TarballKey};
 use super::tarball::{self, RegistryDist};
 use crate::advisories::api::Query;
 use crate::advisories::evidence::Lookup;
@@ -74,7 +72,6 @@ pub fn collect(lockfile: &Lockfile, request: &Request<'_>, source: &dyn Source) 
             versions.insert(base.clone());
         }
     }
-    let wanted: BTreeMap<PackageKey, BTreeSet<String>> = packages.keys.iter().cloned().collect();
     // The tarballs the lockfile alone names download while the registry is
     // asked about the packages: both wait on the network.
     let early = match request.tarballs {
@@ -85,12 +82,12 @@ pub fn collect(lockfile: &Lockfile, request: &Request<'_>, source: &dyn Source) 
     };
     let (fetched, early) = std::thread::scope(|s| {
         let tarballs = (!early.is_empty()).then(|| s.spawn(|| source.tarballs(&early)));
-        let fetched = source.packages(&wanted);
+        let fetched = source.packages(&packages.keys);
         // A panicked worker fetched nothing: those are fetched below.
         let early = tarballs.and_then(|t| t.join().ok()).unwrap_or_default();
         (fetched, early)
     });
-    let registries: BTreeSet<&Url> = wanted.keys().map(|k| &k.registry).collect();
+    let registries: BTreeSet<&Url> = packages.keys.iter().map(|(k, _)| &k.registry).collect();
     let keys: BTreeMap<Url, RegistryKeys> = registries
         .into_iter()
         .map(|r| {
@@ -101,11 +98,8 @@ pub fn collect(lockfile: &Lockfile, request: &Request<'_>, source: &dyn Source) 
         })
         .collect();
     // One lookup per package, not per entry.
-    let outcomes: Vec<Option<&PackageOutcome>> = packages
-        .keys
-        .iter()
-        .map(|(key, _)| fetched.get(key))
-        .collect();
+    let outcomes: Vec<Option<&PackageOutcome>> =
+        (0..packages.keys.len()).map(|i| fetched.get(i)).collect();
     let mut evidence = registry::gather(lockfile, &packages, &outcomes, &keys, request.now);
     evidence.base_claims = base_claims(request.base_versions, &packages, &outcomes);
     // Judged even when nothing is fetched: an entry whose attestations

@@ -127,12 +127,10 @@ pub type FetchedTarball = (TarballOutcome, Option<Inspected>);
 /// Answers the evidence pipeline's questions. Implementations fetch in
 /// parallel as they see fit; each answer is keyed like its question.
 pub trait Source: Sync {
-    /// The records of every package of `wanted`, each covering at least
-    /// the versions listed for it.
-    fn packages(
-        &self,
-        wanted: &BTreeMap<PackageKey, BTreeSet<String>>,
-    ) -> BTreeMap<PackageKey, PackageOutcome>;
+    /// The record of each package of `wanted` (each listed once), covering
+    /// at least the versions listed for it: one outcome per package, in
+    /// order.
+    fn packages(&self, wanted: &[(PackageKey, BTreeSet<String>)]) -> Vec<PackageOutcome>;
 
     /// The key set of `registry`.
     fn keys(&self, registry: &Url) -> KeysOutcome;

@@ -80,10 +80,7 @@ impl Fake {
 }
 
 impl Source for Fake {
-    fn packages(
-        &self,
-        wanted: &BTreeMap<PackageKey, BTreeSet<String>>,
-    ) -> BTreeMap<PackageKey, PackageOutcome> {
+    fn packages(&self, wanted: &[(PackageKey, BTreeSet<String>)]) -> Vec<PackageOutcome> {
         if self.packages_after_a_tarball {
             self.wait_for_a_tarball();
         }
@@ -92,12 +89,10 @@ impl Source for Fake {
             .map(|(key, versions)| {
                 let list: Vec<&str> = versions.iter().map(String::as_str).collect();
                 self.ask(format!("package {} {}", key.name, list.join(",")));
-                let outcome = self
-                    .packages
+                self.packages
                     .get(&key.name)
                     .cloned()
-                    .unwrap_or(PackageOutcome::NotFound);
-                (key.clone(), outcome)
+                    .unwrap_or(PackageOutcome::NotFound)
             })
             .collect()
     }

@@ -104,12 +104,12 @@ impl<'a> RegistrySource<'a> {
     /// Runs `f` over `work` in parallel, advancing `bar` once per item: on
     /// the machine's cores offline (local reads), with `--jobs` workers
     /// online (the work waits on I/O).
-    fn parallel<T: Sync, K: Ord + Send, V: Send>(
+    fn parallel<T: Sync, R: Send, C: FromParallelIterator<R> + Send>(
         &self,
         work: &[T],
         bar: Option<&indicatif::ProgressBar>,
-        f: impl Fn(&T) -> (K, V) + Sync,
-    ) -> BTreeMap<K, V> {
+        f: impl Fn(&T) -> R + Sync,
+    ) -> C {
         let run = || {
             work.par_iter()
                 .map(|item| {
@@ -119,7 +119,7 @@ impl<'a> RegistrySource<'a> {
                     }
                     out
                 })
-                .collect::<BTreeMap<_, _>>()
+                .collect()
         };
         if self.client.is_none() {
             return run();
@@ -141,22 +141,15 @@ impl<'a> RegistrySource<'a> {
 }
 
 impl Source for RegistrySource<'_> {
-    fn packages(
-        &self,
-        wanted: &BTreeMap<PackageKey, BTreeSet<String>>,
-    ) -> BTreeMap<PackageKey, PackageOutcome> {
+    fn packages(&self, wanted: &[(PackageKey, BTreeSet<String>)]) -> Vec<PackageOutcome> {
         // Offline with no cache folder at all, nothing can be found: skip
         // a file lookup per package.
         if self.client.is_none() && self.cache.as_ref().is_none_or(|c| !c.root().is_dir()) {
-            return wanted
-                .keys()
-                .map(|k| (k.clone(), PackageOutcome::NotCached))
-                .collect();
+            return vec![PackageOutcome::NotCached; wanted.len()];
         }
-        let work: Vec<(&PackageKey, &BTreeSet<String>)> = wanted.iter().collect();
-        let bar = self.bar(work.len(), progress::Kind::Packages);
-        let out = self.parallel(&work, bar.as_ref(), |(key, versions)| {
-            ((*key).clone(), self.package(key, versions))
+        let bar = self.bar(wanted.len(), progress::Kind::Packages);
+        let out = self.parallel(wanted, bar.as_ref(), |(key, versions)| {
+            self.package(key, versions)
         });
         if let Some(bar) = bar {
             bar.finish_and_clear();
