@@ -12,6 +12,8 @@ use std::collections::HashSet;
 
 use thiserror::Error;
 
+mod ahead;
+
 /// Nesting deeper than this is refused rather than risking the stack.
 const MAX_DEPTH: usize = 512;
 
@@ -179,33 +181,39 @@ pub enum Keep {
 /// the object (outermost first). A member it does not build becomes
 /// [`Value::Skipped`]: lockfiles hold megabytes of dependency maps that
 /// nothing reads, and building them would cost more than the parse.
+///
+/// A large document's legacy `dependencies` tree, which lockfile readers
+/// ignore, is checked on a second core meanwhile (see `json/ahead.rs`).
 pub fn parse_with<'a>(
     text: &'a str,
     keep: impl Fn(&[Cow<'a, str>], &[Member<'a>], &str) -> Keep,
 ) -> Result<Document<'a>, JsonError> {
+    parse_each(text, keep, true).0
+}
+
+/// [`parse_with`], checking ahead only when `ahead` says so; also says
+/// whether a check ahead was used.
+fn parse_each<'a>(
+    text: &'a str,
+    keep: impl Fn(&[Cow<'a, str>], &[Member<'a>], &str) -> Keep,
+    ahead: bool,
+) -> (Result<Document<'a>, JsonError>, bool) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut p = Parser {
-        src: text.as_bytes(),
-        text,
-        pos: 0,
-        line: 1,
-        duplicates: Vec::new(),
-        keep: &keep,
-        path: Vec::new(),
-        pool: Vec::new(),
-    };
-    p.skip_ws();
-    if p.pos >= p.src.len() {
-        return Err(p.error("empty document"));
-    }
-    let value = p.value(0, Keep::Build)?;
-    p.skip_ws();
-    if p.pos < p.src.len() {
-        return Err(p.error("unexpected data after the JSON value"));
-    }
-    Ok(Document {
-        value,
-        duplicate_keys: p.duplicates,
+    std::thread::scope(|scope| {
+        let mut p = Parser {
+            src: text.as_bytes(),
+            text,
+            pos: 0,
+            line: 1,
+            duplicates: Vec::new(),
+            keep: &keep,
+            path: Vec::new(),
+            pool: Vec::new(),
+            ahead: ahead.then(|| ahead::start(scope, text)).flatten(),
+        };
+        let started = p.ahead.is_some();
+        let document = p.document();
+        (document, started && p.ahead.is_none())
     })
 }
 
@@ -249,9 +257,27 @@ struct Parser<'a, 's> {
     /// Key lists of checked objects, reused: checking allocates nothing
     /// once the deepest level has been seen.
     pool: Vec<Keys<'a>>,
+    /// The legacy tree's check running ahead, until used.
+    ahead: Option<ahead::Ahead>,
 }
 
 impl<'a> Parser<'a, '_> {
+    fn document(&mut self) -> Result<Document<'a>, JsonError> {
+        self.skip_ws();
+        if self.pos >= self.src.len() {
+            return Err(self.error("empty document"));
+        }
+        let value = self.value(0, Keep::Build)?;
+        self.skip_ws();
+        if self.pos < self.src.len() {
+            return Err(self.error("unexpected data after the JSON value"));
+        }
+        Ok(Document {
+            value,
+            duplicate_keys: std::mem::take(&mut self.duplicates),
+        })
+    }
+
     fn error(&self, message: &str) -> JsonError {
         let upto = &self.text[..self.char_boundary(self.pos)];
         let line_start = upto.rfind(['\n', '\r']).map_or(0, |i| i + 1);
@@ -351,9 +377,14 @@ impl<'a> Parser<'a, '_> {
             match mode {
                 Keep::Build => {
                     let child = (self.keep)(&self.path, &members, &key);
-                    self.path.push(key.clone());
-                    let value = self.value(depth + 1, child);
-                    self.path.pop();
+                    let value = if child == Keep::Ignore && depth == 0 && self.ahead_is_here() {
+                        self.take_ahead(depth + 1)
+                    } else {
+                        self.path.push(key.clone());
+                        let value = self.value(depth + 1, child);
+                        self.path.pop();
+                        value
+                    };
                     members.push(Member {
                         key,
                         line,
@@ -391,6 +422,27 @@ impl<'a> Parser<'a, '_> {
                 Ok(Value::Skipped)
             }
             Keep::Ignore => Ok(Value::Skipped),
+        }
+    }
+
+    /// Whether the check running ahead starts at the value about to be
+    /// read.
+    fn ahead_is_here(&self) -> bool {
+        self.ahead.as_ref().is_some_and(|a| a.at == self.pos)
+    }
+
+    /// Skips the value the check ahead started at, with its answer; reads
+    /// it here if that thread gave none.
+    fn take_ahead(&mut self, depth: usize) -> Result<Value<'a>, JsonError> {
+        let answer = self.ahead.take().and_then(|a| a.answer.recv().ok());
+        match answer {
+            Some(Ok((pos, line))) => {
+                self.pos = pos;
+                self.line = line;
+                Ok(Value::Skipped)
+            }
+            Some(Err(e)) => Err(e),
+            None => self.value(depth, Keep::Ignore),
         }
     }
 
