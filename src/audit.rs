@@ -130,7 +130,7 @@ pub fn audit(subject: Subject<'_>, options: &Options<'_>, source: &dyn Source) -
         tarballs_skipped: tarball::skipped(&lockfile, &evidence.tarballs),
         advisories: advisories::evidence::summarize(
             options.advisory_database.clone(),
-            evidence.advisories.iter().flatten(),
+            evidence.advisories.per_entry(),
         ),
         evidence: evidence.summary(&lockfile),
         provenance: evidence.verified_provenance(&lockfile),

@@ -40,14 +40,10 @@ pub(super) fn check_unknown(
     if !ctx.strict {
         return;
     }
-    let mut reasons = evidence
-        .advisories
-        .iter()
-        .flatten()
-        .filter_map(|l| match l {
-            Lookup::Unknown { reason } => Some(reason),
-            _ => None,
-        });
+    let mut reasons = evidence.advisories.per_entry().filter_map(|l| match l {
+        Lookup::Unknown { reason } => Some(reason),
+        _ => None,
+    });
     let Some(first) = reasons.next() else {
         return;
     };

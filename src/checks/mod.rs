@@ -124,7 +124,7 @@ pub fn run(lockfile: &Lockfile, ctx: &Context, evidence: Option<&Evidence>) -> V
                 trust::check(&mut f, ev, ctx);
                 age::check(&mut f, ev, ctx);
             }
-            if let Some(Some(lookup)) = evidence.and_then(|e| e.advisories.get(i)) {
+            if let Some(lookup) = evidence.and_then(|e| e.advisories.get(i)) {
                 advisories::check(&mut f, lookup);
             }
             if let Some(evidence) = evidence

@@ -14,13 +14,12 @@ use url::Url;
 
 use super::attestations::{self, Judging};
 use super::keys::RegistryKeys;
-use super::model::{EntryEvidence, Evidence, Metadata};
+use super::model::{AdvisoryLookups, EntryEvidence, Evidence, Metadata};
 use super::previous;
 use super::registry::{self, Packages};
 use super::source::{AttestationKey, AttestationsOutcome, PackageOutcome, Source, TarballKey};
 use super::tarball::{self, RegistryDist};
 use crate::advisories::api::Query;
-use crate::advisories::evidence::Lookup;
 use crate::anchors::Anchors;
 use crate::lockfile::Lockfile;
 use crate::platform::Machine;
@@ -98,6 +97,14 @@ pub fn collect(lockfile: &Lockfile, request: &Request<'_>, source: &dyn Source) 
         })
         .collect();
     // One lookup per package, not per entry.
+    // Answers are matched to packages by position: a source that lost
+    // one would shift every later answer onto another package, so an
+    // answer list of the wrong length is not used at all.
+    let fetched = if fetched.len() == packages.keys.len() {
+        fetched
+    } else {
+        Vec::new()
+    };
     let outcomes: Vec<Option<&PackageOutcome>> =
         (0..packages.keys.len()).map(|i| fetched.get(i)).collect();
     let mut evidence = registry::gather(lockfile, &packages, &outcomes, &keys, request.now);
@@ -162,7 +169,7 @@ fn advisories(
     lockfile: &Lockfile,
     packages: &Packages<'_>,
     source: &dyn Source,
-) -> Vec<Option<Lookup>> {
+) -> AdvisoryLookups {
     let mut index: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     let mut queries: Vec<Query> = Vec::new();
     let per_entry: Vec<Option<usize>> = lockfile
@@ -181,11 +188,7 @@ fn advisories(
             Some(at)
         })
         .collect();
-    let answers = source.advisories(&queries);
-    per_entry
-        .into_iter()
-        .map(|at| answers.get(at?).cloned())
-        .collect()
+    AdvisoryLookups::new(source.advisories(&queries), per_entry)
 }
 
 /// What judging the attestations `fetched` needs.

@@ -144,10 +144,8 @@ pub struct Evidence {
     /// Per entry, what verifying its tarball found (`--tarballs`); empty
     /// when tarballs were not verified.
     pub tarballs: Vec<Option<TarballEvidence>>,
-    /// Per entry, what the advisory database says of its version; `None`
-    /// for entries no advisory speaks for (not from a registry, or out of
-    /// scope in diff mode).
-    pub advisories: Vec<Option<Lookup>>,
+    /// Per entry, what the advisory database says of its version.
+    pub advisories: AdvisoryLookups,
     /// npm's public registry, when its responses carried no signatures at
     /// all: per registry URL, the entries affected.
     pub stripped: BTreeMap<Url, usize>,
@@ -155,6 +153,39 @@ pub struct Evidence {
     /// of the entry's base version claims (unverified), for entries whose
     /// version changed.
     pub base_claims: BTreeMap<usize, TrustLevel>,
+}
+
+/// What the advisory database says of each entry's version, asked once
+/// per `name@version`: entries share answers rather than copies of them.
+#[derive(Debug, Clone, Default)]
+pub struct AdvisoryLookups {
+    /// One answer per distinct `name@version`.
+    answers: Vec<Lookup>,
+    /// Per entry, aligned with `Lockfile::entries`: the index of its
+    /// answer; `None` for entries no advisory speaks for (not from a
+    /// registry, or out of scope in diff mode).
+    per_entry: Vec<Option<usize>>,
+}
+
+impl AdvisoryLookups {
+    /// Answers, and per entry the index of its answer.
+    pub fn new(answers: Vec<Lookup>, per_entry: Vec<Option<usize>>) -> Self {
+        Self { answers, per_entry }
+    }
+
+    /// What the database says of entry `i`'s version.
+    pub fn get(&self, i: usize) -> Option<&Lookup> {
+        self.answers.get((*self.per_entry.get(i)?)?)
+    }
+
+    /// The answer of every entry an advisory speaks for, entry by entry
+    /// (an answer shared by several entries counts for each).
+    pub fn per_entry(&self) -> impl Iterator<Item = &Lookup> {
+        self.per_entry
+            .iter()
+            .flatten()
+            .filter_map(|&at| self.answers.get(at))
+    }
 }
 
 /// The OIDC issuer of a trusted-publisher provider, as npm names them.

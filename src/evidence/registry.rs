@@ -45,7 +45,9 @@ impl<'e> Packages<'e> {
         npm: &'e NpmConfig,
         in_scope: impl Fn(usize) -> bool,
     ) -> Self {
-        let mut index: HashMap<(&Url, &str), usize> = HashMap::new();
+        // A name's registry follows from the name (its scope), so the name
+        // alone tells packages apart.
+        let mut index: HashMap<&str, usize> = HashMap::new();
         let mut keys: Vec<(PackageKey, BTreeSet<String>)> = Vec::new();
         let per_entry = lockfile
             .entries
@@ -53,7 +55,7 @@ impl<'e> Packages<'e> {
             .enumerate()
             .map(|(i, entry)| {
                 let (registry, name, version) = in_scope(i).then(|| package_of(entry, npm))??;
-                let at = *index.entry((registry, name)).or_insert_with(|| {
+                let at = *index.entry(name).or_insert_with(|| {
                     keys.push((
                         PackageKey {
                             registry: registry.clone(),
