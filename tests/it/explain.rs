@@ -38,6 +38,26 @@ fn every_code_has_a_complete_page() {
 }
 
 #[test]
+fn the_list_keeps_its_columns_whatever_the_code_length() {
+    let r = run(&["explain", "--list"]);
+    // Where each line's second and third columns start.
+    let starts: std::collections::BTreeSet<(usize, usize)> = r
+        .stdout
+        .lines()
+        .map(|line| {
+            let severity = line.find(' ').unwrap()
+                + line[line.find(' ').unwrap()..]
+                    .find(|c: char| c != ' ')
+                    .unwrap();
+            let gap = severity + line[severity..].find(' ').unwrap();
+            let description = gap + line[gap..].find(|c: char| c != ' ').unwrap();
+            (severity, description)
+        })
+        .collect();
+    assert_eq!(starts.len(), 1, "{starts:?}");
+}
+
+#[test]
 fn unknown_code_is_an_error() {
     let r = run(&["explain", "nope"]);
     assert_eq!(r.code, 2);
