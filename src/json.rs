@@ -221,7 +221,11 @@ fn parse_each<'a>(
         };
         let started = p.ahead.is_some();
         let document = p.document();
-        (document, started && p.ahead.is_none())
+        let used = p.ahead.is_none();
+        if let Some(unused) = p.ahead.take() {
+            let _ = unused.thread.join();
+        }
+        (document, started && used)
     })
 }
 
@@ -266,7 +270,7 @@ struct Parser<'a, 's> {
     /// once the deepest level has been seen.
     pool: Vec<Keys<'a>>,
     /// The legacy tree's check running ahead, until used.
-    ahead: Option<ahead::Ahead>,
+    ahead: Option<ahead::Ahead<'s>>,
 }
 
 impl<'a> Parser<'a, '_> {
@@ -442,7 +446,7 @@ impl<'a> Parser<'a, '_> {
     /// Skips the value the check ahead started at, with its answer; reads
     /// it here if that thread gave none.
     fn take_ahead(&mut self, depth: usize) -> Result<Value<'a>, JsonError> {
-        let answer = self.ahead.take().and_then(|a| a.answer.recv().ok());
+        let answer = self.ahead.take().and_then(|a| a.thread.join().ok());
         match answer {
             Some(Ok((pos, line))) => {
                 self.pos = pos;

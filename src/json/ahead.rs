@@ -13,8 +13,7 @@
 //! reader would have reached, errors included. Any other file is read as
 //! before, and the guess costs at most one more pass over its bytes.
 
-use std::sync::mpsc::{Receiver, channel};
-use std::thread::Scope;
+use std::thread::{Scope, ScopedJoinHandle};
 
 use super::{JsonError, Keep, Parser};
 
@@ -36,12 +35,14 @@ const KEY: &[u8] = b"\n  \"dependencies\":";
 /// value, or the error in it.
 pub(super) type Checked = Result<(usize, u32), JsonError>;
 
-/// A check running ahead of the reader.
-pub(super) struct Ahead {
+/// A check running ahead of the reader. Always joined, used or not: a
+/// thread left to end on its own may still be tearing down after the
+/// reader returns.
+pub(super) struct Ahead<'scope> {
     /// The byte its value starts at.
     pub at: usize,
-    /// Its answer, once it has one.
-    pub answer: Receiver<Checked>,
+    /// The thread, whose result is the answer.
+    pub thread: ScopedJoinHandle<'scope, Checked>,
 }
 
 /// Starts checking `text`'s legacy tree on a thread of `scope`, when the
@@ -49,18 +50,13 @@ pub(super) struct Ahead {
 pub(super) fn start<'scope, 'a: 'scope>(
     scope: &'scope Scope<'scope, '_>,
     text: &'a str,
-) -> Option<Ahead> {
+) -> Option<Ahead<'scope>> {
     if text.len() < MIN_LEN {
         return None;
     }
     let (at, line) = value_start(text)?;
-    let (tx, answer) = channel();
-    scope.spawn(move || {
-        // The reader may have stopped listening (an error before this
-        // point); the answer is then of no use to anyone.
-        let _ = tx.send(check(text, at, line));
-    });
-    Some(Ahead { at, answer })
+    let thread = scope.spawn(move || check(text, at, line));
+    Some(Ahead { at, thread })
 }
 
 /// The byte the value of the last line-leading `"dependencies":` starts at,
