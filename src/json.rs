@@ -161,7 +161,8 @@ pub fn kept_members<'m, 'a>(members: &'m [Member<'a>], has_repeats: bool) -> Vec
 /// Parses `text` as one JSON document. A leading byte-order mark is skipped,
 /// as npm does.
 pub fn parse(text: &str) -> Result<Document<'_>, JsonError> {
-    parse_with(text, |_, _, _| Keep::Build)
+    // Nothing is ignored, so nothing is worth checking ahead.
+    parse_each(text, |_, _, _| Keep::Build, false).0
 }
 
 /// What becomes of one object member's value (see [`parse_with`]).
@@ -366,9 +367,13 @@ impl<'a> Parser<'a, '_> {
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            self.pool.push(keys);
+            // Only a checked object took its key list from the pool: the
+            // pool must not grow by one list per empty object.
+            if mode == Keep::Check {
+                self.pool.push(keys);
+            }
             return Ok(if mode == Keep::Build {
-                Value::Object(members)
+                Value::Object(Vec::new())
             } else {
                 Value::Skipped
             });
@@ -425,6 +430,12 @@ impl<'a> Parser<'a, '_> {
         match mode {
             Keep::Build => {
                 self.note_duplicates(members.iter().map(|m| (&m.key, m.line)), members.len());
+                // The room made for an entry's fields is given back by
+                // small objects: `[{"a":1},…]` must not cost hundreds of
+                // bytes per object.
+                if members.len() < members.capacity() / 2 {
+                    members.shrink_to_fit();
+                }
                 Ok(Value::Object(members))
             }
             Keep::Check => {
@@ -662,6 +673,55 @@ impl<'a> Parser<'a, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reads `text` with every member kept as `mode` says; the parser is
+    /// returned to look at what it holds.
+    fn read_all(text: &str, mode: Keep) -> (Value<'_>, usize) {
+        let keep = move |_: &[Cow<'_, str>], _: &[Member<'_>], _: &str| mode;
+        let mut p = Parser {
+            src: text.as_bytes(),
+            text,
+            pos: 0,
+            line: 1,
+            duplicates: Vec::new(),
+            keep: &keep,
+            path: Vec::new(),
+            pool: Vec::new(),
+            ahead: None,
+        };
+        let value = p.value(0, Keep::Build).unwrap();
+        (value, p.pool.len())
+    }
+
+    #[test]
+    fn empty_and_small_objects_hold_no_spare_room() {
+        let many = |object: &str| format!("{{\"x\": [{}]}}", vec![object; 1000].join(","));
+        for mode in [Keep::Build, Keep::Check, Keep::Ignore] {
+            let (_, pooled) = read_all(&many("{}"), mode);
+            assert!(pooled <= 1, "{mode:?}: {pooled} key lists pooled");
+        }
+        let text = many("{\"a\": 1}");
+        let (value, _) = read_all(&text, Keep::Build);
+        let Some(Value::Array(items)) = value.get("x") else {
+            panic!("{value:?}")
+        };
+        for item in items {
+            let Value::Object(members) = item else {
+                panic!("{item:?}")
+            };
+            assert_eq!((members.len(), members.capacity()), (1, 1));
+        }
+        let text = many("{}");
+        let (value, _) = read_all(&text, Keep::Build);
+        let Some(Value::Array(items)) = value.get("x") else {
+            panic!("{value:?}")
+        };
+        assert!(
+            items
+                .iter()
+                .all(|i| matches!(i, Value::Object(m) if m.capacity() == 0))
+        );
+    }
 
     #[test]
     fn keeps_key_lines_and_values() {

@@ -55,9 +55,19 @@ pub(super) fn start<'scope, 'a: 'scope>(
         return None;
     }
     let (at, line) = value_start(text)?;
-    let thread = scope.spawn(move || check(text, at, line));
+    // A thread that cannot be had (a process limit) leaves the reading to
+    // the reader; its stack is set, as `RUST_MIN_STACK` could shrink it
+    // below what `MAX_DEPTH` levels take.
+    let thread = std::thread::Builder::new()
+        .stack_size(STACK)
+        .spawn_scoped(scope, move || check(text, at, line))
+        .ok()?;
     Some(Ahead { at, thread })
 }
+
+/// The checking thread's stack: the usual main thread's, many times what
+/// [`super::MAX_DEPTH`] levels of checking take.
+const STACK: usize = 8 * 1024 * 1024;
 
 /// The byte the value of the last line-leading `"dependencies":` starts at,
 /// and its line, counted as the reader counts them (a lone carriage return
