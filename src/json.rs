@@ -209,17 +209,8 @@ fn parse_each<'a>(
 ) -> (Result<Document<'a>, JsonError>, bool) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     std::thread::scope(|scope| {
-        let mut p = Parser {
-            src: text.as_bytes(),
-            text,
-            pos: 0,
-            line: 1,
-            duplicates: Vec::new(),
-            keep: &keep,
-            path: Vec::new(),
-            pool: Vec::new(),
-            ahead: ahead.then(|| ahead::start(scope, text)).flatten(),
-        };
+        let mut p = Parser::at(text, &keep, 0, 1);
+        p.ahead = ahead.then(|| ahead::start(scope, text)).flatten();
         let started = p.ahead.is_some();
         let document = p.document();
         let used = p.ahead.is_none();
@@ -274,7 +265,22 @@ struct Parser<'a, 's> {
     ahead: Option<ahead::Ahead<'s>>,
 }
 
-impl<'a> Parser<'a, '_> {
+impl<'a, 's> Parser<'a, 's> {
+    /// A reader of `text` starting at byte `pos`, on `line`.
+    fn at(text: &'a str, keep: KeepFn<'s, 'a>, pos: usize, line: u32) -> Self {
+        Self {
+            src: text.as_bytes(),
+            text,
+            pos,
+            line,
+            duplicates: Vec::new(),
+            keep,
+            path: Vec::new(),
+            pool: Vec::new(),
+            ahead: None,
+        }
+    }
+
     fn document(&mut self) -> Result<Document<'a>, JsonError> {
         self.skip_ws();
         if self.pos >= self.src.len() {
@@ -678,17 +684,7 @@ mod tests {
     /// returned to look at what it holds.
     fn read_all(text: &str, mode: Keep) -> (Value<'_>, usize) {
         let keep = move |_: &[Cow<'_, str>], _: &[Member<'_>], _: &str| mode;
-        let mut p = Parser {
-            src: text.as_bytes(),
-            text,
-            pos: 0,
-            line: 1,
-            duplicates: Vec::new(),
-            keep: &keep,
-            path: Vec::new(),
-            pool: Vec::new(),
-            ahead: None,
-        };
+        let mut p = Parser::at(text, &keep, 0, 1);
         let value = p.value(0, Keep::Build).unwrap();
         (value, p.pool.len())
     }

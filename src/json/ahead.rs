@@ -88,17 +88,7 @@ fn value_start(text: &str) -> Option<(usize, u32)> {
 /// a top-level member it ignores.
 fn check(text: &str, at: usize, line: u32) -> Checked {
     let ignore = |_: &[_], _: &[_], _: &str| Keep::Ignore;
-    let mut p = Parser {
-        src: text.as_bytes(),
-        text,
-        pos: at,
-        line,
-        duplicates: Vec::new(),
-        keep: &ignore,
-        path: Vec::new(),
-        pool: Vec::new(),
-        ahead: None,
-    };
+    let mut p = Parser::at(text, &ignore, at, line);
     p.value(1, Keep::Ignore)?;
     Ok((p.pos, p.line))
 }
