@@ -69,12 +69,14 @@ pub(super) fn start<'scope, 'a: 'scope>(
 /// [`super::MAX_DEPTH`] levels of checking take.
 const STACK: usize = 8 * 1024 * 1024;
 
-/// The byte the value of the last line-leading `"dependencies":` starts at,
-/// and its line, counted as the reader counts them (a lone carriage return
-/// ends a line too).
+/// The byte the value of the first line-leading `"dependencies":` starts
+/// at, and its line, counted as the reader counts them (a lone carriage
+/// return ends a line too). npm writes the tree after `packages`: the
+/// search runs forwards, where memchr's searcher is vectorised (its
+/// backward one is not, and took a tenth of the reader's time).
 fn value_start(text: &str) -> Option<(usize, u32)> {
     let bytes = text.as_bytes();
-    let key = memchr::memmem::rfind(bytes, KEY)?;
+    let key = memchr::memmem::find(bytes, KEY)?;
     let after = key + KEY.len();
     let at = after + bytes[after..].iter().take_while(|b| **b == b' ').count();
     let before = &bytes[..at];
@@ -173,11 +175,11 @@ mod tests {
 
     #[test]
     fn a_guess_elsewhere_is_not_used() {
-        // The last line-leading key belongs to another object: the reader
+        // The first line-leading key belongs to another object: the reader
         // never skips a value there.
         let text = lockfile("{}", "\n").replace(
-            "\"z\": true",
-            "\"z\": {\n  \"dependencies\": {\"x\": 1}\n  }",
+            "\"lockfileVersion\": 2",
+            "\"a\": {\n  \"dependencies\": {\"x\": 1}\n  }",
         );
         let (doc, used) = both(&text);
         assert!(!used);
