@@ -10,7 +10,14 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
     if name.is_empty() {
         return Some("is empty");
     }
-    if name.chars().any(char::is_control) {
+    // Names are read several times per entry: ASCII ones (nearly all) are
+    // checked a byte at a time.
+    let control = if name.is_ascii() {
+        name.bytes().any(|b| b.is_ascii_control())
+    } else {
+        name.chars().any(char::is_control)
+    };
+    if control {
         return Some("contains control characters");
     }
     if name.len() > MAX_NAME_LEN {
@@ -19,26 +26,26 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
     if name.trim() != name {
         return Some("has leading or trailing spaces");
     }
-    let parts: Vec<&str> = match name.strip_prefix('@') {
+    let (scope, package) = match name.strip_prefix('@') {
         Some(scoped) => match scoped.split_once('/') {
-            Some((scope, pkg)) => vec![scope, pkg],
+            Some((scope, package)) => (Some(scope), package),
             None => return Some("is a scope without a package name"),
         },
-        None => vec![name],
+        None => (None, name),
     };
-    if parts.iter().any(|p| p.is_empty()) {
+    let parts = || scope.into_iter().chain([package]);
+    if parts().any(str::is_empty) {
         return Some("has an empty scope or package part");
     }
-    if parts.iter().any(|p| p.contains('/') || p.contains('\\')) {
+    if parts().any(|p| p.contains(['/', '\\'])) {
         return Some("contains a path separator");
     }
     // A scope may not start with a dot either: `@../x` would resolve to a
     // folder outside `node_modules/@scope`.
-    if parts.iter().any(|p| p.starts_with('.')) || parts.last().is_some_and(|p| p.starts_with('_'))
-    {
+    if parts().any(|p| p.starts_with('.')) || package.starts_with('_') {
         return Some("starts with a dot or underscore");
     }
-    if !parts.iter().all(|p| p.chars().all(url_safe)) {
+    if !parts().all(|p| p.bytes().all(|b| URL_SAFE[usize::from(b)])) {
         return Some("contains characters npm does not allow in names");
     }
     None
@@ -52,10 +59,22 @@ pub fn split_spec(spec: &str) -> Option<(&str, &str)> {
     Some((&spec[..at], &spec[at + 1..]))
 }
 
-/// Characters `encodeURIComponent` leaves alone, which is npm's test.
-fn url_safe(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "-_.!~*'()".contains(c)
-}
+/// Bytes `encodeURIComponent` leaves alone, which is npm's test. Every
+/// other byte, including each of a non-ASCII character's, is refused.
+const URL_SAFE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+            );
+        b += 1;
+    }
+    t
+};
 
 /// Whether the entry at install path `path` is installed under its own
 /// `name`. npm's paths name the folder (`node_modules/a/node_modules/b`);
