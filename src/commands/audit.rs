@@ -2,6 +2,8 @@
 //! evidence from its registry, build one report, write it in the formats
 //! asked for, and exit with the verdict.
 
+use std::fs::File;
+use std::io::{self, BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
@@ -21,7 +23,7 @@ use crate::evidence::tarball::VerifiedTarball;
 use crate::fetch::RegistrySource;
 use crate::lockfile::{self, Lockfile, LockfileError};
 use crate::platform::Machine;
-use crate::report::{self, DiffBase, RenderOptions, Report};
+use crate::report::{self, DiffBase, Format, RenderOptions, Report};
 
 /// Runs the command.
 pub(super) fn run(args: &AuditArgs) -> Result<ExitStatus> {
@@ -135,10 +137,11 @@ pub(super) fn render(report: &Report, output: &Output) -> Result<()> {
         width: output.width,
         working_folder: output.working_folder.clone(),
     };
-    let rendered = report::render(report, output.format, opts.clone());
     match &output.file {
-        Some(file) => write(file, &rendered)?,
-        None if !output.quiet => write_stdout(&rendered)?,
+        Some(file) => write(file, report, output.format, opts.clone())?,
+        None if !output.quiet => {
+            write_stdout(&report::render(report, output.format, opts.clone()))?;
+        }
         None => {}
     }
     // Every extra format comes from the same audit: running lockproof once
@@ -147,21 +150,24 @@ pub(super) fn render(report: &Report, output: &Output) -> Result<()> {
     for extra in &output.extra {
         write(
             &extra.path,
-            &report::render(
-                report,
-                extra.format,
-                RenderOptions {
-                    color: false,
-                    width: output.file_width,
-                    ..opts.clone()
-                },
-            ),
+            report,
+            extra.format,
+            RenderOptions {
+                color: false,
+                width: output.file_width,
+                ..opts.clone()
+            },
         )?;
     }
     Ok(())
 }
 
-fn write(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text)
-        .with_context(|| format!("{}: cannot write the report", path.display()))
+/// Writes `report` in `format` to the file at `path`, created or emptied.
+fn write(path: &Path, report: &Report, format: Format, opts: RenderOptions) -> Result<()> {
+    let write = || -> io::Result<()> {
+        let mut out = BufWriter::with_capacity(64 * 1024, File::create(path)?);
+        report::write(report, format, opts, &mut out)?;
+        out.flush()
+    };
+    write().with_context(|| format!("{}: cannot write the report", path.display()))
 }

@@ -15,6 +15,7 @@ mod table;
 mod wrap;
 
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -90,15 +91,40 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
     match format {
         Format::Table => table::render(report, &opts),
         Format::Json => {
-            let mut s = serde_json::to_string_pretty(report)
-                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-            s.push('\n');
-            s
+            let mut out = Vec::new();
+            match json(report, &mut out) {
+                // serde_json writes UTF-8; the conversion cannot fail.
+                Ok(()) => String::from_utf8(out)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+                Err(e) => format!("{{\"error\": {}}}\n", serde_json::json!(e.to_string())),
+            }
         }
         Format::Sarif => sarif::render(report, opts.working_folder.as_deref()),
         Format::Markdown => markdown::render(report, &opts),
         Format::Github => github::render(report, &opts),
     }
+}
+
+/// Writes `report` in `format` to `out`. JSON is serialized straight into
+/// it: a large lockfile's report is a megabyte, which would otherwise be
+/// built, grown and copied before a byte is written.
+pub fn write(
+    report: &Report,
+    format: Format,
+    opts: RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Json => json(report, out),
+        _ => out.write_all(render(report, format, opts).as_bytes()),
+    }
+}
+
+/// The JSON report: the serialized [`Report`], pretty-printed, one line
+/// break at the end.
+fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)?;
+    out.write_all(b"\n")
 }
 
 /// A group of checks a run can include.
