@@ -484,12 +484,20 @@ impl<'a, 's> Parser<'a, 's> {
     ) where
         'a: 'k,
     {
-        // Most objects are small: comparing pairs beats hashing there.
+        // Most objects are small: comparing pairs beats hashing there, and
+        // a key whose length and last byte no earlier key had is new
+        // without comparing it with any.
         const SMALL: usize = 16;
         let mut seen = HashSet::new();
+        let mut shapes = 0u64;
         for (i, (key, line)) in keys.clone().enumerate() {
             let repeated = if count <= SMALL {
-                keys.clone().take(i).any(|(earlier, _)| earlier == key)
+                let bytes = key.as_bytes();
+                let last = bytes.last().map_or(0, |b| usize::from(*b));
+                let shape = 1u64 << ((bytes.len() * 7 + last) % 64);
+                let maybe = shapes & shape != 0;
+                shapes |= shape;
+                maybe && keys.clone().take(i).any(|(earlier, _)| earlier == key)
             } else {
                 !seen.insert(key.as_ref())
             };

@@ -47,7 +47,7 @@ impl<'e> Packages<'e> {
     ) -> Self {
         // A name's registry follows from the name (its scope), so the name
         // alone tells packages apart.
-        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut index: HashMap<&str, usize> = HashMap::with_capacity(lockfile.entries.len());
         let mut keys: Vec<(PackageKey, BTreeSet<String>)> = Vec::new();
         let per_entry = lockfile
             .entries
