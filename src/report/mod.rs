@@ -107,12 +107,13 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
 
 /// Writes `report` in `format` to `out`. JSON is serialized straight into
 /// it: a large lockfile's report is a megabyte, which would otherwise be
-/// built, grown and copied before a byte is written.
+/// built, grown and copied before a byte is written. `out` is a type, not
+/// a trait object: serde_json writes token by token.
 pub fn write(
     report: &Report,
     format: Format,
     opts: RenderOptions,
-    out: &mut dyn Write,
+    out: &mut impl Write,
 ) -> io::Result<()> {
     match format {
         Format::Json => json(report, out),
@@ -122,7 +123,7 @@ pub fn write(
 
 /// The JSON report: the serialized [`Report`], pretty-printed, one line
 /// break at the end.
-fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn json(report: &Report, out: &mut impl Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, report)?;
     out.write_all(b"\n")
 }
