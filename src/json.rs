@@ -488,7 +488,12 @@ impl<'a, 's> Parser<'a, 's> {
         // a key whose length and last byte no earlier key had is new
         // without comparing it with any.
         const SMALL: usize = 16;
-        let mut seen = HashSet::new();
+        // Sized up front: growing it rehashes every key seen so far.
+        let mut seen = if count > SMALL {
+            HashSet::with_capacity(count)
+        } else {
+            HashSet::new()
+        };
         let mut shapes = 0u64;
         for (i, (key, line)) in keys.clone().enumerate() {
             let repeated = if count <= SMALL {
