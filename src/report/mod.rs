@@ -10,6 +10,7 @@ mod github;
 mod groups;
 mod markdown;
 mod paths;
+mod pretty_json;
 mod sarif;
 mod table;
 mod wrap;
@@ -124,7 +125,7 @@ pub fn write(
 /// The JSON report: the serialized [`Report`], pretty-printed, one line
 /// break at the end.
 fn json(report: &Report, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
+    pretty_json::to_writer(out, report)?;
     out.write_all(b"\n")
 }
 
