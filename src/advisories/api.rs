@@ -65,12 +65,12 @@ impl ApiSettings {
 }
 
 /// One question: is this version of this package affected?
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Query {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Query<'a> {
     /// The npm name.
-    pub name: String,
+    pub name: &'a str,
     /// The version.
-    pub version: String,
+    pub version: &'a str,
 }
 
 #[derive(Serialize)]
@@ -116,8 +116,8 @@ struct Answer {
 }
 
 /// Asks the API about every query; one lookup per query, in order.
-pub fn lookup(http: &dyn Http, settings: &ApiSettings, queries: &[Query]) -> Vec<Lookup> {
-    let distinct: Vec<&Query> = queries
+pub fn lookup(http: &dyn Http, settings: &ApiSettings, queries: &[Query<'_>]) -> Vec<Lookup> {
+    let distinct: Vec<&Query<'_>> = queries
         .iter()
         .collect::<BTreeSet<_>>()
         .into_iter()
@@ -132,7 +132,7 @@ pub fn lookup(http: &dyn Http, settings: &ApiSettings, queries: &[Query]) -> Vec
         .into_par_iter()
         .map(|id| (id, fetch(http, settings, id)))
         .collect();
-    let by_query: BTreeMap<&Query, Lookup> = distinct
+    let by_query: BTreeMap<&Query<'_>, Lookup> = distinct
         .iter()
         .zip(&answers)
         .map(|(q, a)| (*q, judge_answer(q, a, &records)))
@@ -148,7 +148,7 @@ pub fn lookup(http: &dyn Http, settings: &ApiSettings, queries: &[Query]) -> Vec
 }
 
 fn judge_answer(
-    query: &Query,
+    query: &Query<'_>,
     answer: &Answer,
     records: &BTreeMap<&str, Result<Option<Record>, String>>,
 ) -> Lookup {
@@ -170,7 +170,7 @@ fn judge_answer(
         (true, Some(reason)) => Lookup::Unknown { reason },
         (true, None) => Lookup::Absent,
         (false, incomplete) => Lookup::Present {
-            advisories: merge::merge(&query.name, &matched),
+            advisories: merge::merge(query.name, &matched),
             incomplete,
         },
     }
@@ -179,7 +179,7 @@ fn judge_answer(
 fn ask_batches(
     http: &dyn Http,
     settings: &ApiSettings,
-    queries: &[&Query],
+    queries: &[&Query<'_>],
     answers: &mut [Answer],
 ) {
     let url = match settings.endpoint(&["v1", "querybatch"]) {
@@ -240,7 +240,7 @@ fn ask(
     http: &dyn Http,
     settings: &ApiSettings,
     url: &Url,
-    queries: &[&Query],
+    queries: &[&Query<'_>],
     chunk: &[(usize, Option<String>)],
 ) -> Result<Vec<BatchResult>, String> {
     let body = BatchRequest {
@@ -250,10 +250,10 @@ fn ask(
                 let q = queries.get(*i)?;
                 Some(QueryBody {
                     package: PackageBody {
-                        name: &q.name,
+                        name: q.name,
                         ecosystem: NPM,
                     },
-                    version: &q.version,
+                    version: q.version,
                     page_token: token.as_deref(),
                 })
             })

@@ -143,7 +143,7 @@ impl Database {
     }
 
     /// One lookup per query, in order.
-    pub fn lookup(&self, queries: &[Query]) -> Vec<Lookup> {
+    pub fn lookup(&self, queries: &[Query<'_>]) -> Vec<Lookup> {
         match self {
             Self::Index { index, .. } => lookup_index(index, queries),
             Self::Api { http, settings } => api::lookup(http.as_ref(), settings, queries),
@@ -161,8 +161,8 @@ impl Database {
 }
 
 /// Matches each query against the records filed under its name.
-pub fn lookup_index(index: &Index, queries: &[Query]) -> Vec<Lookup> {
-    let names: Vec<&str> = queries.iter().map(|q| q.name.as_str()).collect();
+pub fn lookup_index(index: &Index, queries: &[Query<'_>]) -> Vec<Lookup> {
+    let names: Vec<&str> = queries.iter().map(|q| q.name).collect();
     let records = match index.lookup(&names) {
         Ok(r) => r,
         Err(e) => {
@@ -178,7 +178,7 @@ pub fn lookup_index(index: &Index, queries: &[Query]) -> Vec<Lookup> {
         .iter()
         .zip(&records)
         .map(|(query, records)| {
-            let target = Target::new(&query.name, &query.version);
+            let target = Target::new(query.name, query.version);
             let matched: Vec<Match<'_>> = records
                 .iter()
                 .filter_map(|record| match matching::affects(record, &target) {
@@ -191,7 +191,7 @@ pub fn lookup_index(index: &Index, queries: &[Query]) -> Vec<Lookup> {
                 Lookup::Absent
             } else {
                 Lookup::Present {
-                    advisories: merge::merge(&query.name, &matched),
+                    advisories: merge::merge(query.name, &matched),
                     incomplete: None,
                 }
             }
@@ -238,8 +238,8 @@ mod tests {
         assert!(reason.contains("lockproof advisories update"), "{reason}");
         assert_eq!(db.info().source, SourceKind::None);
         let out = db.lookup(&[Query {
-            name: "a".into(),
-            version: "1.0.0".into(),
+            name: "a",
+            version: "1.0.0",
         }]);
         assert!(
             matches!(&out[0], Lookup::Unknown { reason } if reason.starts_with("no advisory database")),

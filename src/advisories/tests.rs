@@ -553,8 +553,8 @@ fn a_damaged_index_is_an_error_never_a_miss() {
     let lookups = source::lookup_index(
         &damaged,
         &[Query {
-            name: "b".into(),
-            version: "1.0.0".into(),
+            name: "b",
+            version: "1.0.0",
         }],
     );
     assert!(matches!(&lookups[0], Lookup::Unknown { .. }), "{lookups:?}");
@@ -567,11 +567,8 @@ fn api_settings(batch: usize) -> ApiSettings {
     }
 }
 
-fn q(name: &str, version: &str) -> Query {
-    Query {
-        name: name.into(),
-        version: version.into(),
-    }
+fn q<'a>(name: &'a str, version: &'a str) -> Query<'a> {
+    Query { name, version }
 }
 
 /// An API serving `records`; `ids` answers each name@version; `paged`

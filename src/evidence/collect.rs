@@ -7,7 +7,7 @@
 //! the entries in scope: in diff mode, a pull request that bumps one
 //! package asks the registry about that package, not about the whole tree.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::Timestamp;
 use url::Url;
@@ -170,8 +170,8 @@ fn advisories(
     packages: &Packages<'_>,
     source: &dyn Source,
 ) -> AdvisoryLookups {
-    let mut index: BTreeMap<(&str, &str), usize> = BTreeMap::new();
-    let mut queries: Vec<Query> = Vec::new();
+    let mut index: HashMap<(&str, &str), usize> = HashMap::with_capacity(lockfile.entries.len());
+    let mut queries: Vec<Query<'_>> = Vec::new();
     let per_entry: Vec<Option<usize>> = lockfile
         .entries
         .iter()
@@ -180,8 +180,8 @@ fn advisories(
             let (_, version) = (*wanted)?;
             let at = *index.entry((&entry.name, version)).or_insert_with(|| {
                 queries.push(Query {
-                    name: entry.name.clone(),
-                    version: version.to_owned(),
+                    name: &entry.name,
+                    version,
                 });
                 queries.len() - 1
             });

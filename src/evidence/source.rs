@@ -147,5 +147,5 @@ pub trait Source: Sync {
 
     /// What the advisory database says of each `name@version`, one lookup
     /// per query, in order.
-    fn advisories(&self, queries: &[Query]) -> Vec<Lookup>;
+    fn advisories(&self, queries: &[Query<'_>]) -> Vec<Lookup>;
 }

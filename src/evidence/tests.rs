@@ -121,7 +121,7 @@ impl Source for Fake {
             .collect()
     }
 
-    fn advisories(&self, queries: &[Query]) -> Vec<Lookup> {
+    fn advisories(&self, queries: &[Query<'_>]) -> Vec<Lookup> {
         queries
             .iter()
             .map(|q| {

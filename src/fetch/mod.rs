@@ -180,7 +180,7 @@ impl Source for RegistrySource<'_> {
         out
     }
 
-    fn advisories(&self, queries: &[Query]) -> Vec<Lookup> {
+    fn advisories(&self, queries: &[Query<'_>]) -> Vec<Lookup> {
         if queries.is_empty() {
             return Vec::new();
         }

@@ -121,14 +121,14 @@ const QUERIES: &[&str] = &[
     "no-advisories@1.0.0",
 ];
 
-fn queries() -> Vec<Query> {
+fn queries() -> Vec<Query<'static>> {
     QUERIES
         .iter()
         .map(|q| {
             let at = q.rfind('@').unwrap();
             Query {
-                name: q[..at].to_string(),
-                version: q[at + 1..].to_string(),
+                name: &q[..at],
+                version: &q[at + 1..],
             }
         })
         .collect()
