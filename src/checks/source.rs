@@ -5,10 +5,10 @@ use crate::finding::Code;
 use crate::lockfile::SourceKind;
 
 pub(super) fn check(f: &mut EntryFindings, ctx: &Context) {
-    let resolved = f.resolved_shown();
     if let Some(installer) = &ctx.installer
         && let Some(refusal) = installer.refusal(f.entry)
     {
+        let resolved = f.resolved_shown();
         // What npm will not fetch is not a risk of this install; that the
         // install fails there is the news.
         let because = refusal
@@ -30,8 +30,11 @@ pub(super) fn check(f: &mut EntryFindings, ctx: &Context) {
         );
         return;
     }
-    match f.entry.source {
+    // `resolved` is quoted only in a finding, and most entries (registry
+    // ones) have none here.
+    let (code, message) = match f.entry.source {
         SourceKind::Git => {
+            let resolved = f.resolved_shown();
             // npm treats only a full lower-case commit id as pinned; any
             // other ref is resolved by git when npm installs.
             let pinned = resolved.rsplit_once('#').is_some_and(|(_, rev)| {
@@ -43,31 +46,43 @@ pub(super) fn check(f: &mut EntryFindings, ctx: &Context) {
             } else {
                 "not pinned to a commit"
             };
-            f.report(
+            (
                 Code::GitSource,
                 format!("installs from git ({pin}): {resolved}"),
-            );
+            )
         }
-        SourceKind::RemoteTarball => f.report(
+        SourceKind::RemoteTarball => (
             Code::RemoteTarballSource,
-            format!("installs a tarball from an arbitrary URL: {resolved}"),
+            format!(
+                "installs a tarball from an arbitrary URL: {}",
+                f.resolved_shown()
+            ),
         ),
-        SourceKind::LocalFile => f.report(
+        SourceKind::LocalFile => (
             Code::LocalFileSource,
-            format!("installs a tarball from the local disk: {resolved}"),
+            format!(
+                "installs a tarball from the local disk: {}",
+                f.resolved_shown()
+            ),
         ),
-        SourceKind::Unrecognized => f.report(
-            Code::UnverifiableSource,
-            if resolved.is_empty() {
-                "the entry names no source npm could fetch from".to_string()
-            } else {
-                format!("npm would read {resolved:?} as a package spec, not a download lockproof can check")
-            },
-        ),
+        SourceKind::Unrecognized => {
+            let resolved = f.resolved_shown();
+            (
+                Code::UnverifiableSource,
+                if resolved.is_empty() {
+                    "the entry names no source npm could fetch from".to_string()
+                } else {
+                    format!(
+                        "npm would read {resolved:?} as a package spec, not a download lockproof can check"
+                    )
+                },
+            )
+        }
         SourceKind::Registry
         | SourceKind::Link
         | SourceKind::Workspace
         | SourceKind::Bundled
-        | SourceKind::Root => {}
-    }
+        | SourceKind::Root => return,
+    };
+    f.report(code, message);
 }
