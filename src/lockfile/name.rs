@@ -7,11 +7,19 @@ const MAX_NAME_LEN: usize = 214;
 /// Why `name` is not a valid npm package name, or `None` when it is.
 /// Upper-case letters are accepted: old packages (`JSONStream`) have them.
 pub fn name_problem(name: &str) -> Option<&'static str> {
+    // Names are read several times per entry, and nearly all are plainly
+    // valid: one pass tells, and anything else takes every rule in turn.
+    if plainly_valid(name) {
+        return None;
+    }
+    broken_rule(name)
+}
+
+/// The first of npm's rules `name` breaks, checked one by one.
+fn broken_rule(name: &str) -> Option<&'static str> {
     if name.is_empty() {
         return Some("is empty");
     }
-    // Names are read several times per entry: ASCII ones (nearly all) are
-    // checked a byte at a time.
     let control = if name.is_ascii() {
         name.bytes().any(|b| b.is_ascii_control())
     } else {
@@ -49,6 +57,24 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
         return Some("contains characters npm does not allow in names");
     }
     None
+}
+
+/// Whether `name` is short enough and its scope and package parts are
+/// non-empty, of URL-safe bytes only and start with no dot (nor the
+/// package with an underscore): then every rule of [`name_problem`] holds,
+/// since URL-safe bytes are neither controls, spaces nor separators.
+fn plainly_valid(name: &str) -> bool {
+    let part = |p: &str| {
+        !p.is_empty() && !p.starts_with('.') && p.bytes().all(|b| URL_SAFE[usize::from(b)])
+    };
+    let package = match name.strip_prefix('@') {
+        Some(scoped) => match scoped.split_once('/') {
+            Some((scope, package)) if part(scope) => package,
+            _ => return false,
+        },
+        None => name,
+    };
+    name.len() <= MAX_NAME_LEN && part(package) && !package.starts_with('_')
 }
 
 /// Splits `name@rest` (a specifier, a locator, a pnpm key) at the `@`
@@ -105,6 +131,31 @@ mod tests {
         assert_eq!(split_spec("lodash"), None);
         assert_eq!(split_spec(""), None);
         assert_eq!(split_spec("@"), None);
+    }
+
+    #[test]
+    fn a_plainly_valid_name_breaks_no_rule() {
+        // Every string of up to four symbols over an alphabet of each kind
+        // of byte the rules look at.
+        let alphabet: Vec<char> = "a_.@/\\ \u{1}~%\u{e9}-Z".chars().collect();
+        let mut names = vec![String::new()];
+        let mut plain = 0;
+        for _ in 0..4 {
+            names = names
+                .iter()
+                .flat_map(|n| alphabet.iter().map(move |c| format!("{n}{c}")))
+                .collect();
+            for name in &names {
+                if super::plainly_valid(name) {
+                    plain += 1;
+                    assert_eq!(super::broken_rule(name), None, "{name:?}");
+                }
+            }
+        }
+        assert!(plain > 1000, "{plain}");
+        let long = "a".repeat(214);
+        assert!(super::plainly_valid(&long));
+        assert!(!super::plainly_valid(&format!("{long}b")));
     }
 
     #[test]
