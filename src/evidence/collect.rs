@@ -7,7 +7,7 @@
 //! the entries in scope: in diff mode, a pull request that bumps one
 //! package asks the registry about that package, not about the whole tree.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use url::Url;
@@ -170,22 +170,26 @@ fn advisories(
     packages: &Packages<'_>,
     source: &dyn Source,
 ) -> AdvisoryLookups {
-    let mut index: HashMap<(&str, &str), usize> = HashMap::with_capacity(lockfile.entries.len());
+    // Entries of one package (one name) share its index, so the versions
+    // already asked about are looked up among that package's few.
+    let mut asked: Vec<Vec<(&str, usize)>> = vec![Vec::new(); packages.keys.len()];
     let mut queries: Vec<Query<'_>> = Vec::new();
     let per_entry: Vec<Option<usize>> = lockfile
         .entries
         .iter()
         .zip(&packages.per_entry)
         .map(|(entry, wanted)| {
-            let (_, version) = (*wanted)?;
-            let at = *index.entry((&entry.name, version)).or_insert_with(|| {
-                queries.push(Query {
-                    name: &entry.name,
-                    version,
-                });
-                queries.len() - 1
+            let (package, version) = (*wanted)?;
+            let versions = asked.get_mut(package)?;
+            if let Some(&(_, at)) = versions.iter().find(|(v, _)| *v == version) {
+                return Some(at);
+            }
+            queries.push(Query {
+                name: &entry.name,
+                version,
             });
-            Some(at)
+            versions.push((version, queries.len() - 1));
+            Some(queries.len() - 1)
         })
         .collect();
     AdvisoryLookups::new(source.advisories(&queries), per_entry)

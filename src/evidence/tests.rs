@@ -53,6 +53,9 @@ struct Fake {
     /// Package records are answered only once a tarball was asked for (or
     /// after a minute, so that a pipeline that never asks fails, not hangs).
     packages_after_a_tarball: bool,
+    /// Each advisory question is answered "unknown", with the question as
+    /// the reason, so that answers can be told apart.
+    echo_advisories: bool,
 }
 
 impl Fake {
@@ -125,8 +128,13 @@ impl Source for Fake {
         queries
             .iter()
             .map(|q| {
-                self.ask(format!("advisories {}@{}", q.name, q.version));
-                Lookup::Absent
+                let spec = format!("{}@{}", q.name, q.version);
+                self.ask(format!("advisories {spec}"));
+                if self.echo_advisories {
+                    Lookup::Unknown { reason: spec }
+                } else {
+                    Lookup::Absent
+                }
             })
             .collect()
     }
@@ -426,6 +434,54 @@ fn attestations_are_not_asked_for_without_a_sha512_to_bind_them_to() {
         Provenance::Unknown(Unknown::Unbound(_))
     ));
     assert!(!fake.asked().iter().any(|q| q.starts_with("attestations")));
+}
+
+#[test]
+fn advisories_are_asked_once_per_name_and_version_and_answer_each_entry() {
+    let entry = |path: &str, name: &str, version: &str| {
+        format!(
+            r#""{path}": {{"version": "{version}", "resolved": "{REGISTRY}{name}/-/{name}-{version}.tgz", "integrity": "{SHA512_A}"}}"#
+        )
+    };
+    let packages = [
+        entry("node_modules/a", "a", "1.0.0"),
+        entry("node_modules/b", "b", "1.0.0"),
+        entry("node_modules/b/node_modules/a", "a", "2.0.0"),
+        entry("node_modules/c", "c", "1.0.0"),
+        entry("node_modules/c/node_modules/a", "a", "1.0.0"),
+        entry("node_modules/d/node_modules/a", "a", "2.0.0"),
+        entry("node_modules/d", "d", "1.0.0"),
+    ];
+    let text = format!(
+        r#"{{"name": "app", "lockfileVersion": 3, "packages": {{"": {{"name": "app"}}, {}}}}}"#,
+        packages.join(", ")
+    );
+    let lock = lockfile::parse_bytes(Path::new("package-lock.json"), text.as_bytes()).unwrap();
+    let fake = Fake {
+        echo_advisories: true,
+        ..Fake::default()
+    };
+    let evidence = run(&lock, &fake);
+    let mut asked: Vec<String> = fake
+        .asked()
+        .into_iter()
+        .filter(|q| q.starts_with("advisories"))
+        .collect();
+    asked.sort();
+    assert_eq!(
+        asked,
+        ["a@1.0.0", "a@2.0.0", "b@1.0.0", "c@1.0.0", "d@1.0.0"].map(|s| format!("advisories {s}"))
+    );
+    assert_eq!(lock.entries.len(), 7);
+    for (i, entry) in lock.entries.iter().enumerate() {
+        let spec = format!("{}@{}", entry.name, entry.version.as_deref().unwrap());
+        assert_eq!(
+            evidence.advisories.get(i),
+            Some(&Lookup::Unknown { reason: spec }),
+            "{}",
+            entry.path
+        );
+    }
 }
 
 #[test]
