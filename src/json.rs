@@ -227,9 +227,10 @@ type KeepFn<'s, 'a> = &'s dyn Fn(&[Cow<'a, str>], &[Member<'a>], &str) -> Keep;
 type Keys<'a> = Vec<(Cow<'a, str>, u32)>;
 
 /// How many leading bytes of `bytes`, in whole 8-byte words, hold no
-/// [`STRING_STOP`] byte: eight bytes per step (SWAR) instead of one. The
+/// [`STRING_STOP`] byte (a quote, a backslash, a control byte: what a JSON
+/// string must escape): eight bytes per step (SWAR) instead of one. The
 /// caller finishes the last, partial word byte by byte.
-fn plain_words(bytes: &[u8]) -> usize {
+pub fn plain_words(bytes: &[u8]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
