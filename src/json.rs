@@ -320,12 +320,30 @@ impl<'a, 's> Parser<'a, 's> {
     }
 
     fn skip_ws(&mut self) {
+        const SPACES: u64 = u64::from_le_bytes([b' '; 8]);
         while let Some(&b) = self.src.get(self.pos) {
             match b {
+                // Indentation comes in runs of spaces: the rest of a run is
+                // skipped eight bytes at a time.
+                b' ' => {
+                    self.pos += 1;
+                    while let Some(chunk) = self.src.get(self.pos..self.pos + 8) {
+                        let mut word = [0u8; 8];
+                        word.copy_from_slice(chunk);
+                        let other = u64::from_le_bytes(word) ^ SPACES;
+                        if other != 0 {
+                            // The first byte that is not a space.
+                            self.pos += (other.trailing_zeros() / 8) as usize;
+                            break;
+                        }
+                        self.pos += 8;
+                    }
+                    continue;
+                }
                 b'\n' => self.line += 1,
                 // A lone CR ends a line too (old Mac line endings).
                 b'\r' if self.src.get(self.pos + 1) != Some(&b'\n') => self.line += 1,
-                b' ' | b'\t' | b'\r' => {}
+                b'\t' | b'\r' => {}
                 _ => return,
             }
             self.pos += 1;
@@ -784,6 +802,21 @@ mod tests {
         assert_eq!(err.message, "empty document");
         let err = parse("{\"é\": tru}").unwrap_err();
         assert_eq!((err.line, err.column), (1, 7));
+    }
+
+    #[test]
+    fn skips_runs_of_spaces_of_any_length_to_the_right_byte() {
+        for n in 0..40 {
+            let pad = " ".repeat(n);
+            let text = format!(
+                "{pad}{{\n{pad}\"a\"{pad}:{pad}[{pad}1{pad}]{pad},\t{pad}\n{pad}\"b\": 2{pad}}}{pad}"
+            );
+            let doc = parse(&text).unwrap();
+            assert_eq!(doc.value.member("b").unwrap().line, 3, "{n}");
+            let err = parse(&format!("{{\n{pad}\"a\": 1,\n{pad} \"b\" x}}")).unwrap_err();
+            assert_eq!((err.line, err.column), (3, n as u32 + 6), "{n}");
+            assert!(err.message.contains("expected ':'"), "{err}");
+        }
     }
 
     #[test]
