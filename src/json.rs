@@ -226,6 +226,17 @@ type KeepFn<'s, 'a> = &'s dyn Fn(&[Cow<'a, str>], &[Member<'a>], &str) -> Keep;
 /// The keys of an object being checked, with their lines.
 type Keys<'a> = Vec<(Cow<'a, str>, u32)>;
 
+/// `stack[base..]`, taken off `stack` into a list of exactly their number.
+fn take_top<T>(stack: &mut Vec<T>, base: usize) -> Vec<T> {
+    if base > 0 {
+        return stack.split_off(base);
+    }
+    // `split_off(0)` would hand over the stack with all its room.
+    let mut top = std::mem::take(stack);
+    top.shrink_to_fit();
+    top
+}
+
 /// How many leading bytes of `bytes`, in whole 8-byte words, hold no
 /// [`STRING_STOP`] byte (a quote, a backslash, a control byte: what a JSON
 /// string must escape): eight bytes per step (SWAR) instead of one. The
@@ -262,6 +273,12 @@ struct Parser<'a, 's> {
     /// Key lists of checked objects, reused: checking allocates nothing
     /// once the deepest level has been seen.
     pool: Vec<Keys<'a>>,
+    /// The members of the objects being built, innermost last: each object
+    /// takes its own off the top when it ends, into a list of exactly
+    /// their number (no list grown as members come, none shrunk after).
+    members: Vec<Member<'a>>,
+    /// The same for the items of the arrays being built.
+    items: Vec<Value<'a>>,
     /// The legacy tree's check running ahead, until used.
     ahead: Option<ahead::Ahead<'s>>,
 }
@@ -278,6 +295,8 @@ impl<'a, 's> Parser<'a, 's> {
             keep,
             path: Vec::new(),
             pool: Vec::new(),
+            members: Vec::new(),
+            items: Vec::new(),
             ahead: None,
         }
     }
@@ -382,9 +401,8 @@ impl<'a, 's> Parser<'a, 's> {
 
     fn object(&mut self, depth: usize, mode: Keep) -> Result<Value<'a>, JsonError> {
         self.pos += 1;
-        // Lockfile entries have a handful of fields: start with room for them.
-        let mut members: Vec<Member<'a>> =
-            Vec::with_capacity(if mode == Keep::Build { 8 } else { 0 });
+        // This object's members, once built, are `self.members[base..]`.
+        let base = self.members.len();
         let mut keys: Keys<'a> = match mode {
             Keep::Check => self.pool.pop().unwrap_or_default(),
             _ => Vec::new(),
@@ -418,7 +436,7 @@ impl<'a, 's> Parser<'a, 's> {
             self.skip_ws();
             match mode {
                 Keep::Build => {
-                    let child = (self.keep)(&self.path, &members, &key);
+                    let child = (self.keep)(&self.path, &self.members[base..], &key);
                     let value = if child == Keep::Ignore && depth == 0 && self.ahead_is_here() {
                         self.take_ahead(depth + 1)
                     } else {
@@ -427,7 +445,7 @@ impl<'a, 's> Parser<'a, 's> {
                         self.path.pop();
                         value
                     };
-                    members.push(Member {
+                    self.members.push(Member {
                         key,
                         line,
                         value: value?,
@@ -454,13 +472,8 @@ impl<'a, 's> Parser<'a, 's> {
         }
         match mode {
             Keep::Build => {
+                let members = take_top(&mut self.members, base);
                 self.note_duplicates(members.iter().map(|m| (&m.key, m.line)), members.len());
-                // The room made for an entry's fields is given back by
-                // small objects: `[{"a":1},…]` must not cost hundreds of
-                // bytes per object.
-                if members.len() < members.capacity() / 2 {
-                    members.shrink_to_fit();
-                }
                 Ok(Value::Object(members))
             }
             Keep::Check => {
@@ -536,17 +549,18 @@ impl<'a, 's> Parser<'a, 's> {
 
     fn array(&mut self, depth: usize, mode: Keep) -> Result<Value<'a>, JsonError> {
         self.pos += 1;
-        let mut items = Vec::new();
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.pos += 1;
-            return Ok(Value::Array(items));
+            return Ok(Value::Array(Vec::new()));
         }
+        // This array's items, once built, are `self.items[base..]`.
+        let base = self.items.len();
         loop {
             self.skip_ws();
             let item = self.value(depth + 1, mode)?;
             if mode == Keep::Build {
-                items.push(item);
+                self.items.push(item);
             }
             self.skip_ws();
             match self.peek() {
@@ -554,7 +568,7 @@ impl<'a, 's> Parser<'a, 's> {
                 Some(b']') => {
                     self.pos += 1;
                     return Ok(if mode == Keep::Build {
-                        Value::Array(items)
+                        Value::Array(take_top(&mut self.items, base))
                     } else {
                         Value::Skipped
                     });
@@ -733,12 +747,36 @@ mod tests {
         let Some(Value::Array(items)) = value.get("x") else {
             panic!("{value:?}")
         };
+        assert_eq!((items.len(), items.capacity()), (1000, 1000));
         for item in items {
             let Value::Object(members) = item else {
                 panic!("{item:?}")
             };
             assert_eq!((members.len(), members.capacity()), (1, 1));
         }
+        // Objects at the top of the members being built, after a large one.
+        let big: Vec<String> = (0..100).map(|i| format!("\"k{i}\": [{i}]")).collect();
+        let text = format!(
+            "[{{{}}}, {{\"a\": 1}}, [2, {{\"b\": [], \"c\": {{}}}}]]",
+            big.join(",")
+        );
+        let (value, _) = read_all(&text, Keep::Build);
+        let Value::Array(items) = &value else {
+            panic!("{value:?}")
+        };
+        let capacities = |v: &Value<'_>| match v {
+            Value::Object(m) => (m.len(), m.capacity()),
+            Value::Array(a) => (a.len(), a.capacity()),
+            _ => (0, 0),
+        };
+        assert_eq!(
+            items.iter().map(capacities).collect::<Vec<_>>(),
+            [(100, 100), (1, 1), (2, 2)]
+        );
+        let Value::Array(last) = &items[2] else {
+            panic!("{value:?}")
+        };
+        assert_eq!(capacities(&last[1]), (2, 2));
         let text = many("{}");
         let (value, _) = read_all(&text, Keep::Build);
         let Some(Value::Array(items)) = value.get("x") else {
