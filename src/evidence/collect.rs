@@ -7,7 +7,7 @@
 //! the entries in scope: in diff mode, a pull request that bumps one
 //! package asks the registry about that package, not about the whole tree.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::Timestamp;
 use url::Url;
@@ -170,9 +170,11 @@ fn advisories(
     packages: &Packages<'_>,
     source: &dyn Source,
 ) -> AdvisoryLookups {
-    // Entries of one package (one name) share its index, so the versions
-    // already asked about are looked up among that package's few.
-    let mut asked: Vec<Vec<(&str, usize)>> = vec![Vec::new(); packages.keys.len()];
+    // Entries of one package (one name) share its index. Most packages
+    // are installed at one version: each package's first question is kept
+    // beside it, and only further versions are looked up by value.
+    let mut first: Vec<Option<(&str, usize)>> = vec![None; packages.keys.len()];
+    let mut more: HashMap<(usize, &str), usize> = HashMap::new();
     let mut queries: Vec<Query<'_>> = Vec::new();
     let per_entry: Vec<Option<usize>> = lockfile
         .entries
@@ -180,16 +182,19 @@ fn advisories(
         .zip(&packages.per_entry)
         .map(|(entry, wanted)| {
             let (package, version) = (*wanted)?;
-            let versions = asked.get_mut(package)?;
-            if let Some(&(_, at)) = versions.iter().find(|(v, _)| *v == version) {
-                return Some(at);
-            }
-            queries.push(Query {
-                name: &entry.name,
-                version,
-            });
-            versions.push((version, queries.len() - 1));
-            Some(queries.len() - 1)
+            let mut ask = || {
+                queries.push(Query {
+                    name: &entry.name,
+                    version,
+                });
+                queries.len() - 1
+            };
+            let at = match first.get_mut(package)? {
+                Some((v, at)) if *v == version => *at,
+                Some(_) => *more.entry((package, version)).or_insert_with(ask),
+                slot @ None => slot.insert((version, ask())).1,
+            };
+            Some(at)
         })
         .collect();
     AdvisoryLookups::new(source.advisories(&queries), per_entry)
