@@ -29,7 +29,8 @@ pub fn to_writer<T: Serialize + ?Sized>(out: &mut impl Write, value: &T) -> io::
         .and_then(|()| writer.flush())
         .map_err(|e| match e {
             Error::Io(e) => e,
-            Error::Other(message) => io::Error::other(message),
+            // As serde_json reports a value it cannot write.
+            Error::Other(message) => io::Error::new(io::ErrorKind::InvalidData, message),
         })
 }
 
@@ -517,6 +518,10 @@ fn not_a_key() -> Error {
     Error::Other("key must be a string".to_string())
 }
 
+fn infinite_key() -> Error {
+    Error::Other("float key must be finite (got NaN or +/-inf)".to_string())
+}
+
 impl<W: Write> ser::Serializer for MapKey<'_, '_, W> {
     type Ok = ();
     type Error = Error;
@@ -535,14 +540,18 @@ impl<W: Write> ser::Serializer for MapKey<'_, '_, W> {
     numbers!(quoted);
 
     fn serialize_f32(self, v: f32) -> Result {
-        self.serialize_f64(f64::from(v))
+        if v.is_finite() {
+            self.quoted(v)
+        } else {
+            Err(infinite_key())
+        }
     }
 
     fn serialize_f64(self, v: f64) -> Result {
         if v.is_finite() {
             self.quoted(v)
         } else {
-            Err(Error::Other("float key must be finite".to_string()))
+            Err(infinite_key())
         }
     }
 
@@ -564,8 +573,8 @@ impl<W: Write> ser::Serializer for MapKey<'_, '_, W> {
         Err(not_a_key())
     }
 
-    fn serialize_some<T: Serialize + ?Sized>(self, _value: &T) -> Result {
-        Err(not_a_key())
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result {
+        value.serialize(self)
     }
 
     fn serialize_unit(self) -> Result {

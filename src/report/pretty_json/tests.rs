@@ -191,12 +191,32 @@ fn every_shape_serde_derives_as_serde_json_writes_it() {
 }
 
 #[test]
+fn optional_and_float_keys_as_serde_json_writes_them() {
+    same(&BTreeMap::from([(Some("k"), 1)]));
+    let mut out = Vec::new();
+    assert!(to_writer(&mut out, &BTreeMap::from([(None::<&str>, 1)])).is_err());
+    assert!(serde_json::to_string_pretty(&BTreeMap::from([(None::<&str>, 1)])).is_err());
+    struct FloatKeys;
+    impl Serialize for FloatKeys {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry(&0.1f32, &1)?;
+            map.serialize_entry(&-2.5e-7f64, &2)?;
+            map.end()
+        }
+    }
+    same(&FloatKeys);
+}
+
+#[test]
 fn keys_json_cannot_hold_are_refused_as_serde_json_refuses_them() {
     let by_list = BTreeMap::from([(vec![1], 1)]);
     assert!(serde_json::to_string_pretty(&by_list).is_err());
     let mut out = Vec::new();
     let err = to_writer(&mut out, &by_list).unwrap_err();
     assert_eq!(err.to_string(), "key must be a string");
+    assert_eq!(err.kind(), io::ErrorKind::InvalidData);
 }
 
 #[test]
