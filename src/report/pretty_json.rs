@@ -397,45 +397,33 @@ impl<'a, 'w, W: Write> ser::Serializer for &'a mut Writer<'w, W> {
     }
 }
 
-impl<W: Write> ser::SerializeSeq for Compound<'_, '_, W> {
-    type Ok = ();
-    type Error = Error;
+/// serde's array-like compounds, which differ only in names: each value
+/// a member, closed by `]`.
+macro_rules! array_like {
+    ($($trait:ident $method:ident),*) => {
+        $(
+            impl<W: Write> ser::$trait for Compound<'_, '_, W> {
+                type Ok = ();
+                type Error = Error;
 
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
-        self.member()?;
-        value.serialize(&mut *self.writer)
-    }
+                fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
+                    self.member()?;
+                    value.serialize(&mut *self.writer)
+                }
 
-    fn end(self) -> Result {
-        self.close(b"]").map(drop)
-    }
+                fn end(self) -> Result {
+                    self.close(b"]").map(drop)
+                }
+            }
+        )*
+    };
 }
 
-impl<W: Write> ser::SerializeTuple for Compound<'_, '_, W> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-
-    fn end(self) -> Result {
-        self.close(b"]").map(drop)
-    }
-}
-
-impl<W: Write> ser::SerializeTupleStruct for Compound<'_, '_, W> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-
-    fn end(self) -> Result {
-        self.close(b"]").map(drop)
-    }
-}
+array_like!(
+    SerializeSeq serialize_element,
+    SerializeTuple serialize_element,
+    SerializeTupleStruct serialize_field
+);
 
 impl<W: Write> ser::SerializeTupleVariant for Compound<'_, '_, W> {
     type Ok = ();
