@@ -3,7 +3,7 @@
 //! asked for, and exit with the verdict.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write as _};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
@@ -164,10 +164,11 @@ pub(super) fn render(report: &Report, output: &Output) -> Result<()> {
 
 /// Writes `report` in `format` to the file at `path`, created or emptied.
 fn write(path: &Path, report: &Report, format: Format, opts: RenderOptions) -> Result<()> {
+    // Unbuffered: the JSON report is handed over in 64 KiB pieces by its
+    // writer, and every other format in one piece.
     let write = || -> io::Result<()> {
-        let mut out = BufWriter::with_capacity(64 * 1024, File::create(path)?);
-        report::write(report, format, opts, &mut out)?;
-        out.flush()
+        let mut out = File::create(path)?;
+        report::write(report, format, opts, &mut out)
     };
     write().with_context(|| format!("{}: cannot write the report", path.display()))
 }

@@ -108,8 +108,9 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
 
 /// Writes `report` in `format` to `out`. JSON is serialized straight into
 /// it: a large lockfile's report is a megabyte, which would otherwise be
-/// built, grown and copied before a byte is written. `out` is a type, not
-/// a trait object: serde_json writes token by token.
+/// built, grown and copied before a byte is written. It reaches `out` in
+/// 64 KiB pieces (`pretty_json` buffers on its own); the other formats in
+/// one piece.
 pub fn write(
     report: &Report,
     format: Format,
