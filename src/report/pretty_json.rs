@@ -34,6 +34,14 @@ pub fn to_writer<T: Serialize + ?Sized>(out: &mut impl Write, value: &T) -> io::
         })
 }
 
+/// `value` as pretty-printed JSON text.
+pub fn to_string<T: Serialize + ?Sized>(value: &T) -> io::Result<String> {
+    let mut out = Vec::new();
+    to_writer(&mut out, value)?;
+    // Everything written is UTF-8: strings whole or escaped, and ASCII.
+    String::from_utf8(out).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
 /// Why writing failed: the writer's error, or a value JSON cannot hold.
 #[derive(Debug)]
 pub enum Error {

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use super::Report;
 use super::escape::text;
 use super::file_uri::{FileUri, SRCROOT, file_uri, folder_uri};
+use super::pretty_json;
 use crate::finding::{Code, Finding, Severity};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -166,7 +167,7 @@ pub(super) fn render(report: &Report, working_folder: Option<&Path>) -> String {
         "version": "2.1.0",
         "runs": [run],
     });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let mut s = pretty_json::to_string(&doc).unwrap_or_default();
     s.push('\n');
     s
 }
