@@ -200,19 +200,26 @@ pub fn registry_tarball(url: &Url) -> Option<TarballRef<'_>> {
         return None;
     }
     let path = url.path();
-    let at = path.as_bytes().windows(3).rposition(|w| w == b"/-/")?;
-    let (before, file) = (&path[..at], &path[at + 3..]);
-    if file.contains('/') {
+    // The file is what follows the last `/`, which ends the last `/-/`.
+    let slash = last_slash(path)?;
+    if slash < 2 || &path[slash - 2..slash] != "/-" {
         return None;
     }
+    let (before, file) = (&path[..slash - 2], &path[slash + 1..]);
     let file = decode(file);
     if !is_tarball_file(&file) {
         return None;
     }
-    let mut segments = before.rsplit('/');
-    let last_raw = segments.next().filter(|s| !s.is_empty())?;
+    let (head, last_raw) = match last_slash(before) {
+        Some(i) => (Some(&before[..i]), &before[i + 1..]),
+        None => (None, before),
+    };
+    if last_raw.is_empty() {
+        return None;
+    }
     let last = decode(last_raw);
-    let name = match segments.next() {
+    let scope_raw = head.map(|h| last_slash(h).map_or(h, |i| &h[i + 1..]));
+    let name = match scope_raw {
         Some(scope_raw) => match decode(scope_raw) {
             // `@scope/name` as written is the end of the path itself.
             Cow::Borrowed(scope)
@@ -233,8 +240,14 @@ pub fn registry_tarball(url: &Url) -> Option<TarballRef<'_>> {
     Some(TarballRef { name, file })
 }
 
+/// Where the last `/` of `text` is. Every entry's URL is read for it
+/// several times: a byte search, not `str::rfind`'s character search.
+fn last_slash(text: &str) -> Option<usize> {
+    memchr::memrchr(b'/', text.as_bytes())
+}
+
 fn decode(segment: &str) -> Cow<'_, str> {
-    if segment.contains('%') {
+    if memchr::memchr(b'%', segment.as_bytes()).is_some() {
         Cow::Owned(percent_decode_str(segment).decode_utf8_lossy().into_owned())
     } else {
         Cow::Borrowed(segment)
@@ -244,7 +257,7 @@ fn decode(segment: &str) -> Cow<'_, str> {
 /// Whether `file` is the tarball file name npm's registry gives
 /// `name@version`: `<unscoped name>-<version>.tgz`.
 pub fn is_expected_tarball_file(file: &str, name: &str, version: &str) -> bool {
-    let base = name.rsplit('/').next().unwrap_or(name);
+    let base = last_slash(name).map_or(name, |i| &name[i + 1..]);
     file.strip_prefix(base)
         .and_then(|rest| rest.strip_prefix('-'))
         .and_then(|rest| rest.strip_suffix(".tgz"))
@@ -287,6 +300,51 @@ mod tests {
         assert_eq!(tarball("https://example.com/downloads/x-1.0.0.tgz"), None);
         assert_eq!(tarball("https://example.com/-/x-1.0.0.tgz"), None);
         assert_eq!(tarball("https://example.com/x/-/x-1.0.0.zip"), None);
+    }
+
+    /// The first way `registry_tarball` was written, kept as the reference
+    /// the byte searches must agree with.
+    fn reference_tarball(url: &Url) -> Option<(String, String)> {
+        let path = url.path();
+        let at = path.as_bytes().windows(3).rposition(|w| w == b"/-/")?;
+        let (before, file) = (&path[..at], &path[at + 3..]);
+        if file.contains('/') {
+            return None;
+        }
+        let file = decode(file);
+        if !is_tarball_file(&file) {
+            return None;
+        }
+        let mut segments = before.rsplit('/');
+        let last = decode(segments.next().filter(|s| !s.is_empty())?);
+        let name = match segments.next().map(decode) {
+            Some(scope) if scope.starts_with('@') && !last.starts_with('@') => {
+                format!("{scope}/{last}")
+            }
+            _ => last.into_owned(),
+        };
+        Some((name, file.into_owned()))
+    }
+
+    #[test]
+    fn tarball_urls_are_read_as_the_reference_reads_them() {
+        let parts = ["/", "-", "@", "a", "%2f", "%40", ".tgz", "/-/"];
+        let mut paths = vec![String::new()];
+        for _ in 0..5 {
+            let longer: Vec<String> = paths
+                .iter()
+                .flat_map(|p| parts.iter().map(move |q| format!("{p}{q}")))
+                .collect();
+            paths.extend(longer);
+        }
+        let mut scoped = 0;
+        for path in &paths {
+            let url = Url::parse(&format!("https://r.example/{path}")).unwrap();
+            let ours = registry_tarball(&url).map(|t| (t.name.into_owned(), t.file.into_owned()));
+            assert_eq!(ours, reference_tarball(&url), "{url}");
+            scoped += usize::from(ours.is_some_and(|(name, _)| name.contains('/')));
+        }
+        assert!(scoped > 100, "only {scoped} scoped names among the cases");
     }
 
     #[test]
