@@ -5,9 +5,7 @@
 use super::fields::{Ctx, Fields, What};
 use super::source::{self, SourceKind};
 use super::{Entry, LockfileError, Platform};
-use std::sync::LazyLock;
 
-use memchr::memmem::FinderRev;
 use rayon::prelude::*;
 
 use crate::json::{Value, kept_members};
@@ -53,20 +51,26 @@ pub(super) fn read(
     Ok((root, entries))
 }
 
-/// Where the last `/node_modules/` of `key` starts. Keys are read by the
-/// thousand and are short: a searcher built once beats building one per
-/// key, which is what `str::rfind` does.
+/// Where the last `/node_modules/` of `key` starts.
 fn last_nested(key: &str) -> Option<usize> {
-    static FINDER: LazyLock<FinderRev<'static>> =
-        LazyLock::new(|| FinderRev::new(b"/node_modules/"));
-    FINDER.rfind(key.as_bytes())
+    last_ending_in_slash(key, b"/node_modules")
 }
 
 /// Where the last `node_modules/` of `key` starts.
 fn last_node_modules(key: &str) -> Option<usize> {
-    static FINDER: LazyLock<FinderRev<'static>> =
-        LazyLock::new(|| FinderRev::new(NODE_MODULES.as_bytes()));
-    FINDER.rfind(key.as_bytes())
+    last_ending_in_slash(key, b"node_modules")
+}
+
+/// Where the last occurrence of `stem` followed by `/` starts in `key`.
+/// Keys are read by the thousand, are short and have few slashes: looking
+/// back from each slash beats a substring searcher, whose set-up is most of
+/// its cost on a string this short.
+fn last_ending_in_slash(key: &str, stem: &[u8]) -> Option<usize> {
+    let bytes = key.as_bytes();
+    memchr::memrchr_iter(b'/', bytes).find_map(|slash| {
+        let start = slash.checked_sub(stem.len())?;
+        (&bytes[start..slash] == stem).then_some(start)
+    })
 }
 
 /// Whether `key` sits in the `node_modules` of another package (not of the
@@ -151,6 +155,30 @@ mod tests {
         assert_eq!(folder_name("a/node_modules"), "node_modules");
         assert_eq!(folder_name("xnode_modules/a"), "a");
         assert_eq!(folder_name("a/xnode_modules/b"), "b");
+    }
+
+    #[test]
+    fn node_modules_segments_are_found_as_a_substring_search_finds_them() {
+        let parts = [
+            "node_modules",
+            "/",
+            "x",
+            "@s",
+            "node_modules/",
+            "/node_modules",
+        ];
+        let mut keys = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = keys
+                .iter()
+                .flat_map(|k| parts.iter().map(move |p| format!("{k}{p}")))
+                .collect();
+            keys.extend(longer);
+        }
+        for key in &keys {
+            assert_eq!(last_nested(key), key.rfind("/node_modules/"), "{key:?}");
+            assert_eq!(last_node_modules(key), key.rfind(NODE_MODULES), "{key:?}");
+        }
     }
 
     #[test]
