@@ -488,14 +488,18 @@ impl<'a, 's> Parser<'a, 's> {
 
     /// Whether the check running ahead starts at the value about to be
     /// read.
-    fn ahead_is_here(&self) -> bool {
-        self.ahead.as_ref().is_some_and(|a| a.at == self.pos)
+    fn ahead_is_here(&mut self) -> bool {
+        let pos = self.pos;
+        self.ahead.as_mut().is_some_and(|a| a.at() == Some(pos))
     }
 
     /// Skips the value the check ahead started at, with its answer; reads
     /// it here if that thread gave none.
     fn take_ahead(&mut self, depth: usize) -> Result<Value<'a>, JsonError> {
-        let answer = self.ahead.take().and_then(|a| a.thread.join().ok());
+        let answer = self
+            .ahead
+            .take()
+            .and_then(|a| a.thread.join().ok().flatten());
         match answer {
             Some(Ok((pos, line))) => {
                 self.pos = pos;

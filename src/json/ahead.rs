@@ -13,6 +13,7 @@
 //! reader would have reached, errors included. Any other file is read as
 //! before, and the guess costs at most one more pass over its bytes.
 
+use std::sync::mpsc::{self, Receiver};
 use std::thread::{Scope, ScopedJoinHandle};
 
 use super::{JsonError, Keep, Parser};
@@ -39,14 +40,29 @@ pub(super) type Checked = Result<(usize, u32), JsonError>;
 /// thread left to end on its own may still be tearing down after the
 /// reader returns.
 pub(super) struct Ahead<'scope> {
-    /// The byte its value starts at.
-    pub at: usize,
-    /// The thread, whose result is the answer.
-    pub thread: ScopedJoinHandle<'scope, Checked>,
+    /// Where the thread found the value to check; it looks for it itself,
+    /// so that the reader starts at once (the search and the line count
+    /// before it are a pass over most of the document).
+    found: Receiver<usize>,
+    /// What `found` said, once asked: `None` when the thread found no tree
+    /// where npm puts it (and checked nothing).
+    at: Option<Option<usize>>,
+    /// The thread, whose result is the answer when it found a tree.
+    pub thread: ScopedJoinHandle<'scope, Option<Checked>>,
+}
+
+impl Ahead<'_> {
+    /// The byte the checked value starts at, waiting for the thread to
+    /// have looked (it says so before it checks anything).
+    pub fn at(&mut self) -> Option<usize> {
+        let found = &self.found;
+        *self.at.get_or_insert_with(|| found.recv().ok())
+    }
 }
 
 /// Starts checking `text`'s legacy tree on a thread of `scope`, when the
-/// document is large and has one where npm puts it.
+/// document is large; the thread first looks for the tree where npm puts
+/// it, and checks it only if it is there.
 pub(super) fn start<'scope, 'a: 'scope>(
     scope: &'scope Scope<'scope, '_>,
     text: &'a str,
@@ -54,15 +70,24 @@ pub(super) fn start<'scope, 'a: 'scope>(
     if text.len() < MIN_LEN {
         return None;
     }
-    let (at, line) = value_start(text)?;
+    let (tell, found) = mpsc::sync_channel(1);
     // A thread that cannot be had (a process limit) leaves the reading to
     // the reader; its stack is set, as `RUST_MIN_STACK` could shrink it
     // below what `MAX_DEPTH` levels take.
     let thread = std::thread::Builder::new()
         .stack_size(STACK)
-        .spawn_scoped(scope, move || check(text, at, line))
+        .spawn_scoped(scope, move || {
+            let (at, line) = value_start(text)?;
+            // The reader may have returned already: nobody to tell is fine.
+            let _ = tell.send(at);
+            Some(check(text, at, line))
+        })
         .ok()?;
-    Some(Ahead { at, thread })
+    Some(Ahead {
+        found,
+        at: None,
+        thread,
+    })
 }
 
 /// The checking thread's stack: the usual main thread's, many times what
