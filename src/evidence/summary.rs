@@ -2,12 +2,14 @@
 //! level, entries grouped by why their evidence is unknown, each registry
 //! entry's trust level, and where each verified provenance was built.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 
 use serde::Serialize;
 
 use super::model::{Evidence, Metadata, Signatures, State};
 use super::provenance::{Provenance, ProvenanceFacts};
+use super::unknown::Unknown;
 use crate::lockfile::Lockfile;
 use crate::trust::{Ladder, TrustLevel};
 
@@ -136,6 +138,24 @@ impl Evidence {
     }
 }
 
+/// Why an entry's evidence is unknown, before it is written out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Why<'e> {
+    /// A reason.
+    Unknown(&'e Unknown),
+    /// A fault, already in words.
+    Text(&'e str),
+}
+
+impl fmt::Display for Why<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unknown(why) => why.fmt(f),
+            Self::Text(why) => f.write_str(why),
+        }
+    }
+}
+
 /// Entries per evidence state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct StateCounts {
@@ -166,7 +186,7 @@ impl StateCounts {
 }
 
 /// A kind of registry evidence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EvidenceKind {
     /// The version document.
@@ -220,7 +240,13 @@ impl Evidence {
     /// Counts and groups the evidence of `lockfile`'s entries.
     pub fn summary(&self, lockfile: &Lockfile) -> EvidenceSummary {
         let mut s = EvidenceSummary::default();
-        let mut groups: BTreeMap<(EvidenceKind, String), Vec<String>> = BTreeMap::new();
+        // Entries are grouped by the text of their reason, as the report
+        // shows it; each distinct reason is written out once, not once per
+        // entry (most entries share one), and mapped to its text's group.
+        let mut by_text: BTreeMap<(EvidenceKind, String), usize> = BTreeMap::new();
+        let mut group_of: HashMap<(EvidenceKind, Why<'_>), usize> = HashMap::new();
+        let mut last: Option<((EvidenceKind, Why<'_>), usize)> = None;
+        let mut groups: Vec<Vec<String>> = Vec::new();
         for (entry, ev) in lockfile.entries.iter().zip(&self.entries) {
             let Some(ev) = ev else { continue };
             s.registry.add(ev.metadata_state());
@@ -228,29 +254,46 @@ impl Evidence {
             s.provenance.add(ev.provenance_state());
             s.trust.add(ev.trust_level());
             let unknown = match (&ev.metadata, &ev.signatures, &ev.provenance) {
-                (Metadata::Unknown(why), _, _) => Some((EvidenceKind::Registry, why.to_string())),
+                (Metadata::Unknown(why), _, _) => Some((EvidenceKind::Registry, Why::Unknown(why))),
                 (_, Signatures::Unknown(why), _) => {
-                    Some((EvidenceKind::Signatures, why.to_string()))
+                    Some((EvidenceKind::Signatures, Why::Unknown(why)))
                 }
                 (_, _, Provenance::Unknown(why)) => {
-                    Some((EvidenceKind::Provenance, why.to_string()))
+                    Some((EvidenceKind::Provenance, Why::Unknown(why)))
                 }
                 (_, _, Provenance::FetchFailed(why)) => {
-                    Some((EvidenceKind::Provenance, why.clone()))
+                    Some((EvidenceKind::Provenance, Why::Text(why)))
                 }
                 _ => None,
             };
-            if let Some(key) = unknown {
-                groups.entry(key).or_default().push(entry.path.clone());
+            let Some(key) = unknown else { continue };
+            let at = match last {
+                Some((seen, at)) if seen == key => at,
+                _ => *group_of.entry(key).or_insert_with(|| {
+                    let next = groups.len();
+                    *by_text
+                        .entry((key.0, key.1.to_string()))
+                        .or_insert_with(|| {
+                            groups.push(Vec::new());
+                            next
+                        })
+                }),
+            };
+            last = Some((key, at));
+            if let Some(paths) = groups.get_mut(at) {
+                paths.push(entry.path.clone());
             }
         }
-        let mut not_judged: Vec<NotJudged> = groups
+        let mut not_judged: Vec<NotJudged> = by_text
             .into_iter()
-            .map(|((kind, reason), paths)| NotJudged {
-                kind,
-                reason,
-                count: paths.len(),
-                paths,
+            .map(|((kind, reason), at)| {
+                let paths = groups.get_mut(at).map(std::mem::take).unwrap_or_default();
+                NotJudged {
+                    kind,
+                    reason,
+                    count: paths.len(),
+                    paths,
+                }
             })
             .collect();
         // Reports list the groups by kind and reason as they read.

@@ -15,7 +15,7 @@ use p256::pkcs8::EncodePublicKey as _;
 use url::Url;
 
 use super::collect::{Request, Tarballs, collect};
-use super::model::{Evidence, Metadata, Signatures, State};
+use super::model::{EntryEvidence, Evidence, Metadata, Signatures, State};
 use super::provenance::Provenance;
 use super::source::{
     AttestationKey, AttestationsOutcome, FetchedTarball, KeysOutcome, PackageKey, PackageOutcome,
@@ -768,4 +768,57 @@ fn npm_public_registry_versions_missing_their_signature_among_signed_ones_are_mi
     assert!(evidence.stripped.is_empty());
     let b = evidence.entries[1].as_ref().expect("entry");
     assert_eq!(b.signatures, Signatures::Judged(Verdict::Missing));
+}
+
+#[test]
+fn entries_are_grouped_by_the_text_of_their_reason_in_lockfile_order() {
+    let names = ["a", "b", "c", "d", "e"];
+    let lock = lockfile(&names.map(|n| (n, "1.0.0", SHA512_A)));
+    let registry = Url::parse(REGISTRY).unwrap();
+    let with = |provenance: Provenance| {
+        Some(EntryEvidence {
+            registry: registry.clone(),
+            metadata: Metadata::VersionMissing,
+            signatures: Signatures::Judged(Verdict::Verified { keyid: "k".into() }),
+            provenance,
+            previous_provenance: None,
+        })
+    };
+    // `a` and `d` fail alike; `c` is a fetch failure that reads like them.
+    let evidence = Evidence {
+        entries: vec![
+            with(Provenance::Unknown(Unknown::Failed("boom".into()))),
+            with(Provenance::Unknown(Unknown::NotFetched)),
+            with(Provenance::FetchFailed("boom".into())),
+            with(Provenance::Unknown(Unknown::Failed("boom".into()))),
+            with(Provenance::Unknown(Unknown::Failed("other".into()))),
+        ],
+        ..Evidence::default()
+    };
+    let groups: Vec<(EvidenceKind, String, Vec<String>)> = evidence
+        .summary(&lock)
+        .not_judged
+        .into_iter()
+        .map(|g| {
+            assert_eq!(g.count, g.paths.len());
+            (g.kind, g.reason, g.paths)
+        })
+        .collect();
+    let paths = |ns: &[&str]| ns.iter().map(|n| format!("node_modules/{n}")).collect();
+    assert_eq!(
+        groups,
+        vec![
+            (
+                EvidenceKind::Provenance,
+                "boom".into(),
+                paths(&["a", "c", "d"])
+            ),
+            (
+                EvidenceKind::Provenance,
+                "not fetched".into(),
+                paths(&["b"])
+            ),
+            (EvidenceKind::Provenance, "other".into(), paths(&["e"])),
+        ]
+    );
 }
