@@ -42,8 +42,19 @@ pub(super) struct Done {
     pub verified: Vec<(PathBuf, Vec<VerifiedTarball>)>,
 }
 
+/// Starts the thread pool that entries, evidence and checks are spread
+/// over, on a thread of its own: its threads then start while this one
+/// loads the anchors and reads the lockfile, instead of when the first
+/// entries are built (about 2 % of an offline audit of a large lockfile).
+/// Should the pool fail to start, it fails again, as before, where it is
+/// first used.
+fn start_thread_pool() {
+    let _ = std::thread::Builder::new().spawn(|| rayon::ThreadPoolBuilder::new().build_global());
+}
+
 /// Audits every lockfile of `settings` into one report.
 pub(super) fn audit_all(settings: &AuditSettings) -> Result<Done> {
+    start_thread_pool();
     let anchors = anchors::load(&settings.anchors);
     let http = advisory_http(
         settings.fetch.client.timeout,
