@@ -261,6 +261,18 @@ pub struct Location {
     pub line: u32,
 }
 
+impl Location {
+    /// Line `line` of the file at `path`, named as `Path::display` writes
+    /// it (invalid UTF-8 as U+FFFD) but without its formatting machinery:
+    /// every finding of an entry carries one.
+    pub fn at(path: &std::path::Path, line: u32) -> Self {
+        Self {
+            file: path.to_string_lossy().into_owned(),
+            line,
+        }
+    }
+}
+
 /// One problem found by a check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
@@ -322,6 +334,20 @@ impl Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(unix)]
+    fn locations_name_files_as_display_does() {
+        use std::os::unix::ffi::OsStrExt;
+        for raw in [
+            &b"lock/package-lock.json"[..],
+            b"a\xffb/\xc3(/\xe2\x82",
+            b"\xf0\x9f\x98\x80/x",
+        ] {
+            let path = std::path::Path::new(std::ffi::OsStr::from_bytes(raw));
+            assert_eq!(Location::at(path, 3).file, path.display().to_string());
+        }
+    }
 
     #[test]
     fn code_names_round_trip_and_are_kebab_case() {

@@ -22,10 +22,7 @@ pub(super) fn check(f: &mut EntryFindings, lookup: &Lookup) {
                 version: e.version.clone(),
                 path: e.path.clone(),
             },
-            Location {
-                file: f.lockfile.path.display().to_string(),
-                line: e.line,
-            },
+            Location::at(&f.lockfile.path, e.line),
         ));
     }
 }
@@ -52,9 +49,6 @@ pub(super) fn check_unknown(
         Code::FetchFailed,
         None,
         format!("advisory evidence unknown for {count} entries: {first}"),
-        Location {
-            file: lockfile.path.display().to_string(),
-            line: 1,
-        },
+        Location::at(&lockfile.path, 1),
     ));
 }

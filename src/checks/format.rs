@@ -5,10 +5,7 @@ use crate::finding::{Code, Finding, Location};
 use crate::lockfile::{Lockfile, LockfileVersion, PackageManager};
 
 pub(super) fn check(lockfile: &Lockfile, out: &mut Vec<Finding>) {
-    let at = |line| Location {
-        file: lockfile.path.display().to_string(),
-        line,
-    };
+    let at = |line| Location::at(&lockfile.path, line);
     let old = match lockfile.version {
         LockfileVersion::Unversioned => Some(
             "the lockfile has no lockfileVersion (npm <= 4): it records no integrity hashes at all",

@@ -181,10 +181,7 @@ impl EntryFindings<'_> {
                 path: e.path.clone(),
             }),
             message,
-            Location {
-                file: self.lockfile.path.display().to_string(),
-                line: e.line,
-            },
+            Location::at(&self.lockfile.path, e.line),
         ));
     }
 }

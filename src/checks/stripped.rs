@@ -18,10 +18,7 @@ pub(super) fn check(lockfile: &Lockfile, evidence: &Evidence, out: &mut Vec<Find
                  name, or a compromised network); their signatures, provenance and publishers \
                  are unverified"
             ),
-            Location {
-                file: lockfile.path.display().to_string(),
-                line: 1,
-            },
+            Location::at(&lockfile.path, 1),
         ));
     }
 }
