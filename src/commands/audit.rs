@@ -2,11 +2,14 @@
 //! evidence from its registry, build one report, write it in the formats
 //! asked for, and exit with the verdict.
 
+use std::error::Error as _;
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
 
 use anyhow::{Context as _, Result};
+use rayon::ThreadPoolBuildError;
 
 use std::sync::Arc;
 
@@ -42,19 +45,39 @@ pub(super) struct Done {
     pub verified: Vec<(PathBuf, Vec<VerifiedTarball>)>,
 }
 
-/// Starts the thread pool that entries, evidence and checks are spread
-/// over, on a thread of its own: its threads then start while this one
-/// loads the anchors and reads the lockfile, instead of when the first
-/// entries are built (about 2 % of an offline audit of a large lockfile).
-/// Should the pool fail to start, it fails again, as before, where it is
-/// first used.
-fn start_thread_pool() {
-    let _ = std::thread::Builder::new().spawn(|| rayon::ThreadPoolBuilder::new().build_global());
+/// The thread pool that entries, evidence and checks are spread over,
+/// started on a thread of its own: its threads start while this one loads
+/// the anchors and reads the lockfile, instead of when the first entries
+/// are built (about 2 % of an offline audit of a large lockfile).
+struct PoolStart(Option<JoinHandle<Result<(), ThreadPoolBuildError>>>);
+
+impl PoolStart {
+    fn begin() -> Self {
+        // Without a thread to start it on, the pool starts where it is
+        // first used, as it would anyway.
+        let thread = std::thread::Builder::new()
+            .spawn(|| rayon::ThreadPoolBuilder::new().build_global())
+            .ok();
+        Self(thread)
+    }
+
+    /// Waits for the pool, before the first lockfile is parsed. A pool that
+    /// could not start is an error naming why (rayon's own panic at first
+    /// use would only say the pool was already initialized); one that was
+    /// already running is fine.
+    fn ready(&mut self) -> Result<()> {
+        if let Some(Ok(Err(e))) = self.0.take().map(JoinHandle::join)
+            && e.source().is_some()
+        {
+            anyhow::bail!("cannot start the thread pool: {e}");
+        }
+        Ok(())
+    }
 }
 
 /// Audits every lockfile of `settings` into one report.
 pub(super) fn audit_all(settings: &AuditSettings) -> Result<Done> {
-    start_thread_pool();
+    let mut pool = PoolStart::begin();
     let anchors = anchors::load(&settings.anchors);
     let http = advisory_http(
         settings.fetch.client.timeout,
@@ -86,7 +109,7 @@ pub(super) fn audit_all(settings: &AuditSettings) -> Result<Done> {
     let mut audited = Vec::with_capacity(settings.projects.len());
     let mut verified = Vec::with_capacity(settings.projects.len());
     for project in &settings.projects {
-        let (lockfile, diff) = load(project, settings.base.as_ref())?;
+        let (lockfile, diff) = load(project, settings.base.as_ref(), &mut pool)?;
         // The revision is not repeated here: the diff line already shows
         // the base, escaped for each format.
         if diff.as_ref().is_some_and(|d| !d.base_found) {
@@ -126,12 +149,17 @@ pub(super) fn audit_all(settings: &AuditSettings) -> Result<Done> {
 
 /// Reads the project's lockfile and, in diff mode, compares it with its
 /// base.
-fn load(project: &Project, base: Option<&Base>) -> Result<(Lockfile, Option<LockfileDiff>)> {
+fn load(
+    project: &Project,
+    base: Option<&Base>,
+    pool: &mut PoolStart,
+) -> Result<(Lockfile, Option<LockfileDiff>)> {
     let path = &project.lockfile;
     let bytes = std::fs::read(path).map_err(|source| LockfileError::Io {
         path: path.clone(),
         source,
     })?;
+    pool.ready()?;
     let lockfile = lockfile::parse_as(project.manager, path, &bytes)?;
     let Some(base) = base else {
         return Ok((lockfile, None));

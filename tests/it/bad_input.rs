@@ -228,3 +228,30 @@ fn error_lines_are_one_escaped_line_of_bounded_length() {
         "{start}"
     );
 }
+
+/// A thread pool that cannot start (a memory limit too low for its threads'
+/// stacks) is an error naming why, exit 2, not rayon's panic where the pool
+/// is first used.
+#[test]
+#[cfg(target_os = "linux")]
+fn a_thread_pool_that_cannot_start_is_an_error() {
+    let home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -v 400000 && exec "$0" audit --offline --quiet fixtures/clean/package-lock.json"#)
+        .arg(assert_cmd::cargo::cargo_bin("lockproof"))
+        .current_dir(crate::util::root())
+        .env("HOME", home.path())
+        .env("LOCKPROOF_CACHE_DIR", home.path().join("cache"))
+        .env("LOCKPROOF_OFFLINE", "1")
+        .env("RAYON_NUM_THREADS", "400")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("lockproof: error: cannot start the thread pool: ")
+            && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+}
