@@ -202,7 +202,9 @@ pub fn registry_tarball(url: &Url) -> Option<TarballRef<'_>> {
     let path = url.path();
     // The file is what follows the last `/`, which ends the last `/-/`.
     let slash = last_slash(path)?;
-    if slash < 2 || &path[slash - 2..slash] != "/-" {
+    // Compared as bytes: a `/` is always a character boundary, its
+    // neighbours need not be.
+    if slash < 2 || &path.as_bytes()[slash - 2..slash] != b"/-" {
         return None;
     }
     let (before, file) = (&path[..slash - 2], &path[slash + 1..]);
