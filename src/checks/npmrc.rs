@@ -10,12 +10,14 @@ pub fn check(refused: &[RefusedCredential]) -> Vec<Finding> {
     refused
         .iter()
         .map(|r| {
-            let (file, line) = match &r.origin {
-                Origin::File { path, line } => (
-                    path.display().to_string(),
-                    u32::try_from(*line).unwrap_or(u32::MAX),
-                ),
-                other => (other.to_string(), 1),
+            let location = match &r.origin {
+                Origin::File { path, line } => {
+                    Location::at(path, u32::try_from(*line).unwrap_or(u32::MAX))
+                }
+                other => Location {
+                    file: other.to_string(),
+                    line: 1,
+                },
             };
             let vars: Vec<String> = r.vars.iter().map(|v| format!("${{{v}}}")).collect();
             Finding::new(
@@ -28,7 +30,7 @@ pub fn check(refused: &[RefusedCredential]) -> Vec<Finding> {
                     vars.join(", "),
                     r.host
                 ),
-                Location { file, line },
+                location,
             )
         })
         .collect()

@@ -35,9 +35,6 @@ pub fn check(ignored: &IgnoredShrinkwrap, rules: &NpmRules) -> Finding {
         Code::ShrinkwrapIgnored,
         None,
         message,
-        Location {
-            file: shrinkwrap.display().to_string(),
-            line: 1,
-        },
+        Location::at(shrinkwrap, 1),
     )
 }

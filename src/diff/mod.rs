@@ -324,10 +324,7 @@ impl LockfileDiff {
                         path: e.path.clone(),
                     }),
                     format!("{} (against {})", change.details.join("; "), self.base),
-                    Location {
-                        file: lockfile.path.display().to_string(),
-                        line: e.line,
-                    },
+                    Location::at(&lockfile.path, e.line),
                 ))
             })
             .collect()
