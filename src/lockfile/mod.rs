@@ -592,3 +592,19 @@ fn integrity_field(raw: Option<&str>) -> IntegrityField {
         },
     }
 }
+
+/// Test inputs: the empty string and, `rounds` times over, every string so
+/// far with each of `parts` appended (so every sequence of up to `rounds`
+/// parts, some more than once).
+#[cfg(test)]
+fn joined_parts(parts: &[&str], rounds: usize) -> Vec<String> {
+    let mut all = vec![String::new()];
+    for _ in 0..rounds {
+        let longer: Vec<String> = all
+            .iter()
+            .flat_map(|s| parts.iter().map(move |p| format!("{s}{p}")))
+            .collect();
+        all.extend(longer);
+    }
+    all
+}

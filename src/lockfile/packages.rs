@@ -167,15 +167,7 @@ mod tests {
             "node_modules/",
             "/node_modules",
         ];
-        let mut keys = vec![String::new()];
-        for _ in 0..4 {
-            let longer: Vec<String> = keys
-                .iter()
-                .flat_map(|k| parts.iter().map(move |p| format!("{k}{p}")))
-                .collect();
-            keys.extend(longer);
-        }
-        for key in &keys {
+        for key in &crate::lockfile::joined_parts(&parts, 4) {
             assert_eq!(last_nested(key), key.rfind("/node_modules/"), "{key:?}");
             assert_eq!(last_node_modules(key), key.rfind(NODE_MODULES), "{key:?}");
         }
