@@ -55,7 +55,10 @@ impl PoolStart {
     fn begin() -> Self {
         // Without a thread to start it on, the pool starts where it is
         // first used, as it would anyway.
+        // Its own small stack: `RUST_MIN_STACK` sizes the pool's threads,
+        // and starting them recurses nowhere.
         let thread = std::thread::Builder::new()
+            .stack_size(256 * 1024)
             .spawn(|| rayon::ThreadPoolBuilder::new().build_global())
             .ok();
         Self(thread)

@@ -229,8 +229,9 @@ fn error_lines_are_one_escaped_line_of_bounded_length() {
     );
 }
 
-/// A thread pool that cannot start (a memory limit too low for its threads'
-/// stacks) is an error naming why, exit 2, not rayon's panic where the pool
+/// A thread pool that cannot start (its threads' stacks larger than the
+/// memory limit, so the first of them cannot be had and nothing else runs
+/// short) is an error naming why, exit 2, not rayon's panic where the pool
 /// is first used.
 #[test]
 #[cfg(target_os = "linux")]
@@ -238,13 +239,13 @@ fn a_thread_pool_that_cannot_start_is_an_error() {
     let home = tempfile::tempdir().unwrap();
     let out = std::process::Command::new("sh")
         .arg("-c")
-        .arg(r#"ulimit -v 400000 && exec "$0" audit --offline --quiet fixtures/clean/package-lock.json"#)
+        .arg(r#"ulimit -v 1000000 && exec "$0" audit --offline --quiet fixtures/clean/package-lock.json"#)
         .arg(assert_cmd::cargo::cargo_bin("lockproof"))
         .current_dir(crate::util::root())
         .env("HOME", home.path())
         .env("LOCKPROOF_CACHE_DIR", home.path().join("cache"))
         .env("LOCKPROOF_OFFLINE", "1")
-        .env("RAYON_NUM_THREADS", "400")
+        .env("RUST_MIN_STACK", (4u64 << 30).to_string())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
