@@ -15,7 +15,7 @@ use url::Url;
 
 use super::source::{FetchedTarball, TarballKey, TarballOutcome};
 use crate::integrity::{Hash, Integrity};
-use crate::lockfile::{Entry, IntegrityField, Lockfile, Pin, SourceKind};
+use crate::lockfile::{Entry, IntegrityField, Lockfile, Pin, ResolvedUrl, SourceKind};
 use crate::platform::Machine;
 use crate::registry::is_public_registry_host;
 use crate::registry::npmrc::NpmConfig;
@@ -196,8 +196,12 @@ fn key_of(
     };
     let url = match entry.source {
         SourceKind::Registry => registry_url(entry, dist.tarball, npm),
-        SourceKind::RemoteTarball => entry.url.clone(),
-        SourceKind::Git => entry.url.as_ref().and_then(github_tarball),
+        SourceKind::RemoteTarball => entry.url.as_ref().and_then(ResolvedUrl::to_url),
+        SourceKind::Git => entry
+            .url
+            .as_ref()
+            .and_then(ResolvedUrl::to_url)
+            .and_then(|u| github_tarball(&u)),
         SourceKind::LocalFile => local_tarball(entry, project),
         _ => None,
     };
@@ -238,7 +242,7 @@ fn registry_url(entry: &Entry, registry_tarball: Option<&str>, npm: &NpmConfig) 
         }
     };
     if let Some(url) = &entry.url {
-        return from_public(url);
+        return from_public(&url.to_url()?);
     }
     if let Some(url) = registry_tarball.and_then(|t| Url::parse(t).ok()) {
         return from_public(&url);

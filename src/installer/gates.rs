@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use super::which::NpmRules;
-use crate::lockfile::{Entry, SourceKind};
+use crate::lockfile::{Entry, ResolvedUrl, SourceKind};
 use crate::registry::npmrc::{NpmConfig, Origin, Setting};
 
 /// An `allow-*` value.
@@ -245,12 +245,14 @@ impl SourceGates {
 /// and under its path. npm first rewrites its public registry's host to
 /// the configured one (`replace-registry-host`'s default), so a lockfile
 /// written against the public registry installs through a mirror.
-fn on_registry(url: &url::Url, registry: &url::Url) -> bool {
+fn on_registry(url: &ResolvedUrl, registry: &url::Url) -> bool {
     if url.host_str() == Some(crate::registry::NPM_REGISTRY_HOST) {
         return true;
     }
     let path = registry.path();
-    url.origin() == registry.origin() && (path == "/" || url.path().starts_with(path))
+    url.to_url().is_some_and(|u| {
+        u.origin() == registry.origin() && (path == "/" || u.path().starts_with(path))
+    })
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ mod nested;
 mod packages;
 mod path_budget;
 mod pnpm;
+mod resolved_url;
 pub mod source;
 mod yarn_berry;
 mod yarn_classic;
@@ -36,6 +37,7 @@ pub use discover::{Located, discover, load_located, parse_as};
 pub use format::{Gap, LockfileFormat, PackageManager, PnpmVersion};
 pub use packages::folder_name;
 pub use path_budget::{MIN_PATH_BYTES, PATH_BYTES_PER_FILE_BYTE};
+pub use resolved_url::ResolvedUrl;
 pub use source::SourceKind;
 
 /// The file names npm reads, in the order it prefers them.
@@ -180,7 +182,7 @@ pub struct Entry {
     pub resolved: Resolved,
     /// `resolved` parsed as a URL (without git's `git+` prefix), when it
     /// is one; parsed once here so every check sees the same host.
-    pub url: Option<url::Url>,
+    pub url: Option<ResolvedUrl>,
     /// `integrity`, parsed.
     pub integrity: IntegrityField,
     /// Where the bytes come from.

@@ -6,7 +6,8 @@ use std::fmt;
 
 use percent_encoding::percent_decode_str;
 use serde::Serialize;
-use url::Url;
+
+use super::ResolvedUrl;
 
 /// The kind of source an entry installs from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -94,20 +95,28 @@ const GIT_PREFIXES: [&str; 9] = [
 
 /// Whether a spec or URL names a git source.
 pub fn is_git_spec(spec: &str) -> bool {
-    let head = spec.get(..12).unwrap_or(spec).to_ascii_lowercase();
-    GIT_PREFIXES.iter().any(|p| head.starts_with(p))
+    GIT_PREFIXES.iter().any(|p| {
+        spec.as_bytes()
+            .get(..p.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(p.as_bytes()))
+    })
 }
 
 /// Whether `spec` starts with a URL scheme (`letter *(letter / digit /
 /// "+" / "-" / ".") ":"`), as WHATWG URL parsing and npm read it: npm
 /// accepts `http:host/path` and `http:/host/path` as well as `http://`.
 fn has_scheme(spec: &str) -> bool {
-    let Some((scheme, _)) = spec.split_once(':') else {
-        return false;
-    };
-    let mut chars = scheme.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    for (i, b) in spec.bytes().enumerate() {
+        let fits = match i {
+            0 => b.is_ascii_alphabetic(),
+            _ if b == b':' => return true,
+            _ => b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'),
+        };
+        if !fits {
+            return false;
+        }
+    }
+    false
 }
 
 /// Whether a spec is a URL, git or `file:` spec rather than a version.
@@ -117,7 +126,7 @@ pub fn is_non_version_spec(spec: &str) -> bool {
 
 /// Parses a `resolved` spec that has a scheme, with git's `git+` prefix
 /// removed, the way WHATWG URL parsing (and so npm) reads it.
-pub fn parse_url(spec: &str) -> Option<Url> {
+pub fn parse_url(spec: &str) -> Option<ResolvedUrl> {
     if !has_scheme(spec) {
         return None;
     }
@@ -125,7 +134,7 @@ pub fn parse_url(spec: &str) -> Option<Url> {
         Some(p) if p.eq_ignore_ascii_case("git+") => &spec[4..],
         _ => spec,
     };
-    Url::parse(bare).ok()
+    ResolvedUrl::parse(bare)
 }
 
 /// Classifies an entry from its `resolved` spec (absent means the
@@ -134,7 +143,7 @@ pub fn parse_url(spec: &str) -> Option<Url> {
 /// fails closed rather than guess what npm would fetch.
 pub fn classify(
     resolved: Option<&str>,
-    url: Option<&Url>,
+    url: Option<&ResolvedUrl>,
     link: bool,
     workspace: bool,
     bundled: bool,
@@ -195,7 +204,7 @@ pub struct TarballRef<'u> {
 /// scoped name is `@scope/name` or `@scope%2fname`. Every entry's URL is
 /// read twice (to classify it, then to check it): nothing is copied unless
 /// it was percent-encoded.
-pub fn registry_tarball(url: &Url) -> Option<TarballRef<'_>> {
+pub fn registry_tarball(url: &ResolvedUrl) -> Option<TarballRef<'_>> {
     if !matches!(url.scheme(), "http" | "https") {
         return None;
     }
@@ -271,7 +280,7 @@ mod tests {
     use super::*;
 
     fn tarball(u: &str) -> Option<TarballRef<'static>> {
-        registry_tarball(&Url::parse(u).unwrap()).map(|t| TarballRef {
+        registry_tarball(&ResolvedUrl::parse(u).unwrap()).map(|t| TarballRef {
             name: Cow::Owned(t.name.into_owned()),
             file: Cow::Owned(t.file.into_owned()),
         })
@@ -306,7 +315,7 @@ mod tests {
 
     /// The first way `registry_tarball` was written, kept as the reference
     /// the byte searches must agree with.
-    fn reference_tarball(url: &Url) -> Option<(String, String)> {
+    fn reference_tarball(url: &ResolvedUrl) -> Option<(String, String)> {
         let path = url.path();
         let at = path.as_bytes().windows(3).rposition(|w| w == b"/-/")?;
         let (before, file) = (&path[..at], &path[at + 3..]);
@@ -333,9 +342,9 @@ mod tests {
         let parts = ["/", "-", "@", "a", "%2f", "%40", ".tgz", "/-/"];
         let mut scoped = 0;
         for path in &crate::lockfile::joined_parts(&parts, 5) {
-            let url = Url::parse(&format!("https://r.example/{path}")).unwrap();
+            let url = ResolvedUrl::parse(&format!("https://r.example/{path}")).unwrap();
             let ours = registry_tarball(&url).map(|t| (t.name.into_owned(), t.file.into_owned()));
-            assert_eq!(ours, reference_tarball(&url), "{url}");
+            assert_eq!(ours, reference_tarball(&url), "{}", url.as_str());
             scoped += usize::from(ours.is_some_and(|(name, _)| name.contains('/')));
         }
         assert!(scoped > 100, "only {scoped} scoped names among the cases");
@@ -386,5 +395,31 @@ mod tests {
         assert_eq!(classify(Some("packages/a"), None, true, false, false), Link);
         assert_eq!(classify(None, None, false, true, false), Workspace);
         assert_eq!(classify(None, None, false, false, true), Bundled);
+    }
+
+    #[test]
+    fn scheme_and_git_prefixes_are_read_as_the_first_versions_read_them() {
+        fn reference_has_scheme(spec: &str) -> bool {
+            let Some((scheme, _)) = spec.split_once(':') else {
+                return false;
+            };
+            let mut chars = scheme.chars();
+            chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+                && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        }
+        fn reference_is_git_spec(spec: &str) -> bool {
+            let head = spec.get(..12).unwrap_or(spec).to_ascii_lowercase();
+            GIT_PREFIXES.iter().any(|p| head.starts_with(p))
+        }
+        let parts = [
+            "g", "IT", "+", ":", "//", "@", "hub", "1", ".", "-", "\u{e9}",
+        ];
+        let specs = crate::lockfile::joined_parts(&parts, 5);
+        for spec in &specs {
+            assert_eq!(has_scheme(spec), reference_has_scheme(spec), "{spec:?}");
+            assert_eq!(is_git_spec(spec), reference_is_git_spec(spec), "{spec:?}");
+        }
+        let git = specs.iter().filter(|s| is_git_spec(s)).count();
+        assert!(git > 100, "only {git} git specs among the cases");
     }
 }

@@ -161,7 +161,10 @@ fn yarn_1_locks_what_npm_locks() {
         assert_eq!((missing, extra), (vec![], vec![]), "{set}");
         // Yarn 1 downloads through its own host name for the npm registry.
         assert!(lockfile.entries.iter().all(|e| {
-            e.url.as_ref().and_then(url::Url::host_str) == Some("registry.yarnpkg.com")
+            e.url
+                .as_ref()
+                .and_then(lockproof::lockfile::ResolvedUrl::host_str)
+                == Some("registry.yarnpkg.com")
         }));
     }
 }

@@ -110,7 +110,10 @@ fn reads_packages_at_their_install_paths() {
     let nested = find(&lock, "node_modules/debug/node_modules/ms");
     assert_eq!(nested.version.as_deref(), Some("2.0.0"));
     assert_eq!(
-        nested.url.as_ref().and_then(url::Url::host_str),
+        nested
+            .url
+            .as_ref()
+            .and_then(crate::lockfile::ResolvedUrl::host_str),
         Some("npm.example")
     );
     assert_eq!(nested.source, SourceKind::Registry);

@@ -139,7 +139,10 @@ fn reads_registry_tarball_folder_and_git_resolutions() {
     assert_eq!(remote.source, SourceKind::RemoteTarball);
     assert_eq!(remote.integrity, IntegrityField::Absent);
     assert_eq!(
-        remote.url.as_ref().map(url::Url::as_str),
+        remote
+            .url
+            .as_ref()
+            .map(crate::lockfile::ResolvedUrl::as_str),
         Some("https://example.com/remote-1.0.0.tgz")
     );
     let folder = find(&lock, "folder@file:packages/folder");
@@ -159,7 +162,9 @@ fn reads_registry_tarball_folder_and_git_resolutions() {
         Resolved::Url(format!("git+https://github.com/o/gitdep.git#{COMMIT}"))
     );
     assert_eq!(
-        git.url.as_ref().and_then(url::Url::host_str),
+        git.url
+            .as_ref()
+            .and_then(crate::lockfile::ResolvedUrl::host_str),
         Some("github.com")
     );
     let runtime = find(&lock, "node@runtime:22.0.0");

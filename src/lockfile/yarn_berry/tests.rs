@@ -183,7 +183,9 @@ fn reads_yarn_3_checksums_and_archive_urls() {
     assert_eq!(cache_key.as_deref(), Some("8"));
     assert_eq!(a.source, SourceKind::Registry);
     assert_eq!(
-        a.url.as_ref().and_then(url::Url::host_str),
+        a.url
+            .as_ref()
+            .and_then(crate::lockfile::ResolvedUrl::host_str),
         Some("npm.example")
     );
     assert_eq!(

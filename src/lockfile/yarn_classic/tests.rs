@@ -80,7 +80,9 @@ fn reads_blocks_into_entries() {
         )
     );
     assert_eq!(
-        cf.url.as_ref().and_then(url::Url::host_str),
+        cf.url
+            .as_ref()
+            .and_then(crate::lockfile::ResolvedUrl::host_str),
         Some("registry.yarnpkg.com")
     );
     let IntegrityField::Valid(integrity) = &cf.integrity else {

@@ -1,0 +1,239 @@
+//! A `resolved` spec read as a URL, the way WHATWG URL parsing (and so
+//! npm) reads it, without running the full parser on the plain URLs that
+//! make up nearly every lockfile.
+//!
+//! A registry tarball URL such as `https://registry.npmjs.org/a/-/a-1.0.0.tgz`
+//! is one that WHATWG parsing returns unchanged: a lowercase `http(s)`
+//! scheme, a lowercase host name, and a path with nothing to encode or
+//! normalize. For such a text the parts are where they are written, and
+//! reading them is a scan of the bytes; the `url` crate spent most of an
+//! offline audit's entry reading on them. Everything else (upper case,
+//! ports, user names, IP addresses, international names, dot segments,
+//! queries, other schemes) goes through [`Url::parse`] as before. The
+//! plain reading accepts a text only when the parser would give the same
+//! parts, which a test holds it to over generated texts.
+
+use url::Url;
+
+/// A `resolved` spec that parses as a URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedUrl(Form);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Form {
+    /// A text WHATWG parsing leaves as it is: `scheme://host/path`, with
+    /// the host ending where the path starts.
+    Plain { text: Box<str>, path_at: usize },
+    /// Any other URL, parsed.
+    Parsed(Url),
+}
+
+impl ResolvedUrl {
+    /// Reads `text` as a URL, or `None` when WHATWG parsing rejects it.
+    pub fn parse(text: &str) -> Option<Self> {
+        match plain_path_at(text) {
+            Some(path_at) => Some(Self(Form::Plain {
+                text: text.into(),
+                path_at,
+            })),
+            None => Url::parse(text).ok().map(|u| Self(Form::Parsed(u))),
+        }
+    }
+
+    /// The scheme, lowercase, without its `:`.
+    pub fn scheme(&self) -> &str {
+        match &self.0 {
+            Form::Plain { text, .. } => scheme_of(text),
+            Form::Parsed(u) => u.scheme(),
+        }
+    }
+
+    /// The host as the URL serializes it (`None` for URLs without one).
+    pub fn host_str(&self) -> Option<&str> {
+        match &self.0 {
+            Form::Plain { text, path_at } => {
+                Some(&text[scheme_of(text).len() + "://".len()..*path_at])
+            }
+            Form::Parsed(u) => u.host_str(),
+        }
+    }
+
+    /// The port, when one other than the scheme's default is given.
+    pub fn port(&self) -> Option<u16> {
+        match &self.0 {
+            Form::Plain { .. } => None,
+            Form::Parsed(u) => u.port(),
+        }
+    }
+
+    /// The user name (empty when none is given).
+    pub fn username(&self) -> &str {
+        match &self.0 {
+            Form::Plain { .. } => "",
+            Form::Parsed(u) => u.username(),
+        }
+    }
+
+    /// The password, when one is given.
+    pub fn password(&self) -> Option<&str> {
+        match &self.0 {
+            Form::Plain { .. } => None,
+            Form::Parsed(u) => u.password(),
+        }
+    }
+
+    /// The path, percent-encoded as serialized.
+    pub fn path(&self) -> &str {
+        match &self.0 {
+            Form::Plain { text, path_at } => &text[*path_at..],
+            Form::Parsed(u) => u.path(),
+        }
+    }
+
+    /// The URL as WHATWG parsing serializes it.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            Form::Plain { text, .. } => text,
+            Form::Parsed(u) => u.as_str(),
+        }
+    }
+
+    /// The URL as a [`Url`], for fetching and for comparing origins.
+    /// `None` only if a plain text did not parse after all, which the
+    /// plain reading's test rules out; a caller then has no URL to fetch
+    /// and says so, rather than fetch something else.
+    pub fn to_url(&self) -> Option<Url> {
+        match &self.0 {
+            Form::Plain { text, .. } => Url::parse(text).ok(),
+            Form::Parsed(u) => Some(u.clone()),
+        }
+    }
+}
+
+fn scheme_of(text: &str) -> &str {
+    if text.starts_with("https:") {
+        "https"
+    } else {
+        "http"
+    }
+}
+
+/// Where the path of `text` starts, if WHATWG parsing returns `text`
+/// unchanged with its parts where they are written.
+fn plain_path_at(text: &str) -> Option<usize> {
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))?;
+    let host_at = text.len() - rest.len();
+    let path_at = host_at + memchr::memchr(b'/', rest.as_bytes())?;
+    (plain_host(&text[host_at..path_at]) && plain_path(&text[path_at..])).then_some(path_at)
+}
+
+/// A host name the IDNA step and the host parser leave as it is: labels
+/// of lowercase letters, digits and inner hyphens, none an ACE (`xn--`)
+/// label, and a last label that starts with a letter (a last label that
+/// is a number makes the host an IPv4 address).
+fn plain_host(host: &str) -> bool {
+    let bytes = host.as_bytes();
+    let edge = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    let mut start = 0;
+    for end in 0..=bytes.len() {
+        let Some(&b) = bytes.get(end).filter(|b| **b != b'.') else {
+            // A label ends here.
+            let label = &bytes[start..end];
+            match (label.first(), label.last()) {
+                (Some(&first), Some(&last)) if edge(first) && edge(last) => {}
+                _ => return false,
+            }
+            if label.starts_with(b"xn--") {
+                return false;
+            }
+            if end == bytes.len() {
+                return label[0].is_ascii_lowercase();
+            }
+            start = end + 1;
+            continue;
+        };
+        if !edge(b) && b != b'-' {
+            return false;
+        }
+    }
+    false
+}
+
+/// A path the path parser leaves as it is: characters it does not encode,
+/// percent signs only before two hex digits, and no `.` or `..` segment
+/// (also percent-encoded) for it to remove.
+fn plain_path(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    let (mut i, mut segment) = (0, 0);
+    loop {
+        match bytes.get(i) {
+            None | Some(b'/') => {
+                if is_dot_segment(&bytes[segment..i]) {
+                    return false;
+                }
+                if i == bytes.len() {
+                    return true;
+                }
+                i += 1;
+                segment = i;
+            }
+            Some(b'%') => {
+                if !bytes
+                    .get(i + 1..i + 3)
+                    .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+                {
+                    return false;
+                }
+                i += 3;
+            }
+            Some(&b) if PATH_KEPT[usize::from(b)] => i += 1,
+            Some(_) => return false,
+        }
+    }
+}
+
+/// The bytes a path keeps as they are, besides `%`: letters, digits and
+/// the punctuation that is neither encoded nor special in a path.
+const PATH_KEPT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let punctuation = b"-._~!$&'()*+,;=:@/";
+    let mut i = 0;
+    while i < punctuation.len() {
+        t[punctuation[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// Whether a path segment is `.` or `..`, a dot also written `%2e`.
+fn is_dot_segment(segment: &[u8]) -> bool {
+    // Six bytes at most: `%2e%2e`.
+    if segment.is_empty() || segment.len() > 6 {
+        return false;
+    }
+    let (mut i, mut dots) = (0, 0);
+    while i < segment.len() {
+        if segment[i] == b'.' {
+            i += 1;
+        } else if segment
+            .get(i..i + 3)
+            .is_some_and(|e| e[0] == b'%' && e[1] == b'2' && e[2].eq_ignore_ascii_case(&b'e'))
+        {
+            i += 3;
+        } else {
+            return false;
+        }
+        dots += 1;
+    }
+    dots <= 2
+}
+
+#[cfg(test)]
+mod tests;
