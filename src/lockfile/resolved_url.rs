@@ -16,10 +16,20 @@
 use url::Url;
 
 /// A `resolved` spec that parses as a URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ResolvedUrl(Form);
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Equal as [`Url`]s are: by their serialization, whichever way each was
+/// read.
+impl PartialEq for ResolvedUrl {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for ResolvedUrl {}
+
+#[derive(Debug, Clone)]
 enum Form {
     /// A text WHATWG parsing leaves as it is: `scheme://host/path`, with
     /// the host ending where the path starts.
@@ -121,6 +131,11 @@ fn scheme_of(text: &str) -> &str {
 /// Where the path of `text` starts, if WHATWG parsing returns `text`
 /// unchanged with its parts where they are written.
 fn plain_path_at(text: &str) -> Option<usize> {
+    // The parser keeps its offsets in 32 bits and refuses a longer host;
+    // any text this long is left to it.
+    if text.len() > PLAIN_MAX {
+        return None;
+    }
     let rest = text
         .strip_prefix("https://")
         .or_else(|| text.strip_prefix("http://"))?;
@@ -128,6 +143,9 @@ fn plain_path_at(text: &str) -> Option<usize> {
     let path_at = host_at + memchr::memchr(b'/', rest.as_bytes())?;
     (plain_host(&text[host_at..path_at]) && plain_path(&text[path_at..])).then_some(path_at)
 }
+
+/// The longest text read plainly; real URLs are a small fraction of it.
+const PLAIN_MAX: usize = 64 * 1024;
 
 /// A host name the IDNA step and the host parser leave as it is: labels
 /// of lowercase letters, digits and inner hyphens, none an ACE (`xn--`)

@@ -231,3 +231,23 @@ fn everything_else_is_parsed() {
     }
     assert_eq!(ResolvedUrl::parse("https://"), None);
 }
+
+#[test]
+fn long_texts_are_left_to_the_parser() {
+    let long = format!("https://{}.example/a", "a".repeat(PLAIN_MAX));
+    let url = ResolvedUrl::parse(&long).unwrap();
+    assert!(matches!(url.0, Form::Parsed(_)));
+    assert!(agrees(&format!(
+        "https://r.example/{}",
+        "a".repeat(PLAIN_MAX - 30)
+    )));
+}
+
+#[test]
+fn urls_read_either_way_are_equal_when_their_serializations_are() {
+    let plain = ResolvedUrl::parse("https://r.example/a").unwrap();
+    let parsed = ResolvedUrl::parse("HTTPS://R.example/a").unwrap();
+    assert!(matches!(parsed.0, Form::Parsed(_)));
+    assert_eq!(plain, parsed);
+    assert_ne!(plain, ResolvedUrl::parse("https://r.example/b").unwrap());
+}
