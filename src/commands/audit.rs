@@ -24,7 +24,7 @@ use crate::diff::{self, Base, LockfileDiff};
 use crate::evidence::collect::Tarballs;
 use crate::evidence::tarball::VerifiedTarball;
 use crate::fetch::RegistrySource;
-use crate::lockfile::{self, Lockfile, LockfileError};
+use crate::lockfile::{self, Lockfile};
 use crate::platform::Machine;
 use crate::report::{self, DiffBase, Format, RenderOptions, Report};
 
@@ -158,10 +158,7 @@ fn load(
     pool: &mut PoolStart,
 ) -> Result<(Lockfile, Option<LockfileDiff>)> {
     let path = &project.lockfile;
-    let bytes = std::fs::read(path).map_err(|source| LockfileError::Io {
-        path: path.clone(),
-        source,
-    })?;
+    let bytes = lockfile::bytes::read(path)?;
     pool.ready()?;
     let lockfile = lockfile::parse_as(project.manager, path, &bytes)?;
     let Some(base) = base else {

@@ -153,16 +153,13 @@ fn head(path: &Path) -> Result<Vec<u8>, LockfileError> {
     Ok(bytes)
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, LockfileError> {
-    std::fs::read(path).map_err(|source| LockfileError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
 /// Reads and parses a lockfile [`discover`] found.
 pub fn load_located(located: &Located) -> Result<Lockfile, LockfileError> {
-    parse_as(located.manager, &located.path, &read(&located.path)?)
+    parse_as(
+        located.manager,
+        &located.path,
+        &super::bytes::read(&located.path)?,
+    )
 }
 
 /// Parses `bytes` as `manager`'s lockfile; `path` is used for messages and

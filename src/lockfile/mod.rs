@@ -10,6 +10,7 @@
 //! downstream works on entries and never looks at the file again.
 
 mod bun;
+pub mod bytes;
 pub mod discover;
 mod fields;
 pub mod format;
@@ -441,11 +442,7 @@ pub fn shadowing_shrinkwrap(file: &Path) -> Option<PathBuf> {
 /// [`locate`] resolves it).
 pub fn load(path: &Path) -> Result<Lockfile, LockfileError> {
     let file = locate(path)?;
-    let bytes = std::fs::read(&file).map_err(|source| LockfileError::Io {
-        path: file.clone(),
-        source,
-    })?;
-    parse_bytes(&file, &bytes)
+    parse_bytes(&file, &bytes::read(&file)?)
 }
 
 /// Parses npm lockfile bytes; `path` is used for messages and the result.
