@@ -8,9 +8,10 @@
 //! package and install another.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 use thiserror::Error;
+
+use crate::hashing;
 
 mod ahead;
 
@@ -146,7 +147,7 @@ pub fn kept_members<'m, 'a>(members: &'m [Member<'a>], has_repeats: bool) -> Vec
     if !has_repeats {
         return members.iter().collect();
     }
-    let mut last = std::collections::HashMap::with_capacity(members.len());
+    let mut last = hashing::map_with_capacity(members.len());
     for (i, m) in members.iter().enumerate() {
         last.insert(m.key.as_ref(), i);
     }
@@ -524,23 +525,22 @@ impl<'a, 's> Parser<'a, 's> {
         // a key whose length and last byte no earlier key had is new
         // without comparing it with any.
         const SMALL: usize = 16;
-        // Sized up front: growing it rehashes every key seen so far.
-        let mut seen = if count > SMALL {
-            HashSet::with_capacity(count)
-        } else {
-            HashSet::new()
-        };
+        // Sized up front: growing it rehashes every key seen so far. Only
+        // made for a large object: seeding a set costs as much as the
+        // pairs of a small one.
+        let mut seen = (count > SMALL).then(|| hashing::set_with_capacity(count));
         let mut shapes = 0u64;
         for (i, (key, line)) in keys.clone().enumerate() {
-            let repeated = if count <= SMALL {
-                let bytes = key.as_bytes();
-                let last = bytes.last().map_or(0, |b| usize::from(*b));
-                let shape = 1u64 << ((bytes.len() * 7 + last) % 64);
-                let maybe = shapes & shape != 0;
-                shapes |= shape;
-                maybe && keys.clone().take(i).any(|(earlier, _)| earlier == key)
-            } else {
-                !seen.insert(key.as_ref())
+            let repeated = match seen.as_mut() {
+                Some(seen) => !seen.insert(key.as_ref()),
+                None => {
+                    let bytes = key.as_bytes();
+                    let last = bytes.last().map_or(0, |b| usize::from(*b));
+                    let shape = 1u64 << ((bytes.len() * 7 + last) % 64);
+                    let maybe = shapes & shape != 0;
+                    shapes |= shape;
+                    maybe && keys.clone().take(i).any(|(earlier, _)| earlier == key)
+                }
             };
             if repeated {
                 self.duplicates.push(DuplicateKey {

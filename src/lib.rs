@@ -23,6 +23,7 @@ pub mod diff;
 pub mod evidence;
 pub mod fetch;
 pub mod finding;
+pub mod hashing;
 pub mod installer;
 pub mod integrity;
 pub mod json;

@@ -7,7 +7,7 @@
 //! the entries in scope: in diff mode, a pull request that bumps one
 //! package asks the registry about that package, not about the whole tree.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use url::Url;
@@ -21,6 +21,7 @@ use super::source::{AttestationKey, AttestationsOutcome, PackageOutcome, Source,
 use super::tarball::{self, RegistryDist};
 use crate::advisories::api::Query;
 use crate::anchors::Anchors;
+use crate::hashing;
 use crate::lockfile::Lockfile;
 use crate::platform::Machine;
 use crate::registry::npmrc::NpmConfig;
@@ -174,7 +175,7 @@ fn advisories(
     // are installed at one version: each package's first question is kept
     // beside it, and only further versions are looked up by value.
     let mut first: Vec<Option<(&str, usize)>> = vec![None; packages.keys.len()];
-    let mut more: HashMap<(usize, &str), usize> = HashMap::new();
+    let mut more: hashing::Map<(usize, &str), usize> = hashing::Map::default();
     let mut queries: Vec<Query<'_>> = Vec::new();
     let per_entry: Vec<Option<usize>> = lockfile
         .entries

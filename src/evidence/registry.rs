@@ -2,7 +2,7 @@
 //! signatures, judged from what the source brought back. A registry that
 //! signs nothing leaves every signature unknown, with one note saying so.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use rayon::prelude::*;
@@ -13,6 +13,7 @@ use super::model::{EntryEvidence, Evidence, Metadata, Signatures};
 use super::provenance::Provenance;
 use super::source::{PackageKey, PackageOutcome};
 use super::unknown::Unknown;
+use crate::hashing;
 use crate::lockfile::name::name_problem;
 use crate::lockfile::{Entry, Lockfile, SourceKind};
 use crate::registry::npmrc::NpmConfig;
@@ -47,7 +48,8 @@ impl<'e> Packages<'e> {
     ) -> Self {
         // A name's registry follows from the name (its scope), so the name
         // alone tells packages apart.
-        let mut index: HashMap<&str, usize> = HashMap::with_capacity(lockfile.entries.len());
+        let mut index: hashing::Map<&str, usize> =
+            hashing::map_with_capacity(lockfile.entries.len());
         let mut keys: Vec<(PackageKey, BTreeSet<String>)> = Vec::new();
         let per_entry = lockfile
             .entries

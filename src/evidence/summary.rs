@@ -2,7 +2,7 @@
 //! level, entries grouped by why their evidence is unknown, each registry
 //! entry's trust level, and where each verified provenance was built.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::model::{Evidence, Metadata, Signatures, State};
 use super::provenance::{Provenance, ProvenanceFacts};
 use super::unknown::Unknown;
+use crate::hashing;
 use crate::lockfile::Lockfile;
 use crate::trust::{Ladder, TrustLevel};
 
@@ -244,7 +245,7 @@ impl Evidence {
         // shows it; each distinct reason is written out once, not once per
         // entry (most entries share one), and mapped to its text's group.
         let mut by_text: BTreeMap<(EvidenceKind, String), usize> = BTreeMap::new();
-        let mut group_of: HashMap<(EvidenceKind, Why<'_>), usize> = HashMap::new();
+        let mut group_of: hashing::Map<(EvidenceKind, Why<'_>), usize> = hashing::Map::default();
         let mut last: Option<((EvidenceKind, Why<'_>), usize)> = None;
         let mut groups: Vec<Vec<String>> = Vec::new();
         for (entry, ev) in lockfile.entries.iter().zip(&self.entries) {
