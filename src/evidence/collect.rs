@@ -176,7 +176,8 @@ fn advisories(
     // beside it, and only further versions are looked up by value.
     let mut first: Vec<Option<(&str, usize)>> = vec![None; packages.keys.len()];
     let mut more: hashing::Map<(usize, &str), usize> = hashing::Map::default();
-    let mut queries: Vec<Query<'_>> = Vec::new();
+    // At least one question per package.
+    let mut queries: Vec<Query<'_>> = Vec::with_capacity(packages.keys.len());
     let per_entry: Vec<Option<usize>> = lockfile
         .entries
         .iter()

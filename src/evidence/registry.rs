@@ -50,7 +50,11 @@ impl<'e> Packages<'e> {
         // alone tells packages apart.
         let mut index: hashing::Map<&str, usize> =
             hashing::map_with_capacity(lockfile.entries.len());
-        let mut keys: Vec<(PackageKey, BTreeSet<String>)> = Vec::new();
+        // Room for as many packages as entries: growing the list as it
+        // fills copies it whole each time, and thousands of packages make
+        // it hundreds of kilobytes.
+        let mut keys: Vec<(PackageKey, BTreeSet<String>)> =
+            Vec::with_capacity(lockfile.entries.len());
         let per_entry = lockfile
             .entries
             .iter()

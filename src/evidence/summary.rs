@@ -94,30 +94,35 @@ impl Evidence {
         lockfile: &Lockfile,
         ladder: impl Fn(&str) -> Ladder,
     ) -> Vec<EntryTrust> {
-        lockfile
-            .entries
-            .iter()
-            .zip(&self.entries)
-            .filter_map(|(entry, ev)| {
-                let ev = ev.as_ref()?;
-                let record = match &ev.metadata {
-                    Metadata::Found(r) => Some(r),
-                    _ => None,
-                };
-                Some(EntryTrust {
-                    path: entry.path.clone(),
-                    name: entry.name.clone(),
-                    version: entry.version.clone().unwrap_or_default(),
-                    level: ev.trust_level(),
-                    claimed: record.map(|r| TrustLevel::claimed(&r.trust_fields())),
-                    baseline: record.and_then(|r| {
-                        r.history
-                            .baseline(&ladder(&entry.name))
-                            .map(|b| format!("{} ({})", b.version, b.level.as_str()))
-                    }),
-                })
-            })
-            .collect()
+        // Room for every entry up front (nearly all come from a registry):
+        // growing the list as it fills copies it whole each time.
+        let mut levels = Vec::with_capacity(self.entries.len());
+        levels.extend(
+            lockfile
+                .entries
+                .iter()
+                .zip(&self.entries)
+                .filter_map(|(entry, ev)| {
+                    let ev = ev.as_ref()?;
+                    let record = match &ev.metadata {
+                        Metadata::Found(r) => Some(r),
+                        _ => None,
+                    };
+                    Some(EntryTrust {
+                        path: entry.path.clone(),
+                        name: entry.name.clone(),
+                        version: entry.version.clone().unwrap_or_default(),
+                        level: ev.trust_level(),
+                        claimed: record.map(|r| TrustLevel::claimed(&r.trust_fields())),
+                        baseline: record.and_then(|r| {
+                            r.history
+                                .baseline(&ladder(&entry.name))
+                                .map(|b| format!("{} ({})", b.version, b.level.as_str()))
+                        }),
+                    })
+                }),
+        );
+        levels
     }
 
     /// The entries whose provenance verified, in lockfile order.
