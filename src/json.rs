@@ -14,23 +14,13 @@ use thiserror::Error;
 use crate::hashing;
 
 mod ahead;
+mod plain;
+
+use plain::plain_prefix;
+pub use plain::plain_words;
 
 /// Nesting deeper than this is refused rather than risking the stack.
 const MAX_DEPTH: usize = 512;
-
-/// Bytes that end the plain run of a string: the closing quote, an escape,
-/// or a control character (an error).
-const STRING_STOP: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = true;
-        i += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
 
 /// A parsed JSON value, borrowing from the source text where it can:
 /// lockfiles are megabytes of short strings, and copying each one costs
@@ -236,30 +226,6 @@ fn take_top<T>(stack: &mut Vec<T>, base: usize) -> Vec<T> {
     let mut top = std::mem::take(stack);
     top.shrink_to_fit();
     top
-}
-
-/// How many leading bytes of `bytes`, in whole 8-byte words, hold no
-/// [`STRING_STOP`] byte (a quote, a backslash, a control byte: what a JSON
-/// string must escape): eight bytes per step (SWAR) instead of one. The
-/// caller finishes the last, partial word byte by byte.
-pub fn plain_words(bytes: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let mut i = 0;
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
-        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-        let quote = has_zero(w ^ (ONES * u64::from(b'"')));
-        let backslash = has_zero(w ^ (ONES * u64::from(b'\\')));
-        if control | quote | backslash != 0 {
-            break;
-        }
-        i += 8;
-    }
-    i
 }
 
 struct Parser<'a, 's> {
@@ -623,14 +589,8 @@ impl<'a, 's> Parser<'a, 's> {
         self.pos += 1;
         let start = self.pos;
         // Fast path: most strings are short, have no escapes, and borrow
-        // the source. One table lookup per byte finds the end.
-        let mut end = start + plain_words(&self.src[start..]);
-        while let Some(&b) = self.src.get(end) {
-            if STRING_STOP[usize::from(b)] {
-                break;
-            }
-            end += 1;
-        }
+        // the source.
+        let end = start + plain_prefix(&self.src[start..]);
         self.pos = end;
         if self.src.get(end) == Some(&b'"') {
             self.pos += 1;
@@ -653,12 +613,7 @@ impl<'a, 's> Parser<'a, 's> {
                 0..=0x1f => return Err(self.error("control character in a string")),
                 _ => {
                     let run_start = self.pos;
-                    while let Some(&c) = self.src.get(self.pos) {
-                        if c == b'"' || c == b'\\' || c < 0x20 {
-                            break;
-                        }
-                        self.pos += 1;
-                    }
+                    self.pos += plain_prefix(&self.src[run_start..]);
                     out.push_str(&self.text[run_start..self.pos]);
                 }
             }
@@ -819,20 +774,6 @@ mod tests {
         };
         assert_eq!(items[0].as_str(), Some("a\"b\\c/\né😀\u{1b}"));
         assert_eq!(items[1].as_str(), Some("\u{fffd}x"));
-    }
-
-    #[test]
-    fn word_scan_stops_at_every_stop_byte() {
-        for stop in (0u8..0x20).chain([b'"', b'\\']) {
-            for at in 0..20 {
-                let mut bytes = vec![b'a'; 24];
-                bytes[at] = stop;
-                let n = plain_words(&bytes);
-                assert!(n <= at && at - n < 8, "stop {stop:#x} at {at}: {n}");
-            }
-        }
-        assert_eq!(plain_words(&[b'x'; 19]), 16);
-        assert_eq!(plain_words("é€😀 ~\u{7f}".as_bytes()), 8);
     }
 
     #[test]
