@@ -90,6 +90,9 @@ struct Writer<'w, W> {
     depth: usize,
 }
 
+/// The longest line break [`Writer::line`] copies in one fixed-size piece.
+const SHORT: usize = 32;
+
 /// The buffer is handed on once it holds this much, at a line break.
 const FLUSH_AT: usize = 64 * 1024;
 
@@ -112,8 +115,20 @@ impl<'w, W: Write> Writer<'w, W> {
             self.flush()?;
         }
         let mut spaces = self.depth * 2;
+        let from = usize::from(first);
+        // A report's lines are indented a few levels: a break of up to
+        // SHORT bytes is copied as a whole SHORT bytes, a copy of fixed
+        // size that needs no call to memcpy, and the excess cut off.
+        if let Some(short) = BREAK.get(from..from + SHORT)
+            && 2 - from + spaces <= SHORT
+        {
+            let end = self.buf.len() + 2 - from + spaces;
+            self.put(short);
+            self.buf.truncate(end);
+            return Ok(());
+        }
         let head = spaces.min(BREAK.len() - 2);
-        self.put(&BREAK[usize::from(first)..2 + head]);
+        self.put(&BREAK[from..2 + head]);
         spaces -= head;
         while spaces > 0 {
             let piece = spaces.min(BREAK.len() - 2);
