@@ -17,7 +17,7 @@ mod ahead;
 mod plain;
 
 use plain::plain_prefix;
-pub use plain::plain_words;
+pub use plain::{is_plain, plain_words};
 
 /// Nesting deeper than this is refused rather than risking the stack.
 const MAX_DEPTH: usize = 512;

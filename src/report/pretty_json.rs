@@ -15,7 +15,7 @@ use std::io::{self, Write};
 
 use serde::ser::{self, Serialize};
 
-use crate::json::plain_words;
+use crate::json::{is_plain, plain_words};
 
 /// Writes `value` to `out` as pretty-printed JSON.
 pub fn to_writer<T: Serialize + ?Sized>(out: &mut impl Write, value: &T) -> io::Result<()> {
@@ -141,20 +141,13 @@ impl<'w, W: Write> Writer<'w, W> {
     /// `s` as a JSON string.
     fn string(&mut self, s: &str) {
         let bytes = s.as_bytes();
-        let mut i = plain_words(bytes);
-        // The last, partial word padded with a plain byte: a string with
-        // nothing to escape is copied whole.
-        let rest = bytes.get(i..).unwrap_or_default();
-        let mut last = [b' '; 8];
-        if let Some(tail) = last.get_mut(..rest.len()) {
-            tail.copy_from_slice(rest);
-            if plain_words(&last) == 8 {
-                self.put(b"\"");
-                self.put(bytes);
-                self.put(b"\"");
-                return;
-            }
+        if is_plain(bytes) {
+            self.put(b"\"");
+            self.put(bytes);
+            self.put(b"\"");
+            return;
         }
+        let mut i = plain_words(bytes);
         self.put(b"\"");
         let mut start = 0;
         while let Some(&b) = bytes.get(i) {
