@@ -3,13 +3,18 @@
 //!
 //! std's SipHash costs a few hundred instructions per short key; foldhash
 //! costs a tenth of that, and has no collisions that hold whatever its
-//! seed. Its own seeds come from address-space layout and the clock; here
-//! each map's is drawn from std's `RandomState` instead (keys from the
+//! seeds. Its own shared seeds come from address-space layout and the
+//! clock, and keys chosen against them collide in every map whatever the
+//! per-map seed; here both the shared seeds (once per process) and each
+//! map's seed are drawn from std's `RandomState` instead (keys from the
 //! operating system), so a lockfile cannot be written to collide in the
-//! run that reads it.
+//! run that reads it. A lockfile is one shot with no view of the hashes:
+//! foldhash with secret seeds is enough there, though it is no keyed
+//! pseudo-random function as SipHash is.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher as _};
+use std::sync::OnceLock;
 
 use foldhash::SharedSeed;
 use foldhash::fast::{FoldHasher, SeedableRandomState};
@@ -29,12 +34,16 @@ impl Default for RandomState {
     fn default() -> Self {
         // std's keys are the operating system's, drawn once per thread;
         // each `new` moves them on, so every map gets a seed of its own.
-        let seed = std::hash::RandomState::new().build_hasher().finish();
-        Self(SeedableRandomState::with_seed(
-            seed,
-            SharedSeed::global_random(),
-        ))
+        static SHARED: OnceLock<SharedSeed> = OnceLock::new();
+        let shared = SHARED.get_or_init(|| SharedSeed::from_u64(os_random()));
+        Self(SeedableRandomState::with_seed(os_random(), shared))
     }
+}
+
+/// 64 bits from the operating system's randomness: std's SipHash keys,
+/// moved on by each `RandomState::new`, hashing nothing.
+fn os_random() -> u64 {
+    std::hash::RandomState::new().build_hasher().finish()
 }
 
 impl BuildHasher for RandomState {
