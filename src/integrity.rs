@@ -68,7 +68,90 @@ pub struct Hash {
     /// Its algorithm.
     pub algorithm: Algorithm,
     /// The raw digest bytes.
-    pub digest: Vec<u8>,
+    pub digest: Digest,
+}
+
+/// The longest digest of an algorithm npm knows (SHA-512), in bytes.
+const DIGEST_MAX: usize = 64;
+
+// ring's digests are held in a `Digest` too.
+const _: () = assert!(ring::digest::MAX_OUTPUT_LEN <= DIGEST_MAX);
+
+/// A digest's raw bytes, held in place: every lockfile entry has one, and
+/// a heap allocation of its own for each cost more than decoding them.
+/// Compared, ordered, hashed and debug-printed as its bytes.
+#[derive(Clone, Copy)]
+pub struct Digest {
+    len: u8,
+    bytes: [u8; DIGEST_MAX],
+}
+
+impl Digest {
+    /// `bytes` as a digest, or `None` when longer than any algorithm's.
+    pub fn new(bytes: &[u8]) -> Option<Self> {
+        let mut digest = Self {
+            len: u8::try_from(bytes.len()).ok()?,
+            bytes: [0; DIGEST_MAX],
+        };
+        digest.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        Some(digest)
+    }
+
+    /// The digest of ring's `digest`.
+    fn of_ring(digest: &ring::digest::Digest) -> Self {
+        Self::new(digest.as_ref()).expect("ring's digests are at most DIGEST_MAX bytes")
+    }
+
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
+impl std::ops::Deref for Digest {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl AsRef<[u8]> for Digest {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl PartialEq for Digest {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Digest {}
+
+impl PartialOrd for Digest {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Digest {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl std::hash::Hash for Digest {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
+    }
+}
+
+impl fmt::Debug for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.as_bytes().fmt(f)
+    }
 }
 
 impl Algorithm {
@@ -88,9 +171,15 @@ impl Hash {
     pub fn of(algorithm: Algorithm, data: &[u8]) -> Self {
         Self {
             algorithm,
-            digest: ring::digest::digest(algorithm.ring(), data)
-                .as_ref()
-                .to_vec(),
+            digest: Digest::of_ring(&ring::digest::digest(algorithm.ring(), data)),
+        }
+    }
+
+    /// The hash ring's `digest` of `algorithm` finished with.
+    pub fn of_ring(algorithm: Algorithm, digest: &ring::digest::Digest) -> Self {
+        Self {
+            algorithm,
+            digest: Digest::of_ring(digest),
         }
     }
 
@@ -106,7 +195,7 @@ impl fmt::Display for Hash {
             f,
             "{}-{}",
             self.algorithm.name(),
-            STANDARD.encode(&self.digest)
+            STANDARD.encode(self.digest)
         )
     }
 }
@@ -148,7 +237,8 @@ impl Integrity {
         if text.trim().is_empty() {
             return Err(IntegrityError::Empty);
         }
-        let mut hashes = Vec::new();
+        // Nearly every string holds one hash.
+        let mut hashes = Vec::with_capacity(1);
         for token in text.split_ascii_whitespace() {
             let Some((name, rest)) = token.split_once('-') else {
                 continue;
@@ -157,16 +247,18 @@ impl Integrity {
                 continue;
             };
             let encoded = rest.split_once('?').map_or(rest, |(d, _)| d);
-            let digest = STANDARD
-                .decode(encoded)
-                .map_err(|_| IntegrityError::BadBase64(algorithm.name()))?;
-            if digest.len() != algorithm.digest_len() {
-                return Err(IntegrityError::BadLength {
+            let mut decoded = [0; DECODED_MAX];
+            let len = decoded_len(encoded, &mut decoded)
+                .ok_or(IntegrityError::BadBase64(algorithm.name()))?;
+            let digest = decoded
+                .get(..len)
+                .filter(|bytes| bytes.len() == algorithm.digest_len())
+                .and_then(Digest::new)
+                .ok_or(IntegrityError::BadLength {
                     algorithm: algorithm.name(),
-                    actual: digest.len(),
+                    actual: len,
                     expected: algorithm.digest_len(),
-                });
-            }
+                })?;
             hashes.push(Hash { algorithm, digest });
         }
         if hashes.is_empty() {
@@ -186,6 +278,24 @@ impl Integrity {
     /// All hashes, in source order.
     pub fn hashes(&self) -> &[Hash] {
         &self.hashes
+    }
+}
+
+/// The room a digest is decoded into: any base64 text that can decode to a
+/// digest of the right length fits, with room to tell the length of one a
+/// little too long.
+const DECODED_MAX: usize = 96;
+
+/// Decodes `encoded` as standard base64 into `out`, as `STANDARD.decode`
+/// does (the same engine, given room for its whole estimate), and returns
+/// the length decoded, or `None` when it is not base64. Text too long for
+/// `out` is decoded the allocating way only to learn its length, which is
+/// then more than `out` holds.
+fn decoded_len(encoded: &str, out: &mut [u8; DECODED_MAX]) -> Option<usize> {
+    if base64::decoded_len_estimate(encoded.len()) <= out.len() {
+        STANDARD.decode_slice(encoded, out).ok()
+    } else {
+        STANDARD.decode(encoded).ok().map(|long| long.len())
     }
 }
 
@@ -238,5 +348,91 @@ mod tests {
             Integrity::parse("nohyphen"),
             Err(IntegrityError::NoKnownAlgorithm)
         );
+    }
+
+    /// `Integrity::parse` as first written, with an allocating decode.
+    fn reference(text: &str) -> Result<Vec<(Algorithm, Vec<u8>)>, IntegrityError> {
+        if text.trim().is_empty() {
+            return Err(IntegrityError::Empty);
+        }
+        let mut hashes = Vec::new();
+        for token in text.split_ascii_whitespace() {
+            let Some((name, rest)) = token.split_once('-') else {
+                continue;
+            };
+            let Some(algorithm) = Algorithm::from_name(name) else {
+                continue;
+            };
+            let encoded = rest.split_once('?').map_or(rest, |(d, _)| d);
+            let digest = STANDARD
+                .decode(encoded)
+                .map_err(|_| IntegrityError::BadBase64(algorithm.name()))?;
+            if digest.len() != algorithm.digest_len() {
+                return Err(IntegrityError::BadLength {
+                    algorithm: algorithm.name(),
+                    actual: digest.len(),
+                    expected: algorithm.digest_len(),
+                });
+            }
+            hashes.push((algorithm, digest));
+        }
+        if hashes.is_empty() {
+            return Err(IntegrityError::NoKnownAlgorithm);
+        }
+        Ok(hashes)
+    }
+
+    #[test]
+    fn decoding_in_place_agrees_with_the_allocating_decode() {
+        // Digests of every length around each algorithm's, encoded with and
+        // without padding, then with one byte changed to each of a few
+        // that base64 treats specially.
+        let mut texts = Vec::new();
+        for len in 0..=140 {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + len) as u8).collect();
+            let encoded = STANDARD.encode(&bytes);
+            let bare = encoded.trim_end_matches('=').to_string();
+            for body in [
+                encoded.clone(),
+                bare,
+                format!("{encoded}="),
+                format!("{encoded}A"),
+            ] {
+                for name in ["sha1", "sha256", "sha384", "sha512"] {
+                    texts.push(format!("{name}-{body}"));
+                    texts.push(format!("{name}-{body}?opt {SHA1}"));
+                    for at in [0, body.len() / 2, body.len().saturating_sub(1)] {
+                        for b in ["=", "!", "-", "_", "A", "z"] {
+                            let mut edited = body.clone();
+                            if at < edited.len() && edited.is_char_boundary(at) {
+                                edited.replace_range(at..=at, b);
+                                texts.push(format!("{name}-{edited}"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(texts.len() > 10_000);
+        for text in &texts {
+            let new = Integrity::parse(text).map(|i| {
+                i.hashes()
+                    .iter()
+                    .map(|h| (h.algorithm, h.digest.to_vec()))
+                    .collect::<Vec<_>>()
+            });
+            assert_eq!(new, reference(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn digests_compare_order_and_print_as_their_bytes() {
+        let a = Digest::new(&[1, 2]).unwrap();
+        let b = Digest::new(&[1, 2, 0]).unwrap();
+        assert_ne!(a, b);
+        assert!(a < b);
+        assert_eq!(format!("{a:?}"), format!("{:?}", vec![1u8, 2]));
+        assert!(Digest::new(&[0; 65]).is_none());
+        assert_eq!(Digest::new(&[7; 64]).unwrap().len(), 64);
     }
 }

@@ -55,13 +55,7 @@ impl Hashing {
     /// The hash and the number of bytes hashed.
     pub fn finish(self) -> (Hash, u64) {
         let digest = self.context.finish();
-        (
-            Hash {
-                algorithm: self.algorithm,
-                digest: digest.as_ref().to_vec(),
-            },
-            self.bytes,
-        )
+        (Hash::of_ring(self.algorithm, &digest), self.bytes)
     }
 }
 

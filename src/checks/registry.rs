@@ -4,6 +4,9 @@
 //! whose evidence is unknown gets `fetch-failed` (fetch errors) or nothing
 //! (offline: the report counts it), never a verdict.
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
 use super::{Context, EntryFindings};
 use crate::evidence::model::{EntryEvidence, Metadata, Signatures};
 use crate::evidence::unknown::Unknown;
@@ -135,15 +138,20 @@ fn comparable(
     registry: Option<&str>,
     shasum: Option<&str>,
 ) -> Option<(String, String)> {
-    let mut theirs = registry
+    // Theirs as SRI text: a hostile registry's `shasum` may decode to
+    // any length, and is shown as it decodes.
+    let mut theirs: Vec<(Algorithm, String)> = registry
         .and_then(|r| Integrity::parse(r).ok())
-        .map(|i| i.hashes().to_vec())
+        .map(|i| {
+            i.hashes()
+                .iter()
+                .map(|h| (h.algorithm, h.to_string()))
+                .collect()
+        })
         .unwrap_or_default();
     if let Some(hex) = shasum.and_then(decode_hex) {
-        theirs.push(crate::integrity::Hash {
-            algorithm: Algorithm::Sha1,
-            digest: hex,
-        });
+        let name = Algorithm::Sha1.name();
+        theirs.push((Algorithm::Sha1, format!("{name}-{}", STANDARD.encode(hex))));
     }
     locked
         .hashes()
@@ -151,8 +159,8 @@ fn comparable(
         .filter_map(|mine| {
             theirs
                 .iter()
-                .find(|h| h.algorithm == mine.algorithm)
-                .map(|other| (mine.algorithm, mine.to_string(), other.to_string()))
+                .find(|(algorithm, _)| *algorithm == mine.algorithm)
+                .map(|(_, other)| (mine.algorithm, mine.to_string(), other.clone()))
         })
         .max_by_key(|(algorithm, _, _)| *algorithm)
         .map(|(_, a, b)| (a, b))

@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::integrity::{Hash, Integrity, IntegrityError};
+use crate::integrity::{Digest, Hash, Integrity, IntegrityError};
 use crate::json::{self, DuplicateKey, JsonError, Keep, Value};
 use crate::yaml::YamlError;
 pub use discover::{Located, discover, load_located, parse_as};
@@ -561,16 +561,18 @@ fn read_version(ctx: &fields::Ctx, doc: &Value) -> Result<(LockfileVersion, u32)
     Ok((version, member.line))
 }
 
-/// `len` bytes written as `2 * len` hex digits (either case), or `None`.
-fn hex_digest(hex: &str, len: usize) -> Option<Vec<u8>> {
+/// A digest of `len` bytes written as `2 * len` hex digits (either case),
+/// or `None`.
+fn hex_digest(hex: &str, len: usize) -> Option<Digest> {
     // Checked first: `from_str_radix` would accept a leading `+`.
     if hex.len() != 2 * len || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
-    (0..hex.len())
+    let bytes = (0..hex.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect()
+        .collect::<Option<Vec<u8>>>()?;
+    Digest::new(&bytes)
 }
 
 /// Whether a `packages` value holds any entry (npm's test for reading it).
