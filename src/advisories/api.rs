@@ -167,7 +167,9 @@ fn judge_answer(
         }
     }
     match (matched.is_empty(), problem) {
-        (true, Some(reason)) => Lookup::Unknown { reason },
+        (true, Some(reason)) => Lookup::Unknown {
+            reason: reason.into(),
+        },
         (true, None) => Lookup::Absent,
         (false, incomplete) => Lookup::Present {
             advisories: merge::merge(query.name, &matched),

@@ -9,6 +9,7 @@
 //! present, with the reason it is incomplete.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::fmt::rfc2822::DateTimeParser;
@@ -32,8 +33,9 @@ pub enum Lookup {
     Absent,
     /// Not known: why.
     Unknown {
-        /// E.g. "no advisory database", an API error.
-        reason: String,
+        /// E.g. "no advisory database", an API error. Shared: one reason
+        /// usually stands for every entry of a run.
+        reason: Arc<str>,
     },
 }
 
@@ -273,10 +275,10 @@ pub fn summarize<'l>(database: DbInfo, lookups: impl IntoIterator<Item = &'l Loo
                 s.unknown += 1;
                 // Entries share a handful of reasons: count without
                 // copying the text each time.
-                match s.unknown_reasons.get_mut(reason) {
+                match s.unknown_reasons.get_mut(&**reason) {
                     Some(n) => *n += 1,
                     None => {
-                        s.unknown_reasons.insert(reason.clone(), 1);
+                        s.unknown_reasons.insert(reason.to_string(), 1);
                     }
                 }
             }

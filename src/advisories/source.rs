@@ -148,7 +148,7 @@ impl Database {
             Self::Index { index, .. } => lookup_index(index, queries),
             Self::Api { http, settings } => api::lookup(http.as_ref(), settings, queries),
             Self::Missing { reason } => {
-                let reason = format!("no advisory database: {reason}");
+                let reason: Arc<str> = format!("no advisory database: {reason}").into();
                 queries
                     .iter()
                     .map(|_| Lookup::Unknown {
@@ -166,10 +166,11 @@ pub fn lookup_index(index: &Index, queries: &[Query<'_>]) -> Vec<Lookup> {
     let records = match index.lookup(&names) {
         Ok(r) => r,
         Err(e) => {
+            let reason: Arc<str> = e.to_string().into();
             return queries
                 .iter()
                 .map(|_| Lookup::Unknown {
-                    reason: e.to_string(),
+                    reason: reason.clone(),
                 })
                 .collect();
         }

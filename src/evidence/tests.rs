@@ -131,7 +131,9 @@ impl Source for Fake {
                 let spec = format!("{}@{}", q.name, q.version);
                 self.ask(format!("advisories {spec}"));
                 if self.echo_advisories {
-                    Lookup::Unknown { reason: spec }
+                    Lookup::Unknown {
+                        reason: spec.into(),
+                    }
                 } else {
                     Lookup::Absent
                 }
@@ -477,7 +479,9 @@ fn advisories_are_asked_once_per_name_and_version_and_answer_each_entry() {
         let spec = format!("{}@{}", entry.name, entry.version.as_deref().unwrap());
         assert_eq!(
             evidence.advisories.get(i),
-            Some(&Lookup::Unknown { reason: spec }),
+            Some(&Lookup::Unknown {
+                reason: spec.into()
+            }),
             "{}",
             entry.path
         );
