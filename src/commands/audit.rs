@@ -33,7 +33,12 @@ pub(super) fn run(args: &AuditArgs) -> Result<ExitStatus> {
     let settings = AuditSettings::resolve(args)?;
     let done = audit_all(&settings)?;
     render(&done.report, &settings.output)?;
-    Ok(ExitStatus::of_verdict(done.report.passed))
+    let status = ExitStatus::of_verdict(done.report.passed);
+    // The process exits next, which hands all of its memory back at once:
+    // freeing the report's many small allocations one by one first would
+    // take about 1 % of an offline audit of a large lockfile.
+    std::mem::forget(done);
+    Ok(status)
 }
 
 /// A finished audit: the report, and each lockfile's verified tarballs
