@@ -247,18 +247,20 @@ impl Integrity {
                 continue;
             };
             let encoded = rest.split_once('?').map_or(rest, |(d, _)| d);
-            let mut decoded = [0; DECODED_MAX];
-            let len = decoded_len(encoded, &mut decoded)
-                .ok_or(IntegrityError::BadBase64(algorithm.name()))?;
-            let digest = decoded
-                .get(..len)
-                .filter(|bytes| bytes.len() == algorithm.digest_len())
-                .and_then(Digest::new)
-                .ok_or(IntegrityError::BadLength {
-                    algorithm: algorithm.name(),
-                    actual: len,
-                    expected: algorithm.digest_len(),
-                })?;
+            let mut out = [0; DECODED_MAX];
+            let bad_length = |actual| IntegrityError::BadLength {
+                algorithm: algorithm.name(),
+                actual,
+                expected: algorithm.digest_len(),
+            };
+            let digest = match decode(encoded, &mut out) {
+                None => return Err(IntegrityError::BadBase64(algorithm.name())),
+                Some(Decoded::TooLong(len)) => return Err(bad_length(len)),
+                Some(Decoded::InPlace(bytes)) if bytes.len() == algorithm.digest_len() => {
+                    Digest::new(bytes).ok_or_else(|| bad_length(bytes.len()))?
+                }
+                Some(Decoded::InPlace(bytes)) => return Err(bad_length(bytes.len())),
+            };
             hashes.push(Hash { algorithm, digest });
         }
         if hashes.is_empty() {
@@ -282,20 +284,31 @@ impl Integrity {
 }
 
 /// The room a digest is decoded into: any base64 text that can decode to a
-/// digest of the right length fits, with room to tell the length of one a
-/// little too long.
+/// digest of the right length fits.
 const DECODED_MAX: usize = 96;
 
+/// What decoding a digest's base64 gave.
+enum Decoded<'o> {
+    /// The bytes, decoded in place.
+    InPlace(&'o [u8]),
+    /// Text too long to decode in place, whose bytes are never a digest:
+    /// how many there are.
+    TooLong(usize),
+}
+
 /// Decodes `encoded` as standard base64 into `out`, as `STANDARD.decode`
-/// does (the same engine, given room for its whole estimate), and returns
-/// the length decoded, or `None` when it is not base64. Text too long for
-/// `out` is decoded the allocating way only to learn its length, which is
-/// then more than `out` holds.
-fn decoded_len(encoded: &str, out: &mut [u8; DECODED_MAX]) -> Option<usize> {
+/// does (the same engine, given room for its whole estimate), or `None`
+/// when it is not base64. Text too long for `out` is decoded the
+/// allocating way only to learn how many bytes it holds.
+fn decode<'o>(encoded: &str, out: &'o mut [u8; DECODED_MAX]) -> Option<Decoded<'o>> {
     if base64::decoded_len_estimate(encoded.len()) <= out.len() {
-        STANDARD.decode_slice(encoded, out).ok()
+        let len = STANDARD.decode_slice(encoded, out).ok()?;
+        out.get(..len).map(Decoded::InPlace)
     } else {
-        STANDARD.decode(encoded).ok().map(|long| long.len())
+        STANDARD
+            .decode(encoded)
+            .ok()
+            .map(|long| Decoded::TooLong(long.len()))
     }
 }
 

@@ -561,8 +561,8 @@ fn read_version(ctx: &fields::Ctx, doc: &Value) -> Result<(LockfileVersion, u32)
     Ok((version, member.line))
 }
 
-/// A digest of `len` bytes written as `2 * len` hex digits (either case),
-/// or `None`.
+/// A digest of `len` bytes (at most 64, SHA-512's) written as `2 * len`
+/// hex digits (either case), or `None`.
 fn hex_digest(hex: &str, len: usize) -> Option<Digest> {
     // Checked first: `from_str_radix` would accept a leading `+`.
     if hex.len() != 2 * len || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
