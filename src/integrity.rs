@@ -169,10 +169,7 @@ impl Algorithm {
 impl Hash {
     /// The hash of `data` with `algorithm`.
     pub fn of(algorithm: Algorithm, data: &[u8]) -> Self {
-        Self {
-            algorithm,
-            digest: Digest::of_ring(&ring::digest::digest(algorithm.ring(), data)),
-        }
+        Self::of_ring(algorithm, &ring::digest::digest(algorithm.ring(), data))
     }
 
     /// The hash ring's `digest` of `algorithm` finished with.
@@ -253,14 +250,15 @@ impl Integrity {
                 actual,
                 expected: algorithm.digest_len(),
             };
-            let digest = match decode(encoded, &mut out) {
+            let bytes = match decode(encoded, &mut out) {
                 None => return Err(IntegrityError::BadBase64(algorithm.name())),
                 Some(Decoded::TooLong(len)) => return Err(bad_length(len)),
-                Some(Decoded::InPlace(bytes)) if bytes.len() == algorithm.digest_len() => {
-                    Digest::new(bytes).ok_or_else(|| bad_length(bytes.len()))?
-                }
-                Some(Decoded::InPlace(bytes)) => return Err(bad_length(bytes.len())),
+                Some(Decoded::InPlace(bytes)) => bytes,
             };
+            let digest = Some(bytes)
+                .filter(|b| b.len() == algorithm.digest_len())
+                .and_then(Digest::new)
+                .ok_or_else(|| bad_length(bytes.len()))?;
             hashes.push(Hash { algorithm, digest });
         }
         if hashes.is_empty() {
