@@ -68,7 +68,7 @@ fn run() -> Result<(), String> {
         // A one-version packument around the document, as the registry
         // would serve it, read by the same streaming extraction.
         let packument = json!({"name": name, "versions": {version: doc}});
-        let wanted = [version.to_owned()].into_iter().collect();
+        let wanted = packument::Versions::from(vec![version]);
         let record = packument::extract(packument.to_string().as_bytes(), &wanted)
             .map_err(|e| format!("{file}: {e}"))?;
         let rec = record

@@ -64,14 +64,7 @@ pub fn collect(lockfile: &Lockfile, request: &Request<'_>, source: &dyn Source) 
             .scope
             .is_none_or(|s| s.get(i).copied().unwrap_or(false))
     };
-    let mut packages = Packages::of(lockfile, request.npm, in_scope);
-    for (i, base) in request.base_versions {
-        if let Some(Some((at, _))) = packages.per_entry.get(*i)
-            && let Some((_, versions)) = packages.keys.get_mut(*at)
-        {
-            versions.insert(base.clone());
-        }
-    }
+    let packages = Packages::of(lockfile, request.npm, in_scope, request.base_versions);
     // The tarballs the lockfile alone names download while the registry is
     // asked about the packages: both wait on the network.
     let early = match request.tarballs {

@@ -2,7 +2,7 @@
 //! signatures, judged from what the source brought back. A registry that
 //! signs nothing leaves every signature unknown, with one note saying so.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use rayon::prelude::*;
@@ -17,7 +17,7 @@ use crate::hashing;
 use crate::lockfile::name::name_problem;
 use crate::lockfile::{Entry, Lockfile, SourceKind};
 use crate::registry::npmrc::NpmConfig;
-use crate::registry::packument::VersionRecord;
+use crate::registry::packument::{VersionRecord, Versions};
 use crate::signatures::{self, KeySet};
 
 /// The package an entry's registry evidence comes from, with its version,
@@ -35,16 +35,19 @@ fn package_of<'e>(entry: &'e Entry, npm: &'e NpmConfig) -> Option<(&'e Url, &'e 
 /// package, and each entry points at its package by index.
 pub(super) struct Packages<'e> {
     /// Each package, in first-seen order, with the versions wanted.
-    pub keys: Vec<(PackageKey, BTreeSet<String>)>,
+    pub keys: Vec<(PackageKey, Versions<'e>)>,
     /// Per entry: its package's index and its version.
     pub per_entry: Vec<Option<(usize, &'e str)>>,
 }
 
 impl<'e> Packages<'e> {
+    /// `base_versions` (diff mode): per entry index, a base version also
+    /// wanted of the entry's package.
     pub(super) fn of(
         lockfile: &'e Lockfile,
         npm: &'e NpmConfig,
         in_scope: impl Fn(usize) -> bool,
+        base_versions: &'e BTreeMap<usize, String>,
     ) -> Self {
         // A name's registry follows from the name (its scope), so the name
         // alone tells packages apart.
@@ -53,8 +56,7 @@ impl<'e> Packages<'e> {
         // Room for as many packages as entries: growing the list as it
         // fills copies it whole each time, and thousands of packages make
         // it hundreds of kilobytes.
-        let mut keys: Vec<(PackageKey, BTreeSet<String>)> =
-            Vec::with_capacity(lockfile.entries.len());
+        let mut keys: Vec<(PackageKey, Vec<&str>)> = Vec::with_capacity(lockfile.entries.len());
         let per_entry = lockfile
             .entries
             .iter()
@@ -67,17 +69,31 @@ impl<'e> Packages<'e> {
                             registry: registry.clone(),
                             name: name.to_owned(),
                         },
-                        BTreeSet::new(),
+                        // Nearly always the only version.
+                        Vec::with_capacity(1),
                     ));
                     keys.len() - 1
                 });
+                // Repeats are dropped once, when the list is sorted; here
+                // only the cheap one, the same version as the last.
                 if let Some((_, versions)) = keys.get_mut(at)
-                    && !versions.contains(version)
+                    && versions.last() != Some(&version)
                 {
-                    versions.insert(version.to_owned());
+                    versions.push(version);
                 }
                 Some((at, version))
             })
+            .collect::<Vec<_>>();
+        for (i, base) in base_versions {
+            if let Some(Some((at, _))) = per_entry.get(*i)
+                && let Some((_, versions)) = keys.get_mut(*at)
+            {
+                versions.push(base);
+            }
+        }
+        let keys = keys
+            .into_iter()
+            .map(|(key, versions)| (key, Versions::from(versions)))
             .collect();
         Self { keys, per_entry }
     }

@@ -6,7 +6,7 @@
 //! failures included, comes back as data: a source never judges, and a
 //! fault is evidence too (unknown), never an error that stops the audit.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use url::Url;
@@ -14,7 +14,7 @@ use url::Url;
 use crate::advisories::api::Query;
 use crate::advisories::evidence::Lookup;
 use crate::integrity::Hash;
-use crate::registry::packument::PackageRecord;
+use crate::registry::packument::{PackageRecord, Versions};
 use crate::signatures::KeySet;
 use crate::tarball::Inspection;
 
@@ -130,7 +130,7 @@ pub trait Source: Sync {
     /// The record of each package of `wanted` (each listed once), covering
     /// at least the versions listed for it: one outcome per package, in
     /// order.
-    fn packages(&self, wanted: &[(PackageKey, BTreeSet<String>)]) -> Vec<PackageOutcome>;
+    fn packages(&self, wanted: &[(PackageKey, Versions)]) -> Vec<PackageOutcome>;
 
     /// The key set of `registry`.
     fn keys(&self, registry: &Url) -> KeysOutcome;

@@ -30,7 +30,7 @@ use crate::anchors::{self, Anchors};
 use crate::integrity::Integrity;
 use crate::lockfile::{self, Lockfile};
 use crate::registry::npmrc::{NpmConfig, Sources};
-use crate::registry::packument::{AttestationsRef, PackageRecord, VersionRecord};
+use crate::registry::packument::{AttestationsRef, PackageRecord, VersionRecord, Versions};
 use crate::signatures::{KeySet, RegistryKey, Signature, Verdict, keyid, signed_message};
 use crate::trust::{Earlier, Fields, History, TrustLevel};
 
@@ -83,14 +83,14 @@ impl Fake {
 }
 
 impl Source for Fake {
-    fn packages(&self, wanted: &[(PackageKey, BTreeSet<String>)]) -> Vec<PackageOutcome> {
+    fn packages(&self, wanted: &[(PackageKey, Versions)]) -> Vec<PackageOutcome> {
         if self.packages_after_a_tarball {
             self.wait_for_a_tarball();
         }
         wanted
             .iter()
             .map(|(key, versions)| {
-                let list: Vec<&str> = versions.iter().map(String::as_str).collect();
+                let list: Vec<&str> = versions.iter().collect();
                 self.ask(format!("package {} {}", key.name, list.join(",")));
                 self.packages
                     .get(&key.name)

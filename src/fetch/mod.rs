@@ -11,7 +11,7 @@ mod packuments;
 mod progress;
 mod tarballs;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use rayon::prelude::*;
@@ -27,6 +27,7 @@ use crate::evidence::source::{
 use crate::registry::cache::{Cache, RecordKey};
 use crate::registry::client::{Client, ClientOptions, FetchError};
 use crate::registry::npmrc::NpmConfig;
+use crate::registry::packument::Versions;
 use crate::store::Store;
 use crate::tarball::Limits;
 
@@ -141,7 +142,7 @@ impl<'a> RegistrySource<'a> {
 }
 
 impl Source for RegistrySource<'_> {
-    fn packages(&self, wanted: &[(PackageKey, BTreeSet<String>)]) -> Vec<PackageOutcome> {
+    fn packages(&self, wanted: &[(PackageKey, Versions)]) -> Vec<PackageOutcome> {
         // Offline with no cache folder at all, nothing can be found: skip
         // a file lookup per package.
         if self.client.is_none() && self.cache.as_ref().is_none_or(|c| !c.root().is_dir()) {

@@ -2,15 +2,13 @@
 //! package, through the disk cache, revalidated with ETag /
 //! Last-Modified once the freshness the registry granted has run out.
 
-use std::collections::BTreeSet;
-
 use url::Url;
 
 use super::RegistrySource;
 use crate::evidence::source::{KeysOutcome, PackageKey, PackageOutcome};
 use crate::registry::cache::Cached;
 use crate::registry::client::{BodyError, FetchError, Response};
-use crate::registry::packument::{self, PackageRecord};
+use crate::registry::packument::{self, PackageRecord, Versions};
 use crate::signatures::KeySet;
 
 /// Cache kind of package records.
@@ -27,7 +25,7 @@ pub fn packument_url(registry: &Url, name: &str) -> Option<Url> {
 }
 
 impl RegistrySource<'_> {
-    pub(super) fn package(&self, key: &PackageKey, versions: &BTreeSet<String>) -> PackageOutcome {
+    pub(super) fn package(&self, key: &PackageKey, versions: &Versions) -> PackageOutcome {
         let Some(url) = packument_url(&key.registry, &key.name) else {
             return PackageOutcome::Failed(format!("cannot form a URL for {:?}", key.name));
         };
@@ -62,10 +60,11 @@ impl RegistrySource<'_> {
             _ => (None, None),
         };
         // Keep the versions an earlier run cached for other lockfiles.
-        let mut all = versions.clone();
-        if let Some(c) = &cached {
-            all.extend(c.value.versions.keys().cloned());
-        }
+        let cached_versions = cached.iter().flat_map(|c| c.value.versions.keys());
+        let all: Versions = versions
+            .iter()
+            .chain(cached_versions.map(String::as_str))
+            .collect();
         let read = |r: &mut dyn std::io::Read| {
             packument::extract_from(r, &all).map_err(|e| {
                 if e.is_io() {
@@ -201,7 +200,7 @@ mod tests {
             value: PackageRecord {
                 name: name.to_string(),
                 versions: BTreeMap::from([("1.0.0".to_string(), VersionRecord::default())]),
-                missing: BTreeSet::new(),
+                missing: std::collections::BTreeSet::new(),
                 has_time: true,
             },
         }
@@ -218,7 +217,7 @@ mod tests {
             name: "alpha".into(),
         };
         let cache_key = format!("{}\n{}", key.registry, key.name);
-        let versions = BTreeSet::from(["1.0.0".to_string()]);
+        let versions = Versions::from(vec!["1.0.0"]);
         let db = Database::Missing {
             reason: "none".into(),
         };
