@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use lockproof::lockfile::discover::ALL_NAMES;
-use lockproof::lockfile::{IntegrityField, Pin, YarnChecksum, discover, load_located};
+use lockproof::lockfile::{IntegrityField, YarnChecksum, discover, load_located};
 
 fn main() {
     let mut files = Vec::new();
@@ -47,7 +47,7 @@ fn main() {
                     let yarn_checksums = lockfile
                         .entries
                         .iter()
-                        .filter(|e| matches!(e.pin, Pin::YarnChecksum(YarnChecksum::Zip { .. })))
+                        .filter(|e| matches!(e.pin.yarn_checksum(), Some(YarnChecksum::Zip { .. })))
                         .count();
                     println!(
                         "ok   {} [{}] {} entries ({}), {} with integrity, {} Yarn checksums, {} repeated keys, {:.1} ms",

@@ -10,7 +10,7 @@ pub(super) fn check(f: &mut EntryFindings) {
         // report says so once for the file, and the registry's integrity
         // stands for the bytes. Only a checksum that cannot be read is a
         // finding here.
-        if let YarnChecksum::Malformed(raw) = checksum {
+        if let YarnChecksum::Malformed(raw) = &**checksum {
             f.report(
                 Code::IntegrityMalformed,
                 format!("Yarn checksum {raw:?} is unusable"),

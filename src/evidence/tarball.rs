@@ -180,7 +180,7 @@ fn key_of(
         return Some(Err(Skip::LocalFile));
     }
     let optional = entry.flags.optional || entry.flags.dev_optional;
-    if optional && machine.is_some_and(|m| !m.allows(&entry.platform)) {
+    if optional && machine.is_some_and(|m| !m.allows(entry.platform())) {
         return Some(Err(Skip::OtherPlatform));
     }
     // Yarn Berry pins no npm integrity: the registry's stands for the

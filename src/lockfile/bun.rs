@@ -258,7 +258,8 @@ fn entry(ctx: &Ctx, m: &Member) -> Result<Option<Entry>, LockfileError> {
             os: ctx.str_list(field("os"), what)?,
             cpu: ctx.str_list(field("cpu"), what)?,
             libc: ctx.str_list(field("libc"), what)?,
-        };
+        }
+        .boxed();
         // As for npm's `inBundle`: only a package inside another, with
         // nothing of its own to download, comes in its parent's tarball.
         if ctx.flag(field("bundled"), what)?

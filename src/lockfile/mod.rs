@@ -120,8 +120,20 @@ pub enum Pin {
     /// Yarn Berry: the lockfile pins no npm integrity (`integrity` is
     /// always absent). Its checksum hashes Yarn's own zip archive of the
     /// package, which cannot be compared with the npm tarball, so the
-    /// registry's integrity is the only identity of the bytes.
-    YarnChecksum(YarnChecksum),
+    /// registry's integrity is the only identity of the bytes. Boxed: the
+    /// checksum is about 100 bytes, which every entry of every other
+    /// format would otherwise carry.
+    YarnChecksum(Box<YarnChecksum>),
+}
+
+impl Pin {
+    /// Yarn Berry's checksum, when it is what pins the bytes.
+    pub fn yarn_checksum(&self) -> Option<&YarnChecksum> {
+        match self {
+            Pin::YarnChecksum(checksum) => Some(checksum),
+            Pin::Integrity => None,
+        }
+    }
 }
 
 /// A Yarn Berry entry's `checksum`.
@@ -168,6 +180,22 @@ pub struct Platform {
     pub libc: Vec<String>,
 }
 
+/// The restrictions of no entry: what [`Entry::platform`] lends when the
+/// lockfile states none.
+static UNRESTRICTED: Platform = Platform {
+    os: Vec::new(),
+    cpu: Vec::new(),
+    libc: Vec::new(),
+};
+
+impl Platform {
+    /// As an entry keeps it: `None` when it restricts nothing.
+    fn boxed(self) -> Option<Box<Platform>> {
+        let none = self.os.is_empty() && self.cpu.is_empty() && self.libc.is_empty();
+        (!none).then(|| Box::new(self))
+    }
+}
+
 /// One installed package path of a lockfile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -192,8 +220,9 @@ pub struct Entry {
     pub flags: Flags,
     /// `hasInstallScript` (v2/v3 only; v1 does not record it).
     pub has_install_script: bool,
-    /// Platform restrictions.
-    pub platform: Platform,
+    /// Platform restrictions ([`Entry::platform`]): nearly every entry has
+    /// none, and three empty lists in each would be 72 bytes of nothing.
+    platform: Option<Box<Platform>>,
     /// 1-based line of the entry's key.
     pub line: u32,
     /// What pins the bytes ([`Pin::Integrity`] for every format but Yarn
@@ -207,6 +236,11 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// The entry's platform restrictions (`os`, `cpu`, `libc`).
+    pub fn platform(&self) -> &Platform {
+        self.platform.as_deref().unwrap_or(&UNRESTRICTED)
+    }
+
     /// An entry with its identity only, for the readers of the other
     /// formats to fill in; its source is unrecognized until they set it.
     fn bare(path: String, name: &str, line: u32) -> Self {
@@ -221,7 +255,7 @@ impl Entry {
             source: SourceKind::Unrecognized,
             flags: Flags::default(),
             has_install_script: false,
-            platform: Platform::default(),
+            platform: None,
             line,
             pin: Pin::Integrity,
             patch: None,

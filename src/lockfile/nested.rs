@@ -7,7 +7,7 @@ use super::fields::{Ctx, Fields, What};
 use super::packages::NODE_MODULES;
 use super::path_budget::PathBudget;
 use super::source::{self, SourceKind, is_non_version_spec};
-use super::{Entry, Flags, IntegrityField, LockfileError, Platform, Resolved};
+use super::{Entry, Flags, IntegrityField, LockfileError, Resolved};
 use crate::json::{Member, Value, kept_members};
 
 /// Returns the project root (from the top-level `name` and `version`) and
@@ -35,7 +35,7 @@ pub(super) fn read(
                 source: SourceKind::Root,
                 flags: Flags::default(),
                 has_install_script: false,
-                platform: Platform::default(),
+                platform: None,
                 line: 1,
                 pin: super::Pin::Integrity,
                 patch: None,
@@ -149,7 +149,7 @@ fn entry(
         source,
         flags: common.flags,
         has_install_script: false,
-        platform: Platform::default(),
+        platform: None,
         line,
         pin: super::Pin::Integrity,
         patch: None,

@@ -133,7 +133,8 @@ fn entry(ctx: &Ctx, key: &str, value: &Value, line: u32) -> Result<Entry, Lockfi
             os: ctx.str_list(f.os, what)?,
             cpu: ctx.str_list(f.cpu, what)?,
             libc: ctx.str_list(f.libc, what)?,
-        },
+        }
+        .boxed(),
         line,
         pin: super::Pin::Integrity,
         patch: None,

@@ -282,7 +282,8 @@ fn package(
         os: ctx.str_list(field("os"), what)?,
         cpu: ctx.str_list(field("cpu"), what)?,
         libc: ctx.str_list(field("libc"), what)?,
-    };
+    }
+    .boxed();
     entry.patch = parsed
         .and_then(|p| keys::patch_hash(p.suffix))
         .map(str::to_string);

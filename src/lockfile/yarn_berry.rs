@@ -152,9 +152,12 @@ fn entry(ctx: &Ctx, m: &Member, cache_key: Option<&str>) -> Result<Entry, Lockfi
         entry.folder_name = folder.to_string();
     }
     source_of(&mut entry, name, reference, 0);
-    entry.pin = Pin::YarnChecksum(checksum(ctx.opt_str(field("checksum"), what)?, cache_key));
+    entry.pin = Pin::YarnChecksum(Box::new(checksum(
+        ctx.opt_str(field("checksum"), what)?,
+        cache_key,
+    )));
     if let Some(conditions) = ctx.opt_str(field("conditions"), what)? {
-        entry.platform = platform(conditions);
+        entry.platform = platform(conditions).boxed();
     }
     Ok(entry)
 }

@@ -157,7 +157,7 @@ fn v3_entries_carry_names_aliases_flags_and_lines() {
     assert!(scoped.flags.dev);
     let fsevents = get("node_modules/fsevents");
     assert!(fsevents.flags.optional);
-    assert_eq!(fsevents.platform.os, vec!["darwin"]);
+    assert_eq!(fsevents.platform().os, vec!["darwin"]);
     assert!(get("node_modules/peer-thing").flags.peer);
     assert_eq!(get("node_modules/ws-a").source, SourceKind::Link);
     assert_eq!(get("packages/ws-a").source, SourceKind::Workspace);

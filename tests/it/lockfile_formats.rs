@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use lockproof::lockfile::{
-    Entry, IntegrityField, Lockfile, LockfileFormat, Pin, PnpmVersion, SourceKind, YarnChecksum,
+    Entry, IntegrityField, Lockfile, LockfileFormat, PnpmVersion, SourceKind, YarnChecksum,
     discover, load_located,
 };
 
@@ -120,7 +120,7 @@ fn pnpm_10_11_and_12_lock_what_npm_locks() {
             assert!(
                 esbuild
                     .iter()
-                    .all(|e| e.flags.optional && !e.platform.cpu.is_empty())
+                    .all(|e| e.flags.optional && !e.platform().cpu.is_empty())
             );
         }
     }
@@ -190,11 +190,11 @@ fn yarn_berry_4_locks_what_npm_locks_without_pinning_npm_integrity() {
         // Yarn hashes what it fetched: a package without a checksum is
         // another platform's (or a patch of one), which it did not fetch.
         for e in &lockfile.entries {
-            let Pin::YarnChecksum(checksum) = &e.pin else {
+            let Some(checksum) = e.pin.yarn_checksum() else {
                 panic!("{}: {:?}", e.path, e.pin)
             };
             match checksum {
-                YarnChecksum::Absent => assert!(!e.platform.os.is_empty(), "{}", e.path),
+                YarnChecksum::Absent => assert!(!e.platform().os.is_empty(), "{}", e.path),
                 YarnChecksum::Zip { cache_key, .. } => {
                     assert_eq!(cache_key.as_deref(), Some("10c0"), "{}", e.path);
                 }

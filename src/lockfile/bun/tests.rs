@@ -125,7 +125,7 @@ fn reads_packages_at_their_install_paths() {
     assert_eq!(scoped.integrity, IntegrityField::Absent);
     let esbuild = find(&lock, "node_modules/esbuild");
     assert!(esbuild.has_install_script);
-    let platform = &find(&lock, "node_modules/@esbuild/linux-x64").platform;
+    let platform = find(&lock, "node_modules/@esbuild/linux-x64").platform();
     assert_eq!(
         (platform.os.as_slice(), platform.cpu.as_slice()),
         (&["linux".to_string()][..], &["x64".to_string()][..])

@@ -124,8 +124,8 @@ fn reads_registry_tarball_folder_and_git_resolutions() {
     assert_eq!(esbuild.source, SourceKind::Registry);
     assert_eq!(esbuild.resolved, Resolved::Absent);
     assert!(matches!(esbuild.integrity, IntegrityField::Valid(_)));
-    assert_eq!(esbuild.platform.cpu, vec!["x64"]);
-    assert_eq!(esbuild.platform.os, vec!["linux"]);
+    assert_eq!(esbuild.platform().cpu, vec!["x64"]);
+    assert_eq!(esbuild.platform().os, vec!["linux"]);
     assert!(esbuild.flags.optional, "every snapshot is optional");
     assert_eq!(esbuild.line, 36);
 

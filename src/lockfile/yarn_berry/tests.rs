@@ -117,15 +117,15 @@ fn reads_entries_with_yarns_checksum_and_no_npm_integrity() {
     assert_eq!(ms.resolved, Resolved::Absent);
     assert_eq!(ms.integrity, IntegrityField::Absent);
     assert_eq!(ms.line, 15);
-    let Pin::YarnChecksum(YarnChecksum::Zip { cache_key, hash }) = &ms.pin else {
+    let Some(YarnChecksum::Zip { cache_key, hash }) = ms.pin.yarn_checksum() else {
         panic!("{:?}", ms.pin)
     };
     assert_eq!(cache_key.as_deref(), Some("10c0"));
     assert_eq!(hash.hex(), HEX);
     let esbuild = find(&lock, "@esbuild/darwin-arm64@npm:0.25.12");
-    assert_eq!(esbuild.pin, Pin::YarnChecksum(YarnChecksum::Absent));
-    assert_eq!(esbuild.platform.os, vec!["darwin"]);
-    assert_eq!(esbuild.platform.cpu, vec!["arm64"]);
+    assert_eq!(esbuild.pin.yarn_checksum(), Some(&YarnChecksum::Absent));
+    assert_eq!(esbuild.platform().os, vec!["darwin"]);
+    assert_eq!(esbuild.platform().cpu, vec!["arm64"]);
 }
 
 #[test]
@@ -177,7 +177,7 @@ fn reads_yarn_3_checksums_and_archive_urls() {
         "__metadata:\n  version: 6\n  cacheKey: 8\n\n\"a@npm:^1\":\n  version: 1.0.0\n  resolution: \"a@npm:1.0.0::__archiveUrl=https%3A%2F%2Fnpm.example%2Fa%2F-%2Fa-1.0.0.tgz\"\n  checksum: {HEX}\n\n\"b@npm:^1\":\n  version: 1.0.0\n  resolution: \"b@npm:1.0.0\"\n  checksum: nothex\n"
     ));
     let a = &lock.entries[0];
-    let Pin::YarnChecksum(YarnChecksum::Zip { cache_key, .. }) = &a.pin else {
+    let Some(YarnChecksum::Zip { cache_key, .. }) = a.pin.yarn_checksum() else {
         panic!("{:?}", a.pin)
     };
     assert_eq!(cache_key.as_deref(), Some("8"));
@@ -189,8 +189,8 @@ fn reads_yarn_3_checksums_and_archive_urls() {
         Some("npm.example")
     );
     assert_eq!(
-        lock.entries[1].pin,
-        Pin::YarnChecksum(YarnChecksum::Malformed("nothex".into()))
+        lock.entries[1].pin.yarn_checksum(),
+        Some(&YarnChecksum::Malformed("nothex".into()))
     );
 }
 
