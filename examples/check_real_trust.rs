@@ -100,7 +100,9 @@ fn run() -> Result<(), String> {
             .and_then(|u| u.trusted_publisher.as_ref())
             .map(|t| t.id.clone());
         let ev = EntryEvidence {
-            registry: url::Url::parse("https://registry.npmjs.org/").map_err(|e| e.to_string())?,
+            registry: std::sync::Arc::new(
+                url::Url::parse("https://registry.npmjs.org/").map_err(|e| e.to_string())?,
+            ),
             metadata: Metadata::Found(Box::new(rec)),
             signatures,
             provenance: Provenance::Unknown(Unknown::AttestationsNotFetched),

@@ -46,7 +46,7 @@ fn attestation_key(
         (Err(why), _) => Err(Unknown::Unbound(why)),
         (Ok(sha512), Some(version)) => Ok((
             AttestationKey {
-                registry: ev.registry.clone(),
+                registry: Url::clone(&ev.registry),
                 name: entry.name.clone(),
                 version: version.clone(),
                 sha512,

@@ -2,6 +2,8 @@
 //! lockfile, in one of three states per kind (present, absent, or unknown
 //! and why), and the trust level verified evidence supports.
 
+use std::sync::Arc;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -52,8 +54,8 @@ pub enum Signatures {
 /// Evidence about one entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntryEvidence {
-    /// The registry asked.
-    pub registry: Url,
+    /// The registry asked: one copy per registry, shared by its entries.
+    pub registry: Arc<Url>,
     /// Its version document.
     pub metadata: Metadata,
     /// Its signatures.

@@ -76,7 +76,7 @@ fn key(name: &str, ev: &EntryEvidence) -> Option<(AttestationKey, String)> {
     );
     Some((
         AttestationKey {
-            registry: ev.registry.clone(),
+            registry: url::Url::clone(&ev.registry),
             name: name.to_owned(),
             version: previous.version.clone(),
             sha512,

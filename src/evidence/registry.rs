@@ -3,6 +3,7 @@
 //! signs nothing leaves every signature unknown, with one note saying so.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use rayon::prelude::*;
@@ -147,6 +148,9 @@ pub(super) fn gather(
         .iter()
         .map(|(r, k)| (r, signing(r, k, packages, outcomes)))
         .collect();
+    // Every package's registry has its keys looked up, so each entry finds
+    // its registry here; a copy is made only if one did not.
+    let shared: BTreeMap<&Url, Arc<Url>> = keys.keys().map(|r| (r, Arc::new(r.clone()))).collect();
     // Signature checks are ECDSA verifications, the bulk of a warm run's
     // CPU: spread them over the cores.
     let entries: Vec<Option<EntryEvidence>> = lockfile
@@ -190,8 +194,11 @@ pub(super) fn gather(
                 (Metadata::Found(_), _) => Provenance::Unknown(Unknown::AttestationsNotServed),
                 _ => Provenance::Unknown(Unknown::NoVersionDocument),
             };
+            let registry = shared
+                .get(&key.registry)
+                .map_or_else(|| Arc::new(key.registry.clone()), Arc::clone);
             Some(EntryEvidence {
-                registry: key.registry.clone(),
+                registry,
                 metadata,
                 signatures,
                 provenance,
@@ -204,10 +211,10 @@ pub(super) fn gather(
     for ev in entries.iter().flatten() {
         match &ev.signatures {
             Signatures::Unknown(Unknown::SignaturesNotServed) => {
-                *unsigned.entry(&ev.registry).or_insert(0) += 1;
+                *unsigned.entry(&*ev.registry).or_insert(0) += 1;
             }
             Signatures::Unknown(Unknown::SignaturesStripped) => {
-                *stripped.entry(ev.registry.clone()).or_insert(0) += 1;
+                *stripped.entry(Url::clone(&ev.registry)).or_insert(0) += 1;
             }
             _ => {}
         }

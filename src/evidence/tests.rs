@@ -541,7 +541,7 @@ fn the_previous_release_is_compared_only_after_the_entrys_own_provenance_verifie
     };
     let mut evidence = Evidence {
         entries: vec![Some(super::model::EntryEvidence {
-            registry: Url::parse(MIRROR).expect("url"),
+            registry: std::sync::Arc::new(Url::parse(MIRROR).expect("url")),
             metadata: Metadata::Found(Box::new(v)),
             signatures: Signatures::Unknown(Unknown::NoKeys),
             provenance: Provenance::Unknown(Unknown::NotCached),
@@ -781,7 +781,7 @@ fn entries_are_grouped_by_the_text_of_their_reason_in_lockfile_order() {
     let registry = Url::parse(REGISTRY).unwrap();
     let with = |provenance: Provenance| {
         Some(EntryEvidence {
-            registry: registry.clone(),
+            registry: std::sync::Arc::new(registry.clone()),
             metadata: Metadata::VersionMissing,
             signatures: Signatures::Judged(Verdict::Verified { keyid: "k".into() }),
             provenance,
