@@ -98,13 +98,15 @@ pub fn run(lockfile: &Lockfile, ctx: &Context, evidence: Option<&Evidence>) -> V
         stripped::check(lockfile, evidence, &mut out);
         advisories::check_unknown(lockfile, evidence, ctx, &mut out);
     }
-    let per_entry: Vec<Vec<Finding>> = lockfile
+    // Each run of entries a thread takes reports into one list, joined in
+    // lockfile order: a list per entry would allocate room for four
+    // findings for each entry that has one.
+    let per_entry: Vec<Finding> = lockfile
         .entries
         .par_iter()
         .enumerate()
         .with_min_len(64)
-        .map(|(i, entry)| {
-            let mut found = Vec::new();
+        .fold(Vec::new, |mut found, (i, entry)| {
             let mut f = EntryFindings {
                 lockfile,
                 entry,
@@ -135,8 +137,11 @@ pub fn run(lockfile: &Lockfile, ctx: &Context, evidence: Option<&Evidence>) -> V
             }
             found
         })
-        .collect();
-    out.extend(per_entry.into_iter().flatten());
+        .reduce(Vec::new, |mut before, mut after| {
+            before.append(&mut after);
+            before
+        });
+    out.extend(per_entry);
     out
 }
 
