@@ -32,7 +32,7 @@ fn agrees(text: &str) -> bool {
     let (Some(ours), Some(reference)) = (ours, reference) else {
         return false;
     };
-    let url_parts = parts(&ResolvedUrl(Form::Parsed(reference.clone())));
+    let url_parts = parts(&ResolvedUrl(Form::Parsed(Box::new(reference.clone()))));
     assert_eq!(parts(&ours), url_parts, "{text:?}");
     assert_eq!(ours.as_str(), reference.as_str(), "{text:?}");
     assert_eq!(ours.to_url().as_ref(), Some(&reference), "{text:?}");
