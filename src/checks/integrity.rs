@@ -2,7 +2,7 @@
 
 use super::EntryFindings;
 use crate::finding::Code;
-use crate::lockfile::{IntegrityField, Pin, SourceKind, YarnChecksum};
+use crate::lockfile::{IntegrityField, MalformedIntegrity, Pin, SourceKind, YarnChecksum};
 
 pub(super) fn check(f: &mut EntryFindings) {
     if let Pin::YarnChecksum(checksum) = &f.entry.pin {
@@ -57,7 +57,8 @@ pub(super) fn check(f: &mut EntryFindings) {
                 );
             }
         }
-        IntegrityField::Malformed { raw, error } => {
+        IntegrityField::Malformed(malformed) => {
+            let MalformedIntegrity { raw, error } = &**malformed;
             f.report(
                 Code::IntegrityMalformed,
                 format!("integrity {raw:?} is unusable: {error}"),

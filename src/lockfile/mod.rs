@@ -101,13 +101,18 @@ pub enum IntegrityField {
     Absent,
     /// A usable SRI string.
     Valid(Integrity),
-    /// Present but unusable.
-    Malformed {
-        /// The text as written.
-        raw: String,
-        /// Why it is unusable.
-        error: IntegrityError,
-    },
+    /// Present but unusable. Boxed: rare, and in place it would double
+    /// the size of every entry's field.
+    Malformed(Box<MalformedIntegrity>),
+}
+
+/// An `integrity` value that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MalformedIntegrity {
+    /// The text as written.
+    pub raw: String,
+    /// Why it is unusable.
+    pub error: IntegrityError,
 }
 
 /// What pins an entry's bytes in the lockfile.
@@ -620,10 +625,10 @@ fn integrity_field(raw: Option<&str>) -> IntegrityField {
         None => IntegrityField::Absent,
         Some(raw) => match Integrity::parse(raw) {
             Ok(i) => IntegrityField::Valid(i),
-            Err(error) => IntegrityField::Malformed {
+            Err(error) => IntegrityField::Malformed(Box::new(MalformedIntegrity {
                 raw: raw.to_string(),
                 error,
-            },
+            })),
         },
     }
 }

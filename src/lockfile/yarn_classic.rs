@@ -19,7 +19,10 @@ use super::fields::{Ctx, What};
 use super::format::LockfileFormat;
 use super::name::split_spec;
 use super::source::{self, SourceKind};
-use super::{Entry, IntegrityField, Lockfile, LockfileError, LockfileVersion, integrity_field};
+use super::{
+    Entry, IntegrityField, Lockfile, LockfileError, LockfileVersion, MalformedIntegrity,
+    integrity_field,
+};
 use crate::integrity::IntegrityError;
 use crate::json::Value;
 use syntax::Block;
@@ -147,14 +150,14 @@ fn entry(ctx: &Ctx, block: &Block) -> Result<Entry, LockfileError> {
 fn sha1_hex(hex: &str) -> IntegrityField {
     match super::hex_digest(hex, 20) {
         Some(bytes) => integrity_field(Some(&format!("sha1-{}", STANDARD.encode(bytes)))),
-        None => IntegrityField::Malformed {
+        None => IntegrityField::Malformed(Box::new(MalformedIntegrity {
             raw: hex.to_string(),
             error: IntegrityError::BadLength {
                 algorithm: "sha1",
                 actual: hex.len() / 2,
                 expected: 20,
             },
-        },
+        })),
     }
 }
 

@@ -168,7 +168,7 @@ fn v3_entries_carry_names_aliases_flags_and_lines() {
     assert!(get("node_modules/has-scripts").has_install_script);
     assert!(matches!(
         get("node_modules/bad-hash").integrity,
-        IntegrityField::Malformed { .. }
+        IntegrityField::Malformed(_)
     ));
     assert_eq!(get("node_modules/local-tar").source, SourceKind::LocalFile);
     assert_eq!(
