@@ -161,8 +161,9 @@ pub fn parse(text: &str) -> Result<Document<'_>, JsonError> {
 pub enum Keep {
     /// Built into the tree.
     Build,
-    /// Validated, and its duplicate keys noted, but not built: a value the
-    /// reader does not look at, in a part of the document npm reads.
+    /// Validated, and its duplicate keys (and its own key's) noted, but
+    /// left out of the object: a value the reader does not look at, in a
+    /// part of the document npm reads.
     Check,
     /// Validated only: a section npm itself ignores.
     Ignore,
@@ -170,9 +171,10 @@ pub enum Keep {
 
 /// Like [`parse`], but each member of a built object is first shown to
 /// `keep(path, members_so_far, key)`, where `path` holds the keys leading to
-/// the object (outermost first). A member it does not build becomes
-/// [`Value::Skipped`]: lockfiles hold megabytes of dependency maps that
-/// nothing reads, and building them would cost more than the parse.
+/// the object (outermost first). A member it checks is left out of the
+/// object, and one it ignores becomes [`Value::Skipped`]: lockfiles hold
+/// megabytes of dependency maps that nothing reads, and building them, or
+/// even keeping a place for each, would cost more than the parse.
 ///
 /// A large document's legacy `dependencies` tree, which lockfile readers
 /// ignore, is checked on a second core meanwhile (see `json/ahead.rs`).
@@ -387,6 +389,9 @@ impl<'a, 's> Parser<'a, 's> {
             Keep::Check => self.pool.pop().unwrap_or_default(),
             _ => Vec::new(),
         };
+        // Whether a built object has left a checked member out, and so
+        // lists its keys in `keys` too: its members no longer hold them all.
+        let mut listed = false;
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -417,19 +422,38 @@ impl<'a, 's> Parser<'a, 's> {
             match mode {
                 Keep::Build => {
                     let child = (self.keep)(&self.path, &self.members[base..], &key);
-                    let value = if child == Keep::Ignore && depth == 0 && self.ahead_is_here() {
-                        self.take_ahead(depth + 1)
+                    if child == Keep::Check {
+                        // No reader looks at it: checked, its key kept for
+                        // the duplicates, and left out of the tree (a
+                        // lockfile entry holds more such members than read
+                        // ones).
+                        if !listed {
+                            listed = true;
+                            keys = self.pool.pop().unwrap_or_default();
+                            keys.extend(
+                                self.members[base..].iter().map(|m| (m.key.clone(), m.line)),
+                            );
+                        }
+                        self.value(depth + 1, Keep::Check)?;
+                        keys.push((key, line));
                     } else {
-                        self.path.push(key.clone());
-                        let value = self.value(depth + 1, child);
-                        self.path.pop();
-                        value
-                    };
-                    self.members.push(Member {
-                        key,
-                        line,
-                        value: value?,
-                    });
+                        let value = if child == Keep::Ignore && depth == 0 && self.ahead_is_here() {
+                            self.take_ahead(depth + 1)
+                        } else {
+                            self.path.push(key.clone());
+                            let value = self.value(depth + 1, child);
+                            self.path.pop();
+                            value
+                        };
+                        if listed {
+                            keys.push((key.clone(), line));
+                        }
+                        self.members.push(Member {
+                            key,
+                            line,
+                            value: value?,
+                        });
+                    }
                 }
                 Keep::Check => {
                     self.value(depth + 1, Keep::Check)?;
@@ -453,7 +477,13 @@ impl<'a, 's> Parser<'a, 's> {
         match mode {
             Keep::Build => {
                 let members = take_top(&mut self.members, base);
-                self.note_duplicates(members.iter().map(|m| (&m.key, m.line)), members.len());
+                if listed {
+                    self.note_duplicates(keys.iter().map(|(k, l)| (k, *l)), keys.len());
+                    keys.clear();
+                    self.pool.push(keys);
+                } else {
+                    self.note_duplicates(members.iter().map(|m| (&m.key, m.line)), members.len());
+                }
                 Ok(Value::Object(members))
             }
             Keep::Check => {
