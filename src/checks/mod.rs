@@ -98,15 +98,13 @@ pub fn run(lockfile: &Lockfile, ctx: &Context, evidence: Option<&Evidence>) -> V
         stripped::check(lockfile, evidence, &mut out);
         advisories::check_unknown(lockfile, evidence, ctx, &mut out);
     }
-    // Each run of entries a thread takes reports into one list, joined in
-    // lockfile order: a list per entry would allocate room for four
-    // findings for each entry that has one.
-    let per_entry: Vec<Finding> = lockfile
+    let per_entry: Vec<Vec<Finding>> = lockfile
         .entries
         .par_iter()
         .enumerate()
         .with_min_len(64)
-        .fold(Vec::new, |mut found, (i, entry)| {
+        .map(|(i, entry)| {
+            let mut found = Vec::new();
             let mut f = EntryFindings {
                 lockfile,
                 entry,
@@ -137,11 +135,11 @@ pub fn run(lockfile: &Lockfile, ctx: &Context, evidence: Option<&Evidence>) -> V
             }
             found
         })
-        .reduce(Vec::new, |mut before, mut after| {
-            before.append(&mut after);
-            before
-        });
-    out.extend(per_entry);
+        .collect();
+    // Room for them all at once: growing the list as they come copies it
+    // whole each time.
+    out.reserve_exact(per_entry.iter().map(Vec::len).sum());
+    out.extend(per_entry.into_iter().flatten());
     out
 }
 
@@ -178,6 +176,11 @@ impl EntryFindings<'_> {
 
     fn report(&mut self, code: Code, message: String) {
         let e = self.entry;
+        // Most entries with a finding have one: a first push would make
+        // room for four.
+        if self.out.capacity() == 0 {
+            self.out.reserve_exact(1);
+        }
         self.out.push(Finding::new(
             code,
             Some(PackageRef {
