@@ -80,7 +80,7 @@ pub fn collect(lockfile: &Lockfile, request: &Request<'_>, source: &dyn Source) 
         let early = tarballs.and_then(|t| t.join().ok()).unwrap_or_default();
         (fetched, early)
     });
-    let registries: BTreeSet<&Url> = packages.keys.iter().map(|(k, _)| &k.registry).collect();
+    let registries: BTreeSet<&Url> = packages.keys.iter().map(|(k, _)| &*k.registry).collect();
     let keys: BTreeMap<Url, RegistryKeys> = registries
         .into_iter()
         .map(|r| {

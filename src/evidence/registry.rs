@@ -58,6 +58,8 @@ impl<'e> Packages<'e> {
         // fills copies it whole each time, and thousands of packages make
         // it hundreds of kilobytes.
         let mut keys: Vec<(PackageKey, Vec<&str>)> = Vec::with_capacity(lockfile.entries.len());
+        // One copy of each registry's URL, shared by its packages.
+        let mut registries: BTreeMap<&Url, Arc<Url>> = BTreeMap::new();
         let per_entry = lockfile
             .entries
             .iter()
@@ -67,7 +69,11 @@ impl<'e> Packages<'e> {
                 let at = *index.entry(name).or_insert_with(|| {
                     keys.push((
                         PackageKey {
-                            registry: registry.clone(),
+                            registry: Arc::clone(
+                                registries
+                                    .entry(registry)
+                                    .or_insert_with(|| Arc::new(registry.clone())),
+                            ),
                             name: name.to_owned(),
                         },
                         // Nearly always the only version.
@@ -123,7 +129,7 @@ fn signing(
     outcomes: &[Option<&PackageOutcome>],
 ) -> Signing {
     let any_signed = packages.keys.iter().zip(outcomes).any(|((k, _), o)| {
-        &k.registry == registry
+        *k.registry == *registry
             && matches!(o, Some(PackageOutcome::Record(r))
                 if r.versions.values().any(|v| v.signatures.as_ref().is_some_and(|s| !s.is_empty())))
     });
@@ -148,9 +154,6 @@ pub(super) fn gather(
         .iter()
         .map(|(r, k)| (r, signing(r, k, packages, outcomes)))
         .collect();
-    // Every package's registry has its keys looked up, so each entry finds
-    // its registry here; a copy is made only if one did not.
-    let shared: BTreeMap<&Url, Arc<Url>> = keys.keys().map(|r| (r, Arc::new(r.clone()))).collect();
     // Signature checks are ECDSA verifications, the bulk of a warm run's
     // CPU: spread them over the cores.
     let entries: Vec<Option<EntryEvidence>> = lockfile
@@ -172,10 +175,10 @@ pub(super) fn gather(
                 Some(PackageOutcome::NotCached) => Metadata::Unknown(Unknown::NotCached),
                 None => Metadata::Unknown(Unknown::NotFetched),
             };
-            let signing = signs.get(&key.registry).copied();
+            let signing = signs.get(&*key.registry).copied();
             let signatures = match (&metadata, signing) {
                 (Metadata::Found(record), Some(Signing::Signs)) => {
-                    judge(entry, version, record, keys.get(&key.registry), now)
+                    judge(entry, version, record, keys.get(&*key.registry), now)
                 }
                 (Metadata::Found(_), Some(Signing::Stripped)) => {
                     Signatures::Unknown(Unknown::SignaturesStripped)
@@ -194,11 +197,8 @@ pub(super) fn gather(
                 (Metadata::Found(_), _) => Provenance::Unknown(Unknown::AttestationsNotServed),
                 _ => Provenance::Unknown(Unknown::NoVersionDocument),
             };
-            let registry = shared
-                .get(&key.registry)
-                .map_or_else(|| Arc::new(key.registry.clone()), Arc::clone);
             Some(EntryEvidence {
-                registry,
+                registry: Arc::clone(&key.registry),
                 metadata,
                 signatures,
                 provenance,

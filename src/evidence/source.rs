@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use url::Url;
 
@@ -21,8 +22,9 @@ use crate::tarball::Inspection;
 /// One package to look up: where, and under which name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PackageKey {
-    /// Registry base URL (ends with `/`).
-    pub registry: Url,
+    /// Registry base URL (ends with `/`): one copy per registry, shared by
+    /// its packages and their entries' evidence.
+    pub registry: Arc<Url>,
     /// Package name (valid npm name).
     pub name: String,
 }
@@ -30,8 +32,9 @@ pub struct PackageKey {
 /// What became of one package.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PackageOutcome {
-    /// The record (fresh, revalidated or, offline, from the cache).
-    Record(PackageRecord),
+    /// The record (fresh, revalidated or, offline, from the cache). Boxed:
+    /// the other outcomes, one per package, would each take its 80 bytes.
+    Record(Box<PackageRecord>),
     /// The registry has no such package.
     NotFound,
     /// Nothing usable: the reason.

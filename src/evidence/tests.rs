@@ -190,7 +190,7 @@ fn now() -> Timestamp {
 }
 
 fn record(versions: &[(&str, VersionRecord)]) -> PackageOutcome {
-    PackageOutcome::Record(PackageRecord {
+    PackageOutcome::Record(Box::new(PackageRecord {
         name: String::new(),
         versions: versions
             .iter()
@@ -198,7 +198,7 @@ fn record(versions: &[(&str, VersionRecord)]) -> PackageOutcome {
             .collect(),
         missing: BTreeSet::new(),
         has_time: true,
-    })
+    }))
 }
 
 fn version(integrity: &str) -> VersionRecord {

@@ -42,7 +42,7 @@ impl RegistrySource<'_> {
             .is_some_and(|c| versions.iter().all(|v| c.value.covers(v)));
         let Some(client) = &self.client else {
             return match cached {
-                Some(c) if covers => PackageOutcome::Record(c.value),
+                Some(c) if covers => PackageOutcome::Record(Box::new(c.value)),
                 _ => PackageOutcome::NotCached,
             };
         };
@@ -51,7 +51,7 @@ impl RegistrySource<'_> {
             && covers
             && c.is_fresh(now)
         {
-            return PackageOutcome::Record(c.value.clone());
+            return PackageOutcome::Record(Box::new(c.value.clone()));
         }
         // Revalidate only a record that answers for every wanted version;
         // otherwise the body is needed anyway.
@@ -99,7 +99,7 @@ impl RegistrySource<'_> {
                     };
                     let _ = cache.write(PACKUMENTS, &cache_key, &entry);
                 }
-                PackageOutcome::Record(record)
+                PackageOutcome::Record(Box::new(record))
             }
             Ok(Response {
                 body: None,
@@ -113,7 +113,7 @@ impl RegistrySource<'_> {
                     if let Some(cache) = &self.cache {
                         let _ = cache.write(PACKUMENTS, &cache_key, &c);
                     }
-                    PackageOutcome::Record(c.value)
+                    PackageOutcome::Record(Box::new(c.value))
                 }
                 None => PackageOutcome::Failed(format!("{url}: 304 without a cached copy")),
             },
@@ -213,7 +213,7 @@ mod tests {
         let registry = Url::parse("https://registry.example.com/").unwrap();
         let other = Url::parse("https://other.example.com/").unwrap();
         let key = PackageKey {
-            registry: registry.clone(),
+            registry: std::sync::Arc::new(registry.clone()),
             name: "alpha".into(),
         };
         let cache_key = format!("{}\n{}", key.registry, key.name);
