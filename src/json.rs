@@ -69,7 +69,9 @@ pub struct DuplicateKey {
 pub struct Document<'a> {
     /// The top-level value.
     pub value: Value<'a>,
-    /// Every repeated key, in source order.
+    /// Every repeated key: object by object, in the order the objects
+    /// end (an inner object's before its parent's), and within an object
+    /// in source order.
     pub duplicate_keys: Vec<DuplicateKey>,
 }
 
@@ -171,10 +173,13 @@ pub enum Keep {
 
 /// Like [`parse`], but each member of a built object is first shown to
 /// `keep(path, members_so_far, key)`, where `path` holds the keys leading to
-/// the object (outermost first). A member it checks is left out of the
-/// object, and one it ignores becomes [`Value::Skipped`]: lockfiles hold
-/// megabytes of dependency maps that nothing reads, and building them, or
-/// even keeping a place for each, would cost more than the parse.
+/// the object (outermost first) and `members_so_far` the object's members
+/// built so far. A member it checks is left out of the object (so out of
+/// `members_so_far` too: a plan that looks at siblings must not check them),
+/// and one it ignores becomes [`Value::Skipped`]: lockfiles hold megabytes
+/// of dependency maps that nothing reads, and building them, or even
+/// keeping a place for each, would cost more than the parse. `keep` is
+/// never asked about the members of a checked or ignored value.
 ///
 /// A large document's legacy `dependencies` tree, which lockfile readers
 /// ignore, is checked on a second core meanwhile (see `json/ahead.rs`).
