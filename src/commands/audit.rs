@@ -149,8 +149,12 @@ pub(super) fn audit_all(settings: &AuditSettings) -> Result<Done> {
     let mut audited = Vec::with_capacity(settings.projects.len());
     let mut verified = Vec::with_capacity(settings.projects.len());
     for project in &settings.projects {
-        let bytes = prefetch.take(&project.lockfile)?;
-        let (lockfile, diff) = load(project, &bytes, settings.base.as_ref(), &mut pool)?;
+        // The bytes go once read: held through the audit, they would add
+        // the file's size to its peak memory.
+        let (lockfile, diff) = {
+            let bytes = prefetch.take(&project.lockfile)?;
+            load(project, &bytes, settings.base.as_ref(), &mut pool)?
+        };
         // The revision is not repeated here: the diff line already shows
         // the base, escaped for each format.
         if diff.as_ref().is_some_and(|d| !d.base_found) {
