@@ -163,9 +163,9 @@ pub fn parse(text: &str) -> Result<Document<'_>, JsonError> {
 pub enum Keep {
     /// Built into the tree.
     Build,
-    /// Validated, and its duplicate keys (and its own key's) noted, but
-    /// left out of the object: a value the reader does not look at, in a
-    /// part of the document npm reads.
+    /// Validated and left out of its object, its key still counted among
+    /// the object's for duplicates, as are the keys inside it: a value the
+    /// reader does not look at, in a part of the document npm reads.
     Check,
     /// Validated only: a section npm itself ignores.
     Ignore,

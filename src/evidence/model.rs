@@ -2,9 +2,8 @@
 //! lockfile, in one of three states per kind (present, absent, or unknown
 //! and why), and the trust level verified evidence supports.
 
-use std::sync::Arc;
-
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use url::Url;
