@@ -12,22 +12,22 @@
 #   LOCKPROOF_BIN=PATH benchmark this lockproof binary instead of building
 #                      target/release/lockproof with cargo
 #
-# Builds lockproof in release mode, installs the pinned lockfile-lint into
-# <repo>/.tools/ if absent, and runs both in turn (scripts/interleave.py:
-# lockproof, lockfile-lint, lockproof, …) so that a noisy machine slows
-# both alike. Prints each tool's median wall time and peak RSS and the
+# Builds lockproof in release mode, installs lockfile-lint into
+# <repo>/.tools/lockfile-lint/ with `npm ci` from scripts/peers/lockfile-lint/
+# (its whole dependency tree pinned: a ratio from another day then times the
+# same peer code, and only the machine can have changed), and runs both in
+# turn (scripts/interleave.py: lockproof, lockfile-lint, lockproof, …) so
+# that a noisy machine slows both alike. Names the machine it ran on. Prints each tool's median wall time and peak RSS and the
 # median of the per-pair ratios. Both commands exit 1 when they report
 # findings; anything above 1 stops the benchmark.
 set -euo pipefail
 
-LOCKFILE_LINT_VERSION=5.0.1
-# lockfile-lint depends on lockfile-lint-api with a caret range: pin it too.
-LOCKFILE_LINT_API_VERSION=5.9.2
 RUNS="${BENCH_RUNS:-20}"
 WARMUP=3
 
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
-TOOLS="$ROOT/.tools"
+PEER="$ROOT/scripts/peers/lockfile-lint"
+TOOLS="$ROOT/.tools/lockfile-lint"
 DEFAULT_LOCKFILE="$ROOT/../shared/fixtures/lockfiles/pub-create-react-app-v2-workspaces-large.package-lock.json"
 
 die() {
@@ -76,20 +76,19 @@ fi
 
 # --- lockfile-lint -----------------------------------------------------------
 lockfile_lint="$TOOLS/node_modules/.bin/lockfile-lint"
-installed_version() {
-    node -p 'require(process.argv[1]).version' "$TOOLS/node_modules/$1/package.json" 2>/dev/null || true
-}
-if [[ ! -x "$lockfile_lint" ||
-    "$(installed_version lockfile-lint)" != "$LOCKFILE_LINT_VERSION" ||
-    "$(installed_version lockfile-lint-api)" != "$LOCKFILE_LINT_API_VERSION" ]]; then
+# Installed again whenever the pinned tree changed or the install is
+# incomplete.
+if [[ ! -x "$lockfile_lint" ]] || ! cmp -s "$PEER/package-lock.json" "$TOOLS/package-lock.json" ||
+    ! cmp -s "$PEER/package.json" "$TOOLS/package.json"; then
     command -v npm >/dev/null || die "npm is required to install lockfile-lint"
-    log "installing lockfile-lint@$LOCKFILE_LINT_VERSION into $TOOLS"
+    log "installing lockfile-lint (pinned by $PEER/package-lock.json) into $TOOLS"
+    rm -rf -- "$TOOLS"
     mkdir -p "$TOOLS"
-    npm install --prefix "$TOOLS" --no-audit --no-fund --save-exact --loglevel=error \
-        "lockfile-lint@$LOCKFILE_LINT_VERSION" \
-        "lockfile-lint-api@$LOCKFILE_LINT_API_VERSION" >&2
+    cp -- "$PEER/package.json" "$PEER/package-lock.json" "$TOOLS/"
+    npm ci --prefix "$TOOLS" --ignore-scripts --no-audit --no-fund --loglevel=error >&2
     [[ -x "$lockfile_lint" ]] || die "install finished but $lockfile_lint is missing"
 fi
+peer_version="$(node -p 'require(process.argv[1]).version' "$TOOLS/node_modules/lockfile-lint/package.json")"
 
 # --- the two commands ----------------------------------------------------------
 lp_cmd=("$lockproof" audit --offline --quiet --format json --output /dev/null "$lockfile")
@@ -110,6 +109,11 @@ trap 'rm -rf -- "$cache"' EXIT
 export LOCKPROOF_CACHE_DIR="$cache/none"
 
 log "lockfile: $lockfile ($(wc -c <"$lockfile") bytes)"
+# A ratio is only comparable with one taken on the same machine: say which.
+# A virtual machine's CPU name is often generic: its family and model are not.
+cpuinfo() { sed -n "s/^$1[[:space:]]*: //p" /proc/cpuinfo 2>/dev/null | head -n 1; }
+cpu="$(cpuinfo 'model name') (family $(cpuinfo 'cpu family'), model $(cpuinfo model))"
+log "machine: ${cpu}, $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?') cores; node $(node --version); lockfile-lint $peer_version"
 json_args=()
 [[ -z "${BENCH_JSON:-}" ]] || json_args=(--json "$BENCH_JSON")
 python3 "$ROOT/scripts/interleave.py" --runs "$RUNS" --warmup "$WARMUP" "${json_args[@]}" \
