@@ -224,8 +224,23 @@ type KeepFn<'s, 'a> = &'s dyn Fn(&[Cow<'a, str>], &[Member<'a>], &str) -> Keep;
 /// The keys of an object being checked, with their lines.
 type Keys<'a> = Vec<(Cow<'a, str>, u32)>;
 
-/// `stack[base..]`, taken off `stack` into a list of exactly their number.
+/// An object or array with at least this many members or items that holds
+/// most of its stack takes the stack's room (see [`take_top`]).
+const LARGE: usize = 1024;
+
+/// `stack[base..]`, taken off `stack` into a list of its own.
 fn take_top<T>(stack: &mut Vec<T>, base: usize) -> Vec<T> {
+    let top = stack.len() - base;
+    if top >= LARGE && top > base {
+        // Most of the stack (a lockfile's `packages`): copying it off would
+        // touch as much fresh memory again, so it keeps the stack's room,
+        // and the few values below it move to a new stack.
+        let mut taken = std::mem::take(stack);
+        stack.extend(taken.drain(..base));
+        return taken;
+    }
+    // Otherwise a list of exactly their number: a document of many small
+    // objects must not hold room in each.
     if base > 0 {
         return stack.split_off(base);
     }

@@ -66,6 +66,43 @@ fn empty_and_small_objects_hold_no_spare_room() {
 }
 
 #[test]
+fn a_large_object_keeps_the_stack_and_the_values_around_it_stay_in_place() {
+    // `packages` as a lockfile holds it: below a few members, above one.
+    let entries: Vec<String> = (0..3000)
+        .map(|i| format!("\"k{i}\": {{\"v\": {i}}}"))
+        .collect();
+    let text = format!(
+        "{{\"a\": 1, \"b\": [2], \"big\": {{{}}}, \"z\": {{\"y\": 3}}}}",
+        entries.join(",")
+    );
+    let doc = parse(&text).unwrap();
+    let keys = |v: &Value<'_>| -> Vec<String> {
+        v.as_object()
+            .unwrap()
+            .iter()
+            .map(|m| m.key.to_string())
+            .collect()
+    };
+    assert_eq!(keys(&doc.value), ["a", "b", "big", "z"]);
+    assert_eq!(
+        doc.value.get("b"),
+        Some(&Value::Array(vec![Value::Number("2")]))
+    );
+    assert_eq!(
+        doc.value.get("z").and_then(|z| z.get("y")),
+        Some(&Value::Number("3"))
+    );
+    let big = doc.value.get("big").unwrap();
+    assert_eq!(
+        keys(big),
+        (0..3000).map(|i| format!("k{i}")).collect::<Vec<_>>()
+    );
+    for (i, m) in big.as_object().unwrap().iter().enumerate() {
+        assert_eq!(m.value.get("v"), Some(&Value::Number(&i.to_string())));
+    }
+}
+
+#[test]
 fn keeps_key_lines_and_values() {
     let doc = parse("{\n  \"a\": 1,\n  \"b\": {\n    \"c\": [true, null, \"x\"]\n  }\n}").unwrap();
     let b = doc.value.member("b").unwrap();
