@@ -225,16 +225,19 @@ type KeepFn<'s, 'a> = &'s dyn Fn(&[Cow<'a, str>], &[Member<'a>], &str) -> Keep;
 type Keys<'a> = Vec<(Cow<'a, str>, u32)>;
 
 /// An object or array with at least this many members or items that holds
-/// most of its stack takes the stack's room (see [`take_top`]).
+/// nearly all of its stack takes the stack's room (see [`take_top`]).
 const LARGE: usize = 1024;
 
 /// `stack[base..]`, taken off `stack` into a list of its own.
 fn take_top<T>(stack: &mut Vec<T>, base: usize) -> Vec<T> {
     let top = stack.len() - base;
-    if top >= LARGE && top > base {
-        // Most of the stack (a lockfile's `packages`): copying it off would
-        // touch as much fresh memory again, so it keeps the stack's room,
-        // and the few values below it move to a new stack.
+    // Nearly all of the stack, and at least half its room (a lockfile's
+    // `packages`): copying it off would touch as much fresh memory again,
+    // so it keeps the stack's room, and the few values below it move to a
+    // new stack. Both bounds matter: without them, objects each just
+    // larger than the values below them would each take a stack that
+    // doubled for them, and hold four times their size.
+    if top >= LARGE && base.saturating_mul(8) <= top && stack.capacity() / 2 <= top {
         let mut taken = std::mem::take(stack);
         stack.extend(taken.drain(..base));
         return taken;

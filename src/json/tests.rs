@@ -100,6 +100,38 @@ fn a_large_object_keeps_the_stack_and_the_values_around_it_stay_in_place() {
     for (i, m) in big.as_object().unwrap().iter().enumerate() {
         assert_eq!(m.value.get("v"), Some(&Value::Number(&i.to_string())));
     }
+    let Value::Object(big) = big else {
+        panic!("{big:?}")
+    };
+    assert!(big.capacity() <= 2 * big.len(), "{}", big.capacity());
+}
+
+#[test]
+fn large_objects_above_as_many_values_are_copied_to_their_size() {
+    // Each inner object is just larger than the members below it: taking
+    // the stack, each would hold room for four times its members.
+    let members = |n: usize, v: &str| -> String {
+        (0..n)
+            .map(|i| format!("\"k{i}\": {v}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let inner = format!("{{{}}}", members(1101, "1"));
+    let text = format!(
+        "{{{}, \"arr\": [{}]}}",
+        members(1100, "0"),
+        vec![inner; 3].join(",")
+    );
+    let doc = parse(&text).unwrap();
+    let Some(Value::Array(items)) = doc.value.get("arr") else {
+        panic!("no arr")
+    };
+    for item in items {
+        let Value::Object(m) = item else {
+            panic!("{item:?}")
+        };
+        assert_eq!((m.len(), m.capacity()), (1101, 1101));
+    }
 }
 
 #[test]
