@@ -17,9 +17,10 @@
 # (its whole dependency tree pinned: a ratio from another day then times the
 # same peer code, and only the machine can have changed), and runs both in
 # turn (scripts/interleave.py: lockproof, lockfile-lint, lockproof, …) so
-# that a noisy machine slows both alike. Names the machine it ran on. Prints each tool's median wall time and peak RSS and the
-# median of the per-pair ratios. Both commands exit 1 when they report
-# findings; anything above 1 stops the benchmark.
+# that a noisy machine slows both alike. Names the machine it ran on, and
+# prints each tool's median wall time and peak RSS and the median of the
+# per-pair ratios. Both commands exit 1 when they report findings;
+# anything above 1 stops the benchmark.
 set -euo pipefail
 
 RUNS="${BENCH_RUNS:-20}"
