@@ -51,6 +51,19 @@ pub(super) struct Done {
     pub verified: Vec<(PathBuf, Vec<VerifiedTarball>)>,
 }
 
+/// Runs `work` on a thread of its own with a small stack, or says there is
+/// no thread to be had (a process limit). Its own stack size:
+/// `RUST_MIN_STACK` sizes the pool's threads, and this work (starting the
+/// pool, reading a file) recurses nowhere.
+fn spawn_light<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<JoinHandle<T>> {
+    std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(work)
+        .ok()
+}
+
 /// The thread pool that entries, evidence and checks are spread over,
 /// started on a thread of its own: its threads start while this one loads
 /// the anchors and reads the lockfile, instead of when the first entries
@@ -61,13 +74,9 @@ impl PoolStart {
     fn begin() -> Self {
         // Without a thread to start it on, the pool starts where it is
         // first used, as it would anyway.
-        // Its own small stack: `RUST_MIN_STACK` sizes the pool's threads,
-        // and starting them recurses nowhere.
-        let thread = std::thread::Builder::new()
-            .stack_size(256 * 1024)
-            .spawn(|| rayon::ThreadPoolBuilder::new().build_global())
-            .ok();
-        Self(thread)
+        Self(spawn_light(|| {
+            rayon::ThreadPoolBuilder::new().build_global()
+        }))
     }
 
     /// Waits for the pool, before the first lockfile is parsed. A pool that
@@ -94,11 +103,7 @@ impl Prefetch {
         Self(first.and_then(|project| {
             let path = project.lockfile.clone();
             let reading = path.clone();
-            std::thread::Builder::new()
-                .stack_size(256 * 1024)
-                .spawn(move || lockfile::bytes::read(&reading))
-                .ok()
-                .map(|thread| (path, thread))
+            spawn_light(move || lockfile::bytes::read(&reading)).map(|thread| (path, thread))
         }))
     }
 
